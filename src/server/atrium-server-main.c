@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "atrium-server"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "atrium-data-dir.h"
+#include "atrium-random.h"
+
+/* Exit statuses of every command (DESIGN.md §8). */
+enum
+{
+  EXIT_OK    = 0,
+  EXIT_ERROR = 1,
+  EXIT_USAGE = 2,
+};
+
+typedef struct
+{
+  const char *name;
+  const char *summary;
+  int       (*run) (int argc, char **argv);
+} Command;
+
+static int
+usage_error (GOptionContext *context,
+             const char     *message)
+{
+  g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+
+  fprintf (stderr, "atrium-server: %s\n\n%s", message, help);
+  return EXIT_USAGE;
+}
+
+/* Parses a subcommand's options; anything left over is a usage error. */
+static gboolean
+parse_options (GOptionContext  *context,
+               int             *argc,
+               char          ***argv,
+               int             *status)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      *status = usage_error (context, error->message);
+      return FALSE;
+    }
+  if (*argc > 1)
+    {
+      g_autofree char *message = g_strdup_printf ("unexpected argument '%s'", (*argv)[1]);
+
+      *status = usage_error (context, message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+cmd_init (int    argc,
+          char **argv)
+{
+  g_autofree char *data_dir = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  AtriumDataDirState state;
+  int version = 0;
+  int status = EXIT_OK;
+  const GOptionEntry entries[] = {
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
+      "Directory for the store and its key (created 0700)", "DIR" },
+    { NULL }
+  };
+
+  context = g_option_context_new ("— create the data directory, its key and the store");
+  g_option_context_set_help_enabled (context, TRUE);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!parse_options (context, &argc, &argv, &status))
+    return status;
+  if (data_dir == NULL || *data_dir == '\0')
+    return usage_error (context, "--data-dir is required");
+
+  if (!atrium_data_dir_init (data_dir, &state, &version, &error))
+    {
+      fprintf (stderr, "atrium-server: %s\n", error->message);
+      return EXIT_ERROR;
+    }
+
+  switch (state)
+    {
+    case ATRIUM_DATA_DIR_CREATED:
+      printf ("Created the Atrium store in %s (schema version %d).\n"
+              "Its key is %s/atrium.key: back it up apart from the data; "
+              "without it the store cannot be read.\n", data_dir, version, data_dir);
+      break;
+    case ATRIUM_DATA_DIR_MIGRATED:
+      printf ("The store in %s exists; upgraded it to schema version %d.\n",
+              data_dir, version);
+      break;
+    case ATRIUM_DATA_DIR_UNCHANGED:
+    default:
+      printf ("The store in %s exists and is up to date (schema version %d); "
+              "nothing to do.\n", data_dir, version);
+      break;
+    }
+  return EXIT_OK;
+}
+
+static const Command commands[] = {
+  { "init", "Create the data directory, its key file and the store", cmd_init },
+};
+
+static int
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: atrium-server COMMAND [OPTION…]\n\nCommands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nRun 'atrium-server COMMAND --help' for a command's options.\n");
+  return out == stdout ? EXIT_OK : EXIT_USAGE;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  setlocale (LC_ALL, "");
+  atrium_crypto_init ();
+
+  if (argc < 2)
+    return print_usage (stderr);
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+      strcmp (argv[1], "help") == 0)
+    return print_usage (stdout);
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("atrium-server %s\n", PACKAGE_VERSION);
+      return EXIT_OK;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+
+  fprintf (stderr, "atrium-server: unknown command '%s'\n\n", argv[1]);
+  return print_usage (stderr);
+}

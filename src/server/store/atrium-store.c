@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "atrium-store"
+
+#include "config.h"
+
+#include "atrium-store.h"
+
+#include "atrium-key-file.h"
+#include "atrium-random.h"
+
+/* The server's schema, oldest first. A released step is never edited: add a new one. */
+static const AtriumMigration migrations[] = {
+  { 1,
+    "CREATE TABLE instance ("
+    "  id          INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  uuid        TEXT    NOT NULL UNIQUE CHECK (length (uuid) = 32),"
+    "  created_at  TEXT    NOT NULL CHECK (created_at LIKE '____-__-__T__:__:__Z')"
+    ");"
+    "INSERT INTO instance (id, uuid, created_at)"
+    "  VALUES (1, lower (hex (randomblob (16))), strftime ('%Y-%m-%dT%H:%M:%SZ', 'now'));" },
+};
+
+const AtriumMigration *
+atrium_store_get_migrations (guint *n_migrations)
+{
+  *n_migrations = G_N_ELEMENTS (migrations);
+  return migrations;
+}
+
+int
+atrium_store_latest_version (void)
+{
+  return migrations[G_N_ELEMENTS (migrations) - 1].version;
+}
+
+/* Opens <data_dir>/atrium.db with the key in <data_dir>/atrium.key and brings its schema
+ * up to date. With @create, a missing key file and store are made; a store whose key
+ * file is gone is never given a new key. */
+AtriumDb *
+atrium_store_open (const char  *data_dir,
+                   gboolean     create,
+                   int         *applied_out,
+                   GError     **error)
+{
+  g_autofree char *db_path = g_build_filename (data_dir, ATRIUM_STORE_FILE, NULL);
+  g_autofree char *key_path = g_build_filename (data_dir, ATRIUM_STORE_KEY_FILE, NULL);
+  g_autoptr(AtriumDb) db = NULL;
+  guint8 key[ATRIUM_DB_KEY_LEN];
+  gboolean have_key = g_file_test (key_path, G_FILE_TEST_EXISTS);
+
+  if (!have_key && g_file_test (db_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_KEY_FILE,
+                   "%s exists but its key file %s is missing; restore the key file "
+                   "from your backup", db_path, key_path);
+      return NULL;
+    }
+  if (!have_key && !create)
+    {
+      g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_KEY_FILE,
+                   "No Atrium store in %s; run: atrium-server init --data-dir %s",
+                   data_dir, data_dir);
+      return NULL;
+    }
+  if (!have_key && !atrium_key_file_create (key_path, error))
+    return NULL;
+  if (!atrium_key_file_load (key_path, key, error))
+    return NULL;
+
+  db = atrium_db_open (db_path, key,
+                       ATRIUM_DB_OPEN_DURABLE | (create ? ATRIUM_DB_OPEN_CREATE : 0), error);
+  atrium_secure_zero (key, sizeof key);
+  if (db == NULL)
+    return NULL;
+  if (!atrium_db_migrate (db, migrations, G_N_ELEMENTS (migrations), applied_out, error))
+    return NULL;
+  return g_steal_pointer (&db);
+}
