@@ -1049,3 +1049,109 @@ atrium_json_decode (const char             *data,
 
   return g_steal_pointer (&node);
 }
+
+void
+atrium_json_write_string (GString    *out,
+                          const char *str)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = str; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_printf (out, "\\%c", *p);
+      else if ((guchar) *p < 0x20)
+        g_string_append_printf (out, "\\u%04x", (guint) (guchar) *p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* RFC 8259 output for every answer we send: json-glib 1.6's generator writes U+001F
+ * unescaped and some doubles as "1e-10.0". Strings must be valid UTF-8. */
+void
+atrium_json_write_to (GString  *out,
+                      JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+      gboolean first = TRUE;
+
+      g_string_append_c (out, '{');
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        {
+          if (!first)
+            g_string_append_c (out, ',');
+          first = FALSE;
+          atrium_json_write_string (out, name);
+          g_string_append_c (out, ':');
+          atrium_json_write_to (out, member);
+        }
+      g_string_append_c (out, '}');
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      g_string_append_c (out, '[');
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          if (i > 0)
+            g_string_append_c (out, ',');
+          atrium_json_write_to (out, json_array_get_element (array, i));
+        }
+      g_string_append_c (out, ']');
+    }
+  else if (JSON_NODE_HOLDS_NULL (node))
+    {
+      g_string_append (out, "null");
+    }
+  else
+    {
+      GType type = json_node_get_value_type (node);
+
+      if (type == G_TYPE_STRING)
+        {
+          atrium_json_write_string (out, json_node_get_string (node));
+        }
+      else if (type == G_TYPE_INT64)
+        {
+          g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+        }
+      else if (type == G_TYPE_BOOLEAN)
+        {
+          g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+        }
+      else
+        {
+          char buf[G_ASCII_DTOSTR_BUF_SIZE];
+          double value = json_node_get_double (node);
+
+          g_return_if_fail (type == G_TYPE_DOUBLE);
+          if (!isfinite (value))
+            {
+              /* JSON has no NaN or infinity. */
+              g_string_append (out, "null");
+              return;
+            }
+          g_ascii_formatd (buf, sizeof buf, "%.17g", value);
+          g_string_append (out, buf);
+          /* Keep it a double when read back. */
+          if (strpbrk (buf, ".eE") == NULL)
+            g_string_append (out, ".0");
+        }
+    }
+}
+
+char *
+atrium_json_write (JsonNode *node)
+{
+  GString *out = g_string_new (NULL);
+
+  atrium_json_write_to (out, node);
+  return g_string_free (out, FALSE);
+}

@@ -71,4 +71,10 @@ JsonNode *atrium_json_decode (const char             *data,
                               char                  **field_out,
                               GError                **error);
 
+char     *atrium_json_write        (JsonNode               *node);
+void      atrium_json_write_to     (GString                *out,
+                                    JsonNode               *node);
+void      atrium_json_write_string (GString                *out,
+                                    const char             *str);
+
 G_END_DECLS

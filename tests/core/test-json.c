@@ -5,6 +5,7 @@
 
 #include "atrium-json.h"
 
+#include <math.h>
 #include <string.h>
 
 /* ---- helpers ----------------------------------------------------------------------- */
@@ -1117,6 +1118,39 @@ test_large_inputs_linear (void)
   g_assert_cmpfloat (g_timer_elapsed (timer, NULL), <, 5.0);
 }
 
+static void
+test_writer (void)
+{
+  g_autoptr(JsonNode) obj = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *o = json_object_new ();
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) back = NULL;
+  g_autoptr(GError) error = NULL;
+
+  json_object_set_string_member (o, "s", "quote\" backslash\\ unit\x1f tab\t é");
+  json_object_set_int_member (o, "i", G_MININT64);
+  json_object_set_double_member (o, "d", 1e-10);
+  json_object_set_double_member (o, "whole", 3.0);
+  json_object_set_double_member (o, "nan", NAN);
+  json_object_set_boolean_member (o, "b", TRUE);
+  json_object_set_null_member (o, "n");
+  json_node_take_object (obj, o);
+
+  text = atrium_json_write (obj);
+  g_assert_nonnull (strstr (text, "\\u001f"));
+  g_assert_nonnull (strstr (text, "\"nan\":null"));
+  g_assert_nonnull (strstr (text, "\"whole\":3.0"));
+  back = atrium_json_parse (text, strlen (text), 0, NULL, &error);
+  g_assert_no_error (error);
+  o = json_node_get_object (back);
+  g_assert_cmpstr (json_object_get_string_member (o, "s"), ==,
+                   "quote\" backslash\\ unit\x1f tab\t é");
+  g_assert_cmpint (json_object_get_int_member (o, "i"), ==, G_MININT64);
+  g_assert_cmpfloat (json_object_get_double_member (o, "d"), ==, 1e-10);
+  g_assert_true (json_object_get_boolean_member (o, "b"));
+  g_assert_true (json_object_get_null_member (o, "n"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1149,6 +1183,7 @@ main (int   argc,
   g_test_add_func ("/json/decode/schema-arrays", test_decode_schema_min_array);
   g_test_add_func ("/json/random/bytes", test_random_bytes);
   g_test_add_func ("/json/random/mutations", test_random_mutations);
+  g_test_add_func ("/json/writer", test_writer);
 
   return g_test_run ();
 }
