@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "atrium-data-dir.h"
+#include "atrium-serve.h"
 #include "atrium-random.h"
 
 /* Exit statuses of every command (DESIGN.md §8). */
@@ -109,8 +110,57 @@ cmd_init (int    argc,
   return EXIT_OK;
 }
 
+static int
+cmd_serve (int    argc,
+           char **argv)
+{
+  AtriumServeOptions options = { NULL };
+  g_autoptr(GOptionContext) context = NULL;
+  int status = EXIT_OK;
+  const GOptionEntry entries[] = {
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.data_dir,
+      "Directory of the store (see init)", "DIR" },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &options.config_file,
+      "Configuration file (see server.conf.example)", "FILE" },
+    { "https", 0, 0, G_OPTION_ARG_STRING, &options.https,
+      "Serve the API over HTTPS on this address", "ADDR:PORT" },
+    { "cert", 0, 0, G_OPTION_ARG_FILENAME, &options.cert,
+      "Certificate chain (PEM) for --https", "PEM" },
+    { "key", 0, 0, G_OPTION_ARG_FILENAME, &options.key,
+      "Private key (PEM) for --https", "PEM" },
+    { "http", 0, 0, G_OPTION_ARG_STRING, &options.http,
+      "Plain HTTP that only redirects to https", "ADDR:PORT" },
+    { "unix", 0, 0, G_OPTION_ARG_FILENAME, &options.unix_path,
+      "Serve the API on a Unix socket (made 0600)", "PATH" },
+    { "insecure-http", 0, 0, G_OPTION_ARG_STRING, &options.insecure_http,
+      "Serve the API over plain HTTP on loopback, for tests and benchmarks", "127.0.0.1:PORT" },
+    { NULL }
+  };
+
+  context = g_option_context_new ("— run the server");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (parse_options (context, &argc, &argv, &status))
+    {
+      if (options.data_dir == NULL || *options.data_dir == '\0')
+        status = usage_error (context, "--data-dir is required");
+      else
+        status = atrium_serve_run (&options);
+    }
+
+  g_free (options.data_dir);
+  g_free (options.config_file);
+  g_free (options.https);
+  g_free (options.cert);
+  g_free (options.key);
+  g_free (options.http);
+  g_free (options.unix_path);
+  g_free (options.insecure_http);
+  return status;
+}
+
 static const Command commands[] = {
   { "init", "Create the data directory, its key file and the store", cmd_init },
+  { "serve", "Run the server", cmd_serve },
 };
 
 static int

@@ -15,4 +15,21 @@ AtriumDb              *atrium_store_open           (const char  *data_dir,
                                                     int         *applied_out,
                                                     GError     **error);
 
+/* The server's connections: one writer (all writes go through it, in turn) and a pool
+ * of readers. Every call may block and belongs on a worker thread, never the HTTP one. */
+typedef struct _AtriumStore AtriumStore;
+
+AtriumStore           *atrium_store_new            (const char  *data_dir,
+                                                    guint        n_readers,
+                                                    GError     **error);
+void                   atrium_store_free           (AtriumStore *store);
+const char            *atrium_store_get_data_dir   (AtriumStore *store);
+AtriumDb              *atrium_store_write_begin    (AtriumStore *store);
+void                   atrium_store_write_end      (AtriumStore *store);
+AtriumDb              *atrium_store_read_begin     (AtriumStore *store);
+void                   atrium_store_read_end       (AtriumStore *store,
+                                                    AtriumDb    *db);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumStore, atrium_store_free)
+
 G_END_DECLS

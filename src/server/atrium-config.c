@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "atrium-server"
+
+#include "config.h"
+
+#include "atrium-config.h"
+
+#include <gio/gio.h>
+#include <stddef.h>
+#include <string.h>
+
+G_DEFINE_QUARK (atrium-config-error-quark, atrium_config_error)
+
+typedef enum
+{
+  OPT_STRING,
+  OPT_UINT,
+  OPT_BOOL,
+  OPT_TLS_FLOOR,
+  OPT_STRV,
+} OptionType;
+
+/* One row per option: where it lives in the file and in AtriumConfig, and its bounds. */
+typedef struct
+{
+  const char *group;
+  const char *key;
+  OptionType  type;
+  gsize       offset;
+  guint       min;
+  guint       max;
+} Option;
+
+#define OFF(field) offsetof (AtriumConfig, field)
+
+static const Option options[] = {
+  { "server",   "https",                      OPT_STRING,    OFF (https) },
+  { "server",   "http",                       OPT_STRING,    OFF (http) },
+  { "server",   "unix",                       OPT_STRING,    OFF (unix_path) },
+  { "server",   "cert",                       OPT_STRING,    OFF (cert_file) },
+  { "server",   "key",                        OPT_STRING,    OFF (key_file) },
+  { "server",   "public_host",                OPT_STRING,    OFF (public_host) },
+  { "server",   "workers",                    OPT_UINT,      OFF (workers), 1, 64 },
+  { "tls",      "min_version",                OPT_TLS_FLOOR, OFF (tls_floor) },
+  { "limits",   "max_body_bytes",             OPT_UINT,      OFF (max_body_bytes), 1024, 16 << 20 },
+  { "limits",   "max_header_bytes",           OPT_UINT,      OFF (max_header_bytes), 1024, 65536 },
+  { "limits",   "header_timeout_seconds",     OPT_UINT,      OFF (header_timeout_seconds), 1, 300 },
+  { "limits",   "request_timeout_seconds",    OPT_UINT,      OFF (request_timeout_seconds), 1, 3600 },
+  { "limits",   "max_connections",            OPT_UINT,      OFF (max_connections), 1, 100000 },
+  { "limits",   "max_connections_per_ip",     OPT_UINT,      OFF (max_connections_per_ip), 1, 100000 },
+  { "limits",   "requests_per_minute_per_ip", OPT_UINT,      OFF (requests_per_minute_per_ip), 1, 1000000 },
+  { "security", "blocking",                   OPT_BOOL,      OFF (blocking_enabled) },
+  { "security", "blocked_networks",           OPT_STRV,      OFF (blocked_networks) },
+};
+
+AtriumConfig *
+atrium_config_new_default (void)
+{
+  AtriumConfig *config = g_new0 (AtriumConfig, 1);
+
+  config->workers = 4;
+  config->tls_floor = ATRIUM_TLS_1_3_ONLY;
+  config->max_body_bytes = 64 * 1024;
+  config->max_header_bytes = 8 * 1024;
+  config->header_timeout_seconds = 10;
+  config->request_timeout_seconds = 30;
+  config->max_connections = 4096;
+  config->max_connections_per_ip = 64;
+  config->requests_per_minute_per_ip = 1200;
+  config->blocking_enabled = TRUE;
+  config->blocked_networks = g_new0 (char *, 1);
+  return config;
+}
+
+void
+atrium_config_free (AtriumConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->https);
+  g_free (config->http);
+  g_free (config->unix_path);
+  g_free (config->cert_file);
+  g_free (config->key_file);
+  g_free (config->public_host);
+  g_strfreev (config->blocked_networks);
+  g_free (config);
+}
+
+/* GnuTLS priority strings (read by glib-networking from G_TLS_GNUTLS_PRIORITY). */
+const char *
+atrium_config_tls_priority (const AtriumConfig *config)
+{
+  if (config->tls_floor == ATRIUM_TLS_1_2_AEAD)
+    return "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+           ":-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305"
+           ":-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
+           ":%SAFE_RENEGOTIATION";
+  return "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:%SAFE_RENEGOTIATION";
+}
+
+static gboolean
+invalid (GError     **error,
+         const char  *path,
+         const char  *group,
+         const char  *key,
+         const char  *format,
+         ...) G_GNUC_PRINTF (5, 6);
+
+static gboolean
+invalid (GError     **error,
+         const char  *path,
+         const char  *group,
+         const char  *key,
+         const char  *format,
+         ...)
+{
+  g_autofree char *detail = NULL;
+  va_list ap;
+
+  va_start (ap, format);
+  detail = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error (error, ATRIUM_CONFIG_ERROR, ATRIUM_CONFIG_ERROR_INVALID,
+               "%s: [%s] %s: %s", path, group, key, detail);
+  return FALSE;
+}
+
+static gboolean
+parse_uint (const char *text,
+            guint       min,
+            guint       max,
+            guint      *out)
+{
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, &value, NULL))
+    return FALSE;
+  *out = (guint) value;
+  return TRUE;
+}
+
+static gboolean
+apply_option (AtriumConfig  *config,
+              const Option  *opt,
+              GKeyFile      *file,
+              const char    *path,
+              GError       **error)
+{
+  g_autofree char *raw = g_key_file_get_value (file, opt->group, opt->key, NULL);
+  g_autofree char *text = g_key_file_get_string (file, opt->group, opt->key, NULL);
+  gpointer field = (guint8 *) config + opt->offset;
+
+  if (text == NULL)
+    return invalid (error, path, opt->group, opt->key, "cannot read the value “%s”",
+                    raw != NULL ? raw : "");
+  g_strstrip (text);
+
+  switch (opt->type)
+    {
+    case OPT_STRING:
+      if (*text == '\0')
+        return invalid (error, path, opt->group, opt->key, "must not be empty");
+      g_free (*(char **) field);
+      *(char **) field = g_steal_pointer (&text);
+      return TRUE;
+
+    case OPT_UINT:
+      if (!parse_uint (text, opt->min, opt->max, field))
+        return invalid (error, path, opt->group, opt->key,
+                        "expected a whole number from %u to %u, got “%s”",
+                        opt->min, opt->max, text);
+      return TRUE;
+
+    case OPT_BOOL:
+      if (g_strcmp0 (text, "true") == 0)
+        *(gboolean *) field = TRUE;
+      else if (g_strcmp0 (text, "false") == 0)
+        *(gboolean *) field = FALSE;
+      else
+        return invalid (error, path, opt->group, opt->key,
+                        "expected true or false, got “%s”", text);
+      return TRUE;
+
+    case OPT_TLS_FLOOR:
+      if (g_strcmp0 (text, "1.3") == 0)
+        *(AtriumTlsFloor *) field = ATRIUM_TLS_1_3_ONLY;
+      else if (g_strcmp0 (text, "1.2") == 0)
+        *(AtriumTlsFloor *) field = ATRIUM_TLS_1_2_AEAD;
+      else
+        return invalid (error, path, opt->group, opt->key,
+                        "expected 1.3 or 1.2, got “%s”", text);
+      return TRUE;
+
+    case OPT_STRV:
+      {
+        g_auto(GStrv) list = g_key_file_get_string_list (file, opt->group, opt->key,
+                                                         NULL, NULL);
+
+        for (guint i = 0; list != NULL && list[i] != NULL; i++)
+          {
+            g_strstrip (list[i]);
+            if (*list[i] == '\0')
+              return invalid (error, path, opt->group, opt->key, "empty list entry");
+          }
+        g_strfreev (*(char ***) field);
+        *(char ***) field = list != NULL ? g_steal_pointer (&list) : g_new0 (char *, 1);
+        return TRUE;
+      }
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static const Option *
+find_option (const char *group,
+             const char *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (options); i++)
+    if (g_str_equal (options[i].group, group) && g_str_equal (options[i].key, key))
+      return &options[i];
+  return NULL;
+}
+
+/* A file that names an option we do not know is refused: a typo must not silently
+ * leave a default (a security limit, say) in force. */
+AtriumConfig *
+atrium_config_load (const char  *path,
+                    GError     **error)
+{
+  g_autoptr(AtriumConfig) config = atrium_config_new_default ();
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) groups = NULL;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      g_set_error (error, ATRIUM_CONFIG_ERROR, ATRIUM_CONFIG_ERROR_FILE,
+                   "%s: %s", path, local_error->message);
+      return NULL;
+    }
+
+  groups = g_key_file_get_groups (file, NULL);
+  for (guint g = 0; groups[g] != NULL; g++)
+    {
+      g_auto(GStrv) keys = g_key_file_get_keys (file, groups[g], NULL, NULL);
+
+      for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+        {
+          const Option *opt = find_option (groups[g], keys[k]);
+
+          if (opt == NULL)
+            {
+              invalid (error, path, groups[g], keys[k], "unknown option");
+              return NULL;
+            }
+          if (!apply_option (config, opt, file, path, error))
+            return NULL;
+        }
+    }
+
+  return g_steal_pointer (&config);
+}
+
+/* "127.0.0.1:8443", "[::1]:8443", "localhost:8080". */
+gboolean
+atrium_parse_host_port (const char  *text,
+                        char       **host_out,
+                        guint16     *port_out,
+                        GError     **error)
+{
+  g_autoptr(GSocketConnectable) addr = NULL;
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+
+  if (text == NULL || strchr (text, '/') != NULL ||
+      (addr = g_network_address_parse (text, 0, NULL)) == NULL)
+    goto bad;
+  host = g_strdup (g_network_address_get_hostname (G_NETWORK_ADDRESS (addr)));
+  port = g_network_address_get_port (G_NETWORK_ADDRESS (addr));
+  /* The port must be written out; 0 asks for any free port (tests do). */
+  if (host == NULL || *host == '\0' || strrchr (text, ':') == NULL ||
+      !g_ascii_isdigit (strrchr (text, ':')[1]) || strrchr (text, ']') > strrchr (text, ':'))
+    goto bad;
+
+  *host_out = g_steal_pointer (&host);
+  *port_out = port;
+  return TRUE;
+
+bad:
+  g_set_error (error, ATRIUM_CONFIG_ERROR, ATRIUM_CONFIG_ERROR_INVALID,
+               "“%s” is not an address and port such as 127.0.0.1:8443 or [::1]:8443",
+               text != NULL ? text : "");
+  return FALSE;
+}
+
+gboolean
+atrium_address_is_loopback (const char *host)
+{
+  g_autoptr(GInetAddress) addr = NULL;
+
+  if (g_strcmp0 (host, "localhost") == 0)
+    return TRUE;
+  addr = g_inet_address_new_from_string (host);
+  return addr != NULL && g_inet_address_get_is_loopback (addr);
+}

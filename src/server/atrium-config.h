@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define ATRIUM_CONFIG_ERROR (atrium_config_error_quark ())
+
+typedef enum
+{
+  ATRIUM_CONFIG_ERROR_INVALID,   /* a value, a key or a group that is not allowed */
+  ATRIUM_CONFIG_ERROR_FILE,      /* the file cannot be read or parsed */
+} AtriumConfigError;
+
+typedef enum
+{
+  ATRIUM_TLS_1_3_ONLY,
+  ATRIUM_TLS_1_2_AEAD,   /* TLS 1.2 with AEAD ciphers and forward secrecy, and TLS 1.3 */
+} AtriumTlsFloor;
+
+/* Every option of server.conf, each with its default (data/server.conf.example). */
+typedef struct
+{
+  /* [server] — listeners; the command line overrides these */
+  char          *https;               /* ADDR:PORT or NULL */
+  char          *http;                /* ADDR:PORT answering only 301 to https, or NULL */
+  char          *unix_path;           /* Unix socket for the embedded mode, or NULL */
+  char          *cert_file;
+  char          *key_file;
+  char          *public_host;         /* host name used in redirects; default: the Host header */
+  guint          workers;             /* threads running handlers and DB work */
+
+  /* [tls] */
+  AtriumTlsFloor tls_floor;
+
+  /* [limits] */
+  guint          max_body_bytes;
+  guint          max_header_bytes;
+  guint          header_timeout_seconds;   /* from connection or previous answer to full headers */
+  guint          request_timeout_seconds;  /* from connection to full body */
+  guint          max_connections;
+  guint          max_connections_per_ip;
+  guint          requests_per_minute_per_ip;
+
+  /* [security] */
+  gboolean       blocking_enabled;
+  char         **blocked_networks;     /* addresses or CIDR ranges refused outright */
+} AtriumConfig;
+
+GQuark        atrium_config_error_quark (void);
+
+AtriumConfig *atrium_config_new_default (void);
+AtriumConfig *atrium_config_load        (const char    *path,
+                                         GError       **error);
+void          atrium_config_free        (AtriumConfig  *config);
+const char   *atrium_config_tls_priority (const AtriumConfig *config);
+
+gboolean      atrium_parse_host_port    (const char    *text,
+                                         char         **host_out,
+                                         guint16       *port_out,
+                                         GError       **error);
+gboolean      atrium_address_is_loopback (const char   *host);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumConfig, atrium_config_free)
+
+G_END_DECLS

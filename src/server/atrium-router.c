@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "atrium-server"
+
+#include "config.h"
+
+#include "atrium-server-private.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+
+#include "atrium-random.h"
+
+/* ---- answers ------------------------------------------------------------------------- */
+
+char *
+atrium_error_body (const char *code,
+                   const char *message,
+                   const char *request_id)
+{
+  GString *out = g_string_new ("{\"error\":");
+
+  atrium_json_write_string (out, code);
+  g_string_append (out, ",\"message\":");
+  atrium_json_write_string (out, message);
+  g_string_append (out, ",\"request_id\":");
+  atrium_json_write_string (out, request_id != NULL ? request_id : "");
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+void
+atrium_request_reply_bytes (AtriumRequest *request,
+                            guint          status,
+                            const char    *content_type,
+                            GBytes        *bytes)
+{
+  g_clear_pointer (&request->response, g_bytes_unref);
+  request->status = status;
+  request->content_type = content_type;
+  request->response = bytes != NULL ? g_bytes_ref (bytes) : NULL;
+}
+
+void
+atrium_request_reply_json (AtriumRequest *request,
+                           guint          status,
+                           JsonNode      *node)
+{
+  char *text = atrium_json_write (node);
+  g_autoptr(GBytes) bytes = g_bytes_new_take (text, strlen (text));
+
+  atrium_request_reply_bytes (request, status, "application/json", bytes);
+}
+
+void
+atrium_request_reply_error (AtriumRequest *request,
+                            guint          status,
+                            const char    *code,
+                            const char    *format,
+                            ...)
+{
+  g_autofree char *message = NULL;
+  char *body;
+  g_autoptr(GBytes) bytes = NULL;
+  va_list ap;
+
+  va_start (ap, format);
+  message = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  body = atrium_error_body (code, message, request->request_id);
+  bytes = g_bytes_new_take (body, strlen (body));
+  atrium_request_reply_bytes (request, status, "application/json", bytes);
+}
+
+void
+atrium_request_add_header (AtriumRequest *request,
+                           const char    *name,
+                           const char    *value)
+{
+  g_ptr_array_add (request->response_headers, g_strdup (name));
+  g_ptr_array_add (request->response_headers, g_strdup (value));
+}
+
+const char *
+atrium_request_get_param (AtriumRequest *request,
+                          guint          index)
+{
+  return index < request->n_params ? request->params[index] : NULL;
+}
+
+const char *
+atrium_request_get_query (AtriumRequest *request,
+                          const char    *name)
+{
+  return request->query != NULL ? g_hash_table_lookup (request->query, name) : NULL;
+}
+
+void
+atrium_request_free (AtriumRequest *request)
+{
+  if (request == NULL)
+    return;
+  g_free (request->request_id);
+  g_free (request->method);
+  g_free (request->path);
+  g_clear_pointer (&request->query, g_hash_table_unref);
+  for (guint i = 0; i < request->n_params; i++)
+    g_free (request->params[i]);
+  g_free (request->client_ip);
+  atrium_secure_free_string (request->authorization);
+  g_free (request->user_agent);
+  g_free (request->idempotency_key);
+  g_clear_pointer (&request->body, g_bytes_unref);
+  g_clear_pointer (&request->json, json_node_unref);
+  g_free (request->principal.name);
+  g_clear_pointer (&request->principal.site_roles, g_array_unref);
+  g_clear_pointer (&request->response, g_bytes_unref);
+  g_ptr_array_unref (request->response_headers);
+  g_free (request);
+}
+
+/* ---- the error log ------------------------------------------------------------------- */
+
+/* Every 5xx and failed job lands here with its request id: production bugs are never
+ * silent. One line each, UTC, CR/LF neutralised. */
+void
+atrium_server_log_error (AtriumServer *self,
+                         const char   *request_id,
+                         const char   *format,
+                         ...)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *stamp = atrium_time_format_iso8601 (atrium_clock_now_usec (self->clock));
+  va_list ap;
+
+  va_start (ap, format);
+  message = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_strdelimit (message, "\r\n", ' ');
+
+  g_mutex_lock (&self->error_log_lock);
+  if (self->error_log != NULL)
+    {
+      fprintf (self->error_log, "%s request=%s %s\n", stamp,
+               request_id != NULL ? request_id : "-", message);
+      fflush (self->error_log);
+    }
+  g_mutex_unlock (&self->error_log_lock);
+  g_message ("error (request %s): %s", request_id != NULL ? request_id : "-", message);
+}
+
+static FILE *
+open_error_log (AtriumServer *self)
+{
+  g_autofree char *dir = g_build_filename (atrium_store_get_data_dir (self->store), "logs",
+                                           NULL);
+  g_autofree char *path = g_build_filename (dir, "error.log", NULL);
+  int fd;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    return NULL;
+  fd = g_open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  return fd >= 0 ? fdopen (fd, "a") : NULL;
+}
+
+/* ---- routes -------------------------------------------------------------------------- */
+
+void
+atrium_server_add_routes (AtriumServer      *self,
+                          const AtriumRoute *routes,
+                          guint              n_routes)
+{
+  for (guint i = 0; i < n_routes; i++)
+    g_ptr_array_add (self->routes, (gpointer) &routes[i]);
+}
+
+void
+atrium_server_set_authenticator (AtriumServer           *self,
+                                 AtriumAuthenticateFunc  func,
+                                 gpointer                user_data)
+{
+  self->authenticate = func;
+  self->authenticate_data = user_data;
+}
+
+/* Matches "/api/v1/users/{id}" against "/api/v1/users/42"; captures into @params. */
+static gboolean
+path_matches (const char  *pattern,
+              const char  *path,
+              char       **params,
+              guint       *n_params)
+{
+  g_auto(GStrv) want = g_strsplit (pattern, "/", -1);
+  g_auto(GStrv) have = g_strsplit (path, "/", -1);
+  guint n = 0;
+
+  if (g_strv_length (want) != g_strv_length (have))
+    return FALSE;
+  for (guint i = 0; want[i] != NULL; i++)
+    {
+      if (want[i][0] == '{')
+        {
+          if (have[i][0] == '\0' || n >= 4)
+            goto no;
+          params[n++] = g_strdup (have[i]);
+        }
+      else if (strcmp (want[i], have[i]) != 0)
+        goto no;
+    }
+  *n_params = n;
+  return TRUE;
+
+no:
+  for (guint i = 0; i < n; i++)
+    g_clear_pointer (&params[i], g_free);
+  return FALSE;
+}
+
+static const AtriumRoute *
+find_route (AtriumServer  *self,
+            const char    *method,
+            const char    *path,
+            char         **params,
+            guint         *n_params,
+            GString       *allowed)
+{
+  for (guint i = 0; i < self->routes->len; i++)
+    {
+      const AtriumRoute *route = self->routes->pdata[i];
+      char *scratch[4] = { NULL };
+      guint n = 0;
+
+      if (!path_matches (route->path, path, scratch, &n))
+        continue;
+      if (strcmp (route->method, method) == 0)
+        {
+          memcpy (params, scratch, sizeof scratch);
+          *n_params = n;
+          return route;
+        }
+      g_string_append_printf (allowed, "%s%s", allowed->len > 0 ? ", " : "", route->method);
+      for (guint j = 0; j < n; j++)
+        g_free (scratch[j]);
+    }
+  return NULL;
+}
+
+/* ---- rate limits: a token bucket per address ----------------------------------------- */
+
+typedef struct
+{
+  double tokens;
+  gint64 updated;   /* monotonic µs */
+} RateBucket;
+
+/* Returns 0 when the request may go on, else the seconds to wait. */
+static guint
+rate_limit (AtriumServer *self,
+            const char   *ip)
+{
+  double capacity = self->config->requests_per_minute_per_ip;
+  double per_usec = capacity / (60.0 * G_USEC_PER_SEC);
+  gint64 now = g_get_monotonic_time ();
+  RateBucket *bucket = g_hash_table_lookup (self->buckets, ip);
+
+  if (bucket == NULL)
+    {
+      bucket = g_new (RateBucket, 1);
+      bucket->tokens = capacity;
+      bucket->updated = now;
+      g_hash_table_insert (self->buckets, g_strdup (ip), bucket);
+    }
+  bucket->tokens = MIN (capacity, bucket->tokens + (now - bucket->updated) * per_usec);
+  bucket->updated = now;
+  if (bucket->tokens >= 1.0)
+    {
+      bucket->tokens -= 1.0;
+      return 0;
+    }
+  return (guint) ((1.0 - bucket->tokens) / per_usec / G_USEC_PER_SEC) + 1;
+}
+
+/* Full buckets carry no information: drop them so the table stays small. */
+static gboolean
+sweep_buckets (gpointer data)
+{
+  AtriumServer *self = data;
+  double capacity = self->config->requests_per_minute_per_ip;
+  double per_usec = capacity / (60.0 * G_USEC_PER_SEC);
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  RateBucket *bucket;
+
+  g_hash_table_iter_init (&iter, self->buckets);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &bucket))
+    if (bucket->tokens + (now - bucket->updated) * per_usec >= capacity)
+      g_hash_table_iter_remove (&iter);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  AtriumServer      *server;
+  SoupServerMessage *msg;
+  AtriumRequest     *request;
+} Job;
+
+static gboolean
+content_type_is_json (SoupServerMessage *msg)
+{
+  g_autoptr(GHashTable) params = NULL;
+  const char *type = soup_message_headers_get_content_type (
+    soup_server_message_get_request_headers (msg), &params);
+  GHashTableIter iter;
+  const char *name, *value;
+
+  if (g_strcmp0 (type, "application/json") != 0)
+    return FALSE;
+  if (params == NULL)
+    return TRUE;
+  g_hash_table_iter_init (&iter, params);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &value))
+    if (g_ascii_strcasecmp (name, "charset") != 0 || g_ascii_strcasecmp (value, "utf-8") != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+via_loopback (SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+
+  if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
+    return TRUE;   /* the Unix socket */
+  return g_inet_address_get_is_loopback (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+}
+
+static char *
+header_copy (SoupServerMessage *msg,
+             const char        *name)
+{
+  return g_strdup (soup_message_headers_get_one (
+    soup_server_message_get_request_headers (msg), name));
+}
+
+static AtriumRequest *
+request_new (AtriumServer      *self,
+             SoupServerMessage *msg,
+             const AtriumRoute *route,
+             const char        *path,
+             GHashTable        *query,
+             char             **params,
+             guint              n_params)
+{
+  AtriumRequest *request = g_new0 (AtriumRequest, 1);
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+
+  request->server = self;
+  request->route = route;
+  request->request_id = g_strdup (g_object_get_data (G_OBJECT (msg), "atrium-request-id"));
+  request->method = g_strdup (soup_server_message_get_method (msg));
+  request->path = g_strdup (path);
+  request->query = query != NULL ? g_hash_table_ref (query) : NULL;
+  memcpy (request->params, params, sizeof request->params);
+  request->n_params = n_params;
+  request->client_ip = atrium_message_client_ip (msg);
+  request->via_loopback = via_loopback (msg);
+  request->via_tls = uri != NULL && g_strcmp0 (g_uri_get_scheme (uri), "https") == 0;
+  request->authorization = header_copy (msg, "Authorization");
+  request->user_agent = header_copy (msg, "User-Agent");
+  request->idempotency_key = header_copy (msg, "Idempotency-Key");
+  request->body = body != NULL && body->length > 0 ? soup_message_body_flatten (body) : NULL;
+  request->response_headers = g_ptr_array_new_with_free_func (g_free);
+  return request;
+}
+
+static gboolean
+principal_may (AtriumRequest *request)
+{
+  const AtriumRoute *route = request->route;
+
+  if ((route->roles & request->principal.roles) == 0)
+    return FALSE;
+  if ((route->flags & ATRIUM_ROUTE_SECOND_FACTOR) && request->principal.user_id != 0 &&
+      !request->principal.second_factor)
+    return FALSE;
+  return TRUE;
+}
+
+/* Authentication, authorisation and decoding, then the handler: on a worker thread. */
+static void
+run_request (AtriumServer  *self,
+             AtriumRequest *request)
+{
+  const AtriumRoute *route = request->route;
+  gboolean open = (route->flags & ATRIUM_ROUTE_PUBLIC) ||
+                  ((route->flags & ATRIUM_ROUTE_LOOPBACK) && request->via_loopback);
+
+  if (!open)
+    {
+      if (self->authenticate == NULL || !self->authenticate (request, self->authenticate_data))
+        {
+          if (request->status == 0)
+            atrium_request_reply_error (request, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
+                                        "Sign in to do this");
+          return;
+        }
+      if (!principal_may (request))
+        {
+          atrium_request_reply_error (request, SOUP_STATUS_FORBIDDEN, "forbidden",
+                                      "You are not allowed to do this");
+          return;
+        }
+    }
+
+  if (route->flags & ATRIUM_ROUTE_JSON_BODY)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *field = NULL;
+      gsize length = 0;
+      const char *data = request->body != NULL ? g_bytes_get_data (request->body, &length)
+                                               : "";
+
+      request->json = atrium_json_decode (data, length, self->config->max_body_bytes,
+                                          route->schema, &field, &error);
+      if (request->json == NULL)
+        {
+          guint status = g_error_matches (error, ATRIUM_CORE_ERROR,
+                                          ATRIUM_CORE_ERROR_TOO_LARGE)
+                         ? SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE : SOUP_STATUS_BAD_REQUEST;
+
+          atrium_request_reply_error (request, status,
+                                      atrium_core_error_code (error->code), "%s",
+                                      error->message);
+          return;
+        }
+    }
+
+  route->handler (request);
+  if (request->status == 0)
+    atrium_request_reply_error (request, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+                                "The server could not answer this request");
+}
+
+static gboolean
+finish_job (gpointer data)
+{
+  Job *job = data;
+  AtriumRequest *request = job->request;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (job->msg);
+
+  for (guint i = 0; i + 1 < request->response_headers->len; i += 2)
+    soup_message_headers_replace (headers, request->response_headers->pdata[i],
+                                  request->response_headers->pdata[i + 1]);
+  soup_server_message_set_status (job->msg, request->status, NULL);
+  if (request->response != NULL)
+    {
+      gsize length;
+      const char *bytes = g_bytes_get_data (request->response, &length);
+
+      soup_server_message_set_response (job->msg, request->content_type, SOUP_MEMORY_COPY,
+                                        bytes, length);
+    }
+  if (request->status >= 500)
+    atrium_server_log_error (job->server, request->request_id, "%s %s answered %u",
+                             request->method, request->path, request->status);
+  soup_server_message_unpause (job->msg);
+
+  g_object_unref (job->msg);
+  atrium_request_free (request);
+  g_atomic_int_dec_and_test (&job->server->in_flight);
+  g_free (job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+worker (gpointer data,
+        gpointer user_data)
+{
+  Job *job = data;
+
+  run_request (job->server, job->request);
+  g_main_context_invoke (job->server->context, finish_job, job);
+}
+
+static void
+handle_api (SoupServer        *soup,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  AtriumServer *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  const char *request_id = atrium_message_request_id (msg);
+  g_autofree char *ip = atrium_message_client_ip (msg);
+  g_autoptr(GString) allowed = g_string_new (NULL);
+  char *params[4] = { NULL };
+  guint n_params = 0;
+  const AtriumRoute *route;
+  guint wait;
+  Job *job;
+
+  atrium_server_set_common_headers (self, msg, request_id);
+
+  if (self->draining)
+    {
+      atrium_server_reply_early (self, msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
+                                 "The server is shutting down; try again in a moment");
+      return;
+    }
+  if (atrium_server_is_blocked (self, ip))
+    {
+      atrium_server_reply_early (self, msg, SOUP_STATUS_FORBIDDEN, "blocked",
+                                 "Requests from your address are blocked for a while");
+      return;
+    }
+  if ((wait = rate_limit (self, ip)) > 0)
+    {
+      g_autofree char *retry = g_strdup_printf ("%u", wait);
+
+      atrium_server_reply_early (self, msg, ATRIUM_STATUS_TOO_MANY_REQUESTS, "rate_limited",
+                                 "Too many requests; slow down");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", retry);
+      return;
+    }
+
+  route = find_route (self, method, path, params, &n_params, allowed);
+  if (route == NULL && allowed->len > 0)
+    {
+      atrium_server_reply_early (self, msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+                                 "method_not_allowed", "This method is not allowed here");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Allow", allowed->str);
+      return;
+    }
+  if (route == NULL)
+    {
+      atrium_server_reply_early (self, msg, SOUP_STATUS_NOT_FOUND, "not_found",
+                                 "There is nothing here");
+      return;
+    }
+  if ((route->flags & ATRIUM_ROUTE_JSON_BODY) && !content_type_is_json (msg))
+    {
+      for (guint i = 0; i < n_params; i++)
+        g_free (params[i]);
+      atrium_server_reply_early (self, msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+                                 "unsupported_media_type",
+                                 "The body must be JSON (Content-Type: application/json)");
+      return;
+    }
+
+  job = g_new0 (Job, 1);
+  job->server = self;
+  job->msg = g_object_ref (msg);
+  job->request = request_new (self, msg, route, path, query, params, n_params);
+  g_atomic_int_inc (&self->in_flight);
+  soup_server_message_pause (msg);
+  g_thread_pool_push (self->workers, job, NULL);
+}
+
+void
+atrium_server_init_router (AtriumServer *self)
+{
+  self->routes = g_ptr_array_new ();
+  self->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->workers = g_thread_pool_new (worker, NULL, self->config->workers, FALSE, NULL);
+  g_mutex_init (&self->error_log_lock);
+  self->error_log = open_error_log (self);
+  soup_server_add_handler (self->soup, NULL, handle_api, self, NULL);
+
+  {
+    GSource *source = g_timeout_source_new_seconds (60);
+
+    g_source_set_callback (source, sweep_buckets, self, NULL);
+    self->sweep_id = g_source_attach (source, self->context);
+    g_source_unref (source);
+  }
+}
+
+/* Waits for the workers; the answers they queue are dropped with their messages. */
+void
+atrium_server_shutdown_router (AtriumServer *self)
+{
+  g_thread_pool_free (self->workers, FALSE, TRUE);
+  while (g_atomic_int_get (&self->in_flight) > 0)
+    g_main_context_iteration (self->context, TRUE);
+  if (self->sweep_id != 0)
+    g_source_destroy (g_main_context_find_source_by_id (self->context, self->sweep_id));
+  g_hash_table_unref (self->buckets);
+  g_ptr_array_unref (self->routes);
+  if (self->error_log != NULL)
+    fclose (self->error_log);
+  g_mutex_clear (&self->error_log_lock);
+}
+
+typedef struct
+{
+  AtriumServer *server;
+  GMainLoop    *loop;
+  gint64        deadline;
+} Drain;
+
+static gboolean
+drain_poll (gpointer data)
+{
+  Drain *drain = data;
+
+  if (g_atomic_int_get (&drain->server->in_flight) > 0 &&
+      g_get_monotonic_time () < drain->deadline)
+    return G_SOURCE_CONTINUE;
+  g_main_loop_quit (drain->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* SIGTERM: refuse new requests, let those under way finish (10 s at most), then quit. */
+void
+atrium_server_drain (AtriumServer *self,
+                     GMainLoop    *loop)
+{
+  Drain *drain = g_new0 (Drain, 1);
+  GSource *source = g_timeout_source_new (50);
+
+  self->draining = TRUE;
+  drain->server = self;
+  drain->loop = loop;
+  drain->deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  g_source_set_callback (source, drain_poll, drain, g_free);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}

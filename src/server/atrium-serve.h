@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "atrium-server.h"
+
+G_BEGIN_DECLS
+
+/* What `atrium-server serve` was asked for on its command line. */
+typedef struct
+{
+  char *data_dir;
+  char *config_file;
+  char *https;
+  char *cert;
+  char *key;
+  char *http;
+  char *unix_path;
+  char *insecure_http;
+} AtriumServeOptions;
+
+AtriumServer *atrium_serve_start (const AtriumServeOptions  *options,
+                                  GError                   **error);
+int           atrium_serve_run   (const AtriumServeOptions  *options);
+
+G_END_DECLS

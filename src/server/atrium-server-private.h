@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <stdio.h>
+#include <libsoup/soup.h>
+
+#include "atrium-server.h"
+
+G_BEGIN_DECLS
+
+/* libsoup 3.2 has no name for it. */
+#define ATRIUM_STATUS_TOO_MANY_REQUESTS 429
+
+
+
+struct _AtriumServer
+{
+  AtriumConfig          *config;
+  AtriumStore           *store;
+  AtriumClock           *clock;
+  GMainContext          *context;       /* the HTTP thread's */
+
+  SoupServer            *soup;          /* HTTPS, Unix socket and insecure loopback */
+  SoupServer            *redirect_soup; /* plain HTTP: 301 only */
+  guint16                ports[ATRIUM_N_LISTENER_KIND_COUNT];
+  guint16                https_port;
+  char                  *unix_path;
+
+  /* HTTP thread only */
+  GHashTable            *connections;   /* GSocket* → Connection */
+  GHashTable            *per_ip;        /* ip → open connections */
+  GHashTable            *buckets;       /* ip → RateBucket */
+  guint                  sweep_id;
+
+  /* any thread */
+  GMutex                 blocks_lock;
+  GHashTable            *blocks;        /* ip → unix time the block ends */
+  GPtrArray             *blocked_masks; /* GInetAddressMask from the config */
+
+  /* router */
+  GPtrArray             *routes;        /* const AtriumRoute * */
+  GThreadPool           *workers;
+  gint                   in_flight;     /* atomic */
+  gboolean               draining;
+  AtriumAuthenticateFunc authenticate;
+  gpointer               authenticate_data;
+  GMutex                 error_log_lock;
+  FILE                  *error_log;
+};
+
+char       *atrium_message_client_ip  (SoupServerMessage *msg);
+const char *atrium_message_request_id (SoupServerMessage *msg);
+void     atrium_server_set_common_headers (AtriumServer      *self,
+                                           SoupServerMessage *msg,
+                                           const char        *request_id);
+gboolean atrium_server_is_blocked      (AtriumServer      *self,
+                                        const char        *ip);
+void     atrium_server_reply_early     (AtriumServer      *self,
+                                        SoupServerMessage *msg,
+                                        guint              status,
+                                        const char        *code,
+                                        const char        *message);
+char    *atrium_error_body             (const char        *code,
+                                        const char        *message,
+                                        const char        *request_id);
+void     atrium_server_init_router     (AtriumServer      *self);
+void     atrium_server_shutdown_router (AtriumServer      *self);
+void     atrium_server_log_error       (AtriumServer      *self,
+                                        const char        *request_id,
+                                        const char        *format,
+                                        ...) G_GNUC_PRINTF (3, 4);
+
+G_END_DECLS

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "atrium-config.h"
+
+/* data/server.conf.example documents every option with its default: with each
+ * "#option = value" line switched on, it must load and equal the defaults. */
+static void
+test_example_matches_defaults (void)
+{
+  g_autofree char *example = g_test_build_filename (G_TEST_DIST, "..", "data",
+                                                    "server.conf.example", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GString) enabled = g_string_new (NULL);
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(AtriumConfig) loaded = NULL;
+  g_autoptr(AtriumConfig) defaults = atrium_config_new_default ();
+  g_autoptr(GError) error = NULL;
+  int fd;
+
+  g_assert_true (g_file_get_contents (example, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      /* An option line is "#name = value"; prose has a space after '#'. */
+      if (line[0] == '#' && g_ascii_isalpha (line[1]) && strstr (line, " = ") != NULL)
+        line++;
+      g_string_append_printf (enabled, "%s\n", line);
+    }
+  fd = g_file_open_tmp ("atrium-conf-XXXXXX", &path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, enabled->str, -1, NULL));
+
+  loaded = atrium_config_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (loaded->workers, ==, defaults->workers);
+  g_assert_cmpint (loaded->tls_floor, ==, defaults->tls_floor);
+  g_assert_cmpuint (loaded->max_body_bytes, ==, defaults->max_body_bytes);
+  g_assert_cmpuint (loaded->max_header_bytes, ==, defaults->max_header_bytes);
+  g_assert_cmpuint (loaded->header_timeout_seconds, ==, defaults->header_timeout_seconds);
+  g_assert_cmpuint (loaded->request_timeout_seconds, ==, defaults->request_timeout_seconds);
+  g_assert_cmpuint (loaded->max_connections, ==, defaults->max_connections);
+  g_assert_cmpuint (loaded->max_connections_per_ip, ==, defaults->max_connections_per_ip);
+  g_assert_cmpuint (loaded->requests_per_minute_per_ip, ==,
+                    defaults->requests_per_minute_per_ip);
+  g_assert_cmpint (loaded->blocking_enabled, ==, defaults->blocking_enabled);
+  g_assert_cmpstr (loaded->https, ==, "0.0.0.0:443");
+  g_assert_cmpuint (g_strv_length (loaded->blocked_networks), ==, 2);
+  g_remove (path);
+}
+
+static void
+test_host_port (void)
+{
+  struct { const char *text; const char *host; guint16 port; } good[] = {
+    { "127.0.0.1:8443", "127.0.0.1", 8443 },
+    { "[::1]:443", "::1", 443 },
+    { "localhost:0", "localhost", 0 },
+  };
+  const char *bad[] = { "127.0.0.1", "[::1]", "127.0.0.1:http", ":443", "a/b:1",
+                        "127.0.0.1:70000", "", NULL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autofree char *host = NULL;
+      guint16 port = 1;
+
+      g_assert_true (atrium_parse_host_port (good[i].text, &host, &port, NULL));
+      g_assert_cmpstr (host, ==, good[i].host);
+      g_assert_cmpuint (port, ==, good[i].port);
+    }
+  for (guint i = 0; bad[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *host = NULL;
+      guint16 port = 0;
+
+      g_assert_false (atrium_parse_host_port (bad[i], &host, &port, &error));
+      g_assert_error (error, ATRIUM_CONFIG_ERROR, ATRIUM_CONFIG_ERROR_INVALID);
+    }
+  g_assert_true (atrium_address_is_loopback ("127.0.0.5"));
+  g_assert_true (atrium_address_is_loopback ("::1"));
+  g_assert_true (atrium_address_is_loopback ("localhost"));
+  g_assert_false (atrium_address_is_loopback ("192.0.2.1"));
+  g_assert_false (atrium_address_is_loopback ("example.org"));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/config/example-matches-defaults", test_example_matches_defaults);
+  g_test_add_func ("/config/host-port", test_host_port);
+
+  return g_test_run ();
+}
