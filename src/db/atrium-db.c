@@ -78,19 +78,20 @@ atrium_db_check_engine (sqlite3  *handle,
   return ok;
 }
 
+/* Whether @path opens as an unencrypted SQLite database. Through SQLite, never with our
+ * own open() and close(): closing any descriptor of a file drops every POSIX lock this
+ * process holds on it, and other connections here rely on theirs (the classic way to
+ * corrupt a SQLite database, and with WAL, a way to see one as corrupt). */
 static gboolean
 file_is_plain_sqlite (const char *path)
 {
-  static const char header[16] = "SQLite format 3";
-  char buf[16];
-  gboolean plain = FALSE;
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  sqlite3 *handle = NULL;
+  gboolean plain;
 
-  if (fd < 0)
-    return FALSE;
-  if (read (fd, buf, sizeof buf) == (ssize_t) sizeof buf)
-    plain = memcmp (buf, header, sizeof buf) == 0;
-  close (fd);
+  plain = sqlite3_open_v2 (path, &handle, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+          sqlite3_exec (handle, "SELECT count(*) FROM sqlite_master;", NULL, NULL, NULL)
+          == SQLITE_OK;
+  sqlite3_close (handle);
   return plain;
 }
 
@@ -196,12 +197,6 @@ atrium_db_open (const char         *path,
                    "%s does not exist", path);
       return NULL;
     }
-  if (exists && file_is_plain_sqlite (path))
-    {
-      g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_NOT_ENCRYPTED,
-                   "%s is a plain-text SQLite database, not an encrypted one", path);
-      return NULL;
-    }
   if (!exists && !create_private_file (path, TRUE, error))
     return NULL;
 
@@ -227,8 +222,12 @@ atrium_db_open (const char         *path,
   rc = sqlite3_exec (db->handle, "SELECT count(*) FROM sqlite_master;", NULL, NULL, NULL);
   if ((rc & 0xff) == SQLITE_NOTADB)
     {
-      g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_WRONG_KEY,
-                   "The key does not open %s (wrong key, or not an Atrium database)", path);
+      if (file_is_plain_sqlite (path))
+        g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_NOT_ENCRYPTED,
+                     "%s is a plain-text SQLite database, not an encrypted one", path);
+      else
+        g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_WRONG_KEY,
+                     "The key does not open %s (wrong key, or not an Atrium database)", path);
       return NULL;
     }
   if (rc != SQLITE_OK)

@@ -22,6 +22,7 @@ G_BEGIN_DECLS
  * @ATRIUM_DB_ERROR_CONSTRAINT: a constraint (UNIQUE, CHECK, FOREIGN KEY…) refused a write
  * @ATRIUM_DB_ERROR_BUSY: the database stayed locked longer than the busy timeout
  * @ATRIUM_DB_ERROR_EXISTS: the file to be created is already there
+ * @ATRIUM_DB_ERROR_NOT_FOUND: the row asked for does not exist
  */
 typedef enum
 {
@@ -35,6 +36,7 @@ typedef enum
   ATRIUM_DB_ERROR_CONSTRAINT,
   ATRIUM_DB_ERROR_BUSY,
   ATRIUM_DB_ERROR_EXISTS,
+  ATRIUM_DB_ERROR_NOT_FOUND,
 } AtriumDbError;
 
 typedef enum

@@ -3,6 +3,7 @@
 
 #include <string.h>
 #include <sys/stat.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 
 #include "atrium-db.h"
@@ -250,14 +251,62 @@ static void
 test_plain_file_refused (Fixture       *f,
                          gconstpointer  data)
 {
-  char page[1024] = "SQLite format 3";
   g_autoptr(GError) error = NULL;
+  sqlite3 *plain = NULL;
   AtriumDb *db;
 
-  g_assert_true (g_file_set_contents (f->path, page, sizeof page, NULL));
+  /* SQLCipher without a key writes an ordinary SQLite file. */
+  g_assert_cmpint (sqlite3_open (f->path, &plain), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (plain, "CREATE TABLE t (x); INSERT INTO t VALUES (1);",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (plain);
+
   db = atrium_db_open (f->path, f->key, ATRIUM_DB_OPEN_DURABLE, &error);
   g_assert_null (db);
   g_assert_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_NOT_ENCRYPTED);
+}
+
+/* Another process writes while this one holds two connections. Opening the second
+ * connection must not drop the first one's locks (a close() of the file would), or the
+ * other process checkpoints and truncates the WAL under our feet. */
+static void
+test_other_process_writes (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *hex = atrium_hex_encode (f->key, sizeof f->key);
+  g_autofree char *script = g_strdup_printf (
+    "PRAGMA key = \"x'%s'\";\nINSERT INTO " MARKER_TABLE " (note)"
+    " SELECT hex (randomblob (400)) FROM (SELECT 1 UNION SELECT 2 UNION SELECT 3);\n", hex);
+  AtriumDb *writer = open_new (f);
+  AtriumDb *reader = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fill_with_marker (writer);
+  reader = atrium_db_open (f->path, f->key, ATRIUM_DB_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_rows (reader, MARKER_TABLE), ==, 200);
+
+  for (guint i = 0; i < 20; i++)
+    {
+      const char *argv[] = { "sqlcipher", f->path, NULL };
+      g_autoptr(GSubprocess) proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                       G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                                                       &error);
+      g_autoptr(GBytes) input = g_bytes_new (script, strlen (script));
+
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_communicate (proc, input, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_get_successful (proc));
+    }
+
+  g_assert_cmpint (count_rows (reader, MARKER_TABLE), ==, 260);
+  g_assert_cmpint (count_rows (writer, MARKER_TABLE), ==, 260);
+  g_assert_true (atrium_db_integrity_check (reader, &error));
+  g_assert_no_error (error);
+  g_assert_true (atrium_db_integrity_check (writer, &error));
+  atrium_db_close (reader);
+  atrium_db_close (writer);
 }
 
 static void
@@ -507,6 +556,7 @@ main (int    argc,
   ADD ("/db/no-plaintext-on-disk", test_no_plaintext_on_disk);
   ADD ("/db/wrong-key", test_wrong_key);
   ADD ("/db/plain-file-refused", test_plain_file_refused);
+  ADD ("/db/other-process-writes", test_other_process_writes);
   ADD ("/db/missing-file", test_missing_file);
   ADD ("/db/pragmas", test_pragmas);
   ADD ("/db/migrations-idempotent", test_migrations_idempotent);
