@@ -51,6 +51,33 @@ static const Option options[] = {
   { "limits",   "requests_per_minute_per_ip", OPT_UINT,      OFF (requests_per_minute_per_ip), 1, 1000000 },
   { "security", "blocking",                   OPT_BOOL,      OFF (blocking_enabled) },
   { "security", "blocked_networks",           OPT_STRV,      OFF (blocked_networks) },
+  { "password", "min_length",                 OPT_UINT,      OFF (password_min_length), 10, 128 },
+  { "password", "min_classes",                OPT_UINT,      OFF (password_min_classes), 1, 4 },
+  { "password", "reject_common",              OPT_BOOL,      OFF (password_reject_common) },
+  { "password", "argon2_iterations",          OPT_UINT,      OFF (argon2_iterations), 2, 16 },
+  { "password", "argon2_memory_mib",          OPT_UINT,      OFF (argon2_memory_mib), 19, 4096 },
+  { "session",  "idle_minutes",               OPT_UINT,      OFF (session_idle_minutes), 1, 1440 },
+  { "session",  "absolute_hours",             OPT_UINT,      OFF (session_absolute_hours), 1, 720 },
+  { "brute_force", "account_free_failures",   OPT_UINT,      OFF (account_free_failures), 1, 100 },
+  { "brute_force", "account_max_delay_seconds", OPT_UINT,    OFF (account_max_delay_seconds), 1, 86400 },
+  { "brute_force", "account_max_failures_per_hour", OPT_UINT, OFF (account_max_failures_per_hour), 1, 10000 },
+  { "brute_force", "ip_max_failures",         OPT_UINT,      OFF (ip_max_failures), 1, 10000 },
+  { "brute_force", "ip_window_seconds",       OPT_UINT,      OFF (ip_window_seconds), 1, 86400 },
+  { "brute_force", "ip_block_seconds",        OPT_UINT,      OFF (ip_block_seconds), 1, 604800 },
+  { "brute_force", "ip_repeat_block_seconds", OPT_UINT,      OFF (ip_repeat_block_seconds), 1, 2592000 },
+  { "mail",     "host",                       OPT_STRING,    OFF (mail_host) },
+  { "mail",     "port",                       OPT_UINT,      OFF (mail_port), 1, 65535 },
+  { "mail",     "tls",                        OPT_STRING,    OFF (mail_tls) },
+  { "mail",     "user",                       OPT_STRING,    OFF (mail_user) },
+  { "mail",     "password_file",              OPT_STRING,    OFF (mail_password_file) },
+  { "mail",     "from",                       OPT_STRING,    OFF (mail_from) },
+  { "mail",     "from_name",                  OPT_STRING,    OFF (mail_from_name) },
+  { "mail",     "ca_file",                    OPT_STRING,    OFF (mail_ca_file) },
+  { "sms",      "url",                        OPT_STRING,    OFF (sms_url) },
+  { "sms",      "body_template",              OPT_STRING,    OFF (sms_body_template) },
+  { "sms",      "content_type",               OPT_STRING,    OFF (sms_content_type) },
+  { "sms",      "auth_header_file",           OPT_STRING,    OFF (sms_auth_header_file) },
+  { "sms",      "ca_file",                    OPT_STRING,    OFF (sms_ca_file) },
 };
 
 AtriumConfig *
@@ -69,6 +96,24 @@ atrium_config_new_default (void)
   config->requests_per_minute_per_ip = 1200;
   config->blocking_enabled = TRUE;
   config->blocked_networks = g_new0 (char *, 1);
+  config->password_min_length = 12;
+  config->password_min_classes = 3;
+  config->password_reject_common = TRUE;
+  config->argon2_iterations = 2;
+  config->argon2_memory_mib = 64;
+  config->session_idle_minutes = 30;
+  config->session_absolute_hours = 12;
+  config->account_free_failures = 5;
+  config->account_max_delay_seconds = 15 * 60;
+  config->account_max_failures_per_hour = 100;
+  config->ip_max_failures = 20;
+  config->ip_window_seconds = 10 * 60;
+  config->ip_block_seconds = 10 * 60;
+  config->ip_repeat_block_seconds = 24 * 60 * 60;
+  config->mail_port = 587;
+  config->mail_tls = g_strdup ("starttls");
+  config->mail_from_name = g_strdup ("Atrium");
+  config->sms_content_type = g_strdup ("application/json");
   return config;
 }
 
@@ -84,6 +129,18 @@ atrium_config_free (AtriumConfig *config)
   g_free (config->key_file);
   g_free (config->public_host);
   g_strfreev (config->blocked_networks);
+  g_free (config->mail_host);
+  g_free (config->mail_tls);
+  g_free (config->mail_user);
+  g_free (config->mail_password_file);
+  g_free (config->mail_from);
+  g_free (config->mail_from_name);
+  g_free (config->mail_ca_file);
+  g_free (config->sms_url);
+  g_free (config->sms_body_template);
+  g_free (config->sms_content_type);
+  g_free (config->sms_auth_header_file);
+  g_free (config->sms_ca_file);
   g_free (config);
 }
 

@@ -46,6 +46,43 @@ typedef struct
   /* [security] */
   gboolean       blocking_enabled;
   char         **blocked_networks;     /* addresses or CIDR ranges refused outright */
+
+  /* [password] */
+  guint          password_min_length;
+  guint          password_min_classes;
+  gboolean       password_reject_common;
+  guint          argon2_iterations;
+  guint          argon2_memory_mib;
+
+  /* [session] */
+  guint          session_idle_minutes;
+  guint          session_absolute_hours;
+
+  /* [brute_force] */
+  guint          account_free_failures;      /* failures before delays start */
+  guint          account_max_delay_seconds;  /* the delays grow up to this lock */
+  guint          account_max_failures_per_hour;
+  guint          ip_max_failures;            /* within ip_window_seconds */
+  guint          ip_window_seconds;
+  guint          ip_block_seconds;
+  guint          ip_repeat_block_seconds;    /* for an address blocked before */
+
+  /* [mail]: SMTP submission for codes, reset links and notices; no host, no email */
+  char          *mail_host;
+  guint          mail_port;
+  char          *mail_tls;                   /* none (loopback only), starttls, implicit */
+  char          *mail_user;
+  char          *mail_password_file;
+  char          *mail_from;
+  char          *mail_from_name;
+  char          *mail_ca_file;
+
+  /* [sms]: an HTTP gateway; no url, no SMS */
+  char          *sms_url;
+  char          *sms_body_template;
+  char          *sms_content_type;
+  char          *sms_auth_header_file;
+  char          *sms_ca_file;
 } AtriumConfig;
 
 GQuark        atrium_config_error_quark (void);

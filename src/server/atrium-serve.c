@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <glib-unix.h>
 
+#include "atrium-auth.h"
 #include "atrium-handlers.h"
 
 static void
@@ -23,9 +24,11 @@ override (char       **field,
 }
 
 /* Loads the configuration, opens the store, binds every listener. Nothing is served
- * until the caller runs the thread-default main context. */
+ * until the caller runs the thread-default main context. @clock (NULL: the system's)
+ * lets tests move time. */
 AtriumServer *
 atrium_serve_start (const AtriumServeOptions  *options,
+                    AtriumClock               *clock,
                     GError                   **error)
 {
   g_autoptr(AtriumConfig) config = NULL;
@@ -63,8 +66,17 @@ atrium_serve_start (const AtriumServeOptions  *options,
   if (store == NULL)
     return NULL;
 
-  server = atrium_server_new (g_steal_pointer (&config), g_steal_pointer (&store), NULL);
+  server = atrium_server_new (g_steal_pointer (&config), g_steal_pointer (&store), clock);
+  {
+    AtriumAuth *auth = atrium_auth_new (server, error);
+
+    if (auth == NULL)
+      return NULL;
+    atrium_server_set_auth (server, auth, (GDestroyNotify) atrium_auth_free);
+    atrium_server_set_authenticator (server, atrium_auth_authenticate, auth);
+  }
   atrium_handlers_register_system (server);
+  atrium_handlers_register_auth (server);
 
   {
     AtriumConfig *c = atrium_server_get_config (server);
@@ -119,7 +131,7 @@ int
 atrium_serve_run (const AtriumServeOptions *options)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(AtriumServer) server = atrium_serve_start (options, &error);
+  g_autoptr(AtriumServer) server = atrium_serve_start (options, NULL, &error);
   g_autoptr(GMainLoop) loop = NULL;
   Running running;
   guint ids[3];

@@ -19,6 +19,7 @@ typedef struct
 } AtriumServeOptions;
 
 AtriumServer *atrium_serve_start (const AtriumServeOptions  *options,
+                                  AtriumClock               *clock,
                                   GError                   **error);
 int           atrium_serve_run   (const AtriumServeOptions  *options);
 

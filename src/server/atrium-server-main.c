@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "atrium-cli-users.h"
 #include "atrium-data-dir.h"
 #include "atrium-serve.h"
 #include "atrium-random.h"
+#include "atrium-store.h"
+#include "atrium-store-audit.h"
 
 /* Exit statuses of every command (DESIGN.md §8). */
 enum
@@ -158,9 +161,75 @@ cmd_serve (int    argc,
   return status;
 }
 
+/* `audit verify`: the sub-word comes first, then the options. */
+static int
+cmd_audit (int    argc,
+           char **argv)
+{
+  g_autofree char *data_dir = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(AtriumDb) db = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 n_rows = 0;
+  gint64 first_bad = 0;
+  int status = EXIT_OK;
+  const GOptionEntry entries[] = {
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
+      "Directory of the store (see init)", "DIR" },
+    { NULL }
+  };
+
+  context = g_option_context_new ("— check that the audit trail's hash chain is intact");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (g_get_prgname () == NULL)
+    g_set_prgname ("atrium-server audit verify");
+
+  if (argc >= 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0))
+    return parse_options (context, &argc, &argv, &status) ? EXIT_OK : status;
+  if (argc < 2)
+    return usage_error (context, "audit needs a subcommand: verify");
+  if (strcmp (argv[1], "verify") != 0)
+    {
+      g_autofree char *message = g_strdup_printf ("unknown audit subcommand '%s'", argv[1]);
+
+      return usage_error (context, message);
+    }
+
+  /* The options of `verify` follow the sub-word, which stands in for argv[0]. */
+  argc--;
+  argv++;
+  if (!parse_options (context, &argc, &argv, &status))
+    return status;
+  if (data_dir == NULL || *data_dir == '\0')
+    return usage_error (context, "--data-dir is required");
+
+  db = atrium_store_open (data_dir, FALSE, NULL, &error);
+  if (db == NULL)
+    {
+      fprintf (stderr, "atrium-server: %s\n", error->message);
+      return EXIT_ERROR;
+    }
+  if (!atrium_store_audit_verify (db, &n_rows, &first_bad, &error))
+    {
+      if (first_bad > 0)
+        fprintf (stderr, "atrium-server: the audit trail is broken at entry #%" G_GINT64_FORMAT
+                 " (of %" G_GINT64_FORMAT ")\n", first_bad, n_rows);
+      else
+        fprintf (stderr, "atrium-server: %s\n", error->message);
+      return EXIT_ERROR;
+    }
+  printf ("Audit trail intact: %" G_GINT64_FORMAT " %s.\n", n_rows,
+          n_rows == 1 ? "entry" : "entries");
+  return EXIT_OK;
+}
+
 static const Command commands[] = {
   { "init", "Create the data directory, its key file and the store", cmd_init },
   { "serve", "Run the server", cmd_serve },
+  { "useradd", "Create an account (password on standard input)", atrium_cli_useradd },
+  { "passwd", "Set an account's password (on standard input)", atrium_cli_passwd },
+  { "userdel", "Delete an account", atrium_cli_userdel },
+  { "audit", "Check the audit trail (audit verify)", cmd_audit },
 };
 
 static int

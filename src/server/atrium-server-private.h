@@ -44,6 +44,8 @@ struct _AtriumServer
   gboolean               draining;
   AtriumAuthenticateFunc authenticate;
   gpointer               authenticate_data;
+  gpointer               auth;
+  GDestroyNotify         auth_free;
   GMutex                 error_log_lock;
   FILE                  *error_log;
 };
@@ -65,9 +67,5 @@ char    *atrium_error_body             (const char        *code,
                                         const char        *request_id);
 void     atrium_server_init_router     (AtriumServer      *self);
 void     atrium_server_shutdown_router (AtriumServer      *self);
-void     atrium_server_log_error       (AtriumServer      *self,
-                                        const char        *request_id,
-                                        const char        *format,
-                                        ...) G_GNUC_PRINTF (3, 4);
 
 G_END_DECLS

@@ -31,8 +31,10 @@ typedef struct
   char         *ip;
 } Connection;
 
-static void connection_gone (gpointer data,
-                             GObject *where_the_object_was);
+static void     connection_gone    (gpointer      data,
+                                    GObject      *where_the_object_was);
+static gboolean in_blocked_network (AtriumServer *self,
+                                    const char   *ip);
 
 static void
 count_ip (AtriumServer *self,
@@ -167,10 +169,12 @@ track_connection (AtriumServer      *self,
   /* A backstop for every read and write; the deadlines below are the real bounds. */
   g_socket_set_timeout (socket, self->config->request_timeout_seconds);
 
+  /* Configured networks are cut off at once; an address blocked for what it did still
+   * gets a 403 that says so (a library's shared NAT may be behind it). */
   per_ip = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_ip, conn->ip));
   if (per_ip > self->config->max_connections_per_ip ||
       g_hash_table_size (self->connections) > self->config->max_connections ||
-      atrium_server_is_blocked (self, conn->ip))
+      in_blocked_network (self, conn->ip))
     {
       g_debug ("refusing a connection from %s (%u open from it)", conn->ip, per_ip);
       drop_socket (socket);
@@ -203,6 +207,11 @@ atrium_server_set_common_headers (AtriumServer      *self,
   soup_message_headers_replace (headers, "Content-Security-Policy",
                                 "default-src 'none'; frame-ancestors 'none'");
   soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
+  /* No keep-alive: libsoup 3.2 (Debian 12) never releases a kept-alive connection the
+   * client closes while idle — its descriptor stays in CLOSE_WAIT for good (fixed
+   * upstream after 3.2.3, "server: do not leak idle connections closed by the client").
+   * Closing after each answer is the only way its descriptors and memory stay bounded. */
+  soup_message_headers_replace (headers, "Connection", "close");
   if (request_id != NULL)
     soup_message_headers_replace (headers, "X-Request-Id", request_id);
 }
@@ -605,18 +614,28 @@ atrium_server_get_port (AtriumServer       *self,
 
 /* ---- blocking ----------------------------------------------------------------------- */
 
-gboolean
-atrium_server_is_blocked (AtriumServer *self,
-                          const char   *ip)
+static gboolean
+in_blocked_network (AtriumServer *self,
+                    const char   *ip)
 {
   g_autoptr(GInetAddress) addr = g_inet_address_new_from_string (ip);
-  gint64 until;
 
   if (addr == NULL)
     return FALSE;
   for (guint i = 0; i < self->blocked_masks->len; i++)
     if (g_inet_address_mask_matches (self->blocked_masks->pdata[i], addr))
       return TRUE;
+  return FALSE;
+}
+
+gboolean
+atrium_server_is_blocked (AtriumServer *self,
+                          const char   *ip)
+{
+  gint64 until;
+
+  if (in_blocked_network (self, ip))
+    return TRUE;
 
   g_mutex_lock (&self->blocks_lock);
   until = GPOINTER_TO_SIZE (g_hash_table_lookup (self->blocks, ip));
@@ -690,6 +709,8 @@ atrium_server_free (AtriumServer *self)
     return;
 
   atrium_server_shutdown_router (self);
+  if (self->auth_free != NULL)
+    self->auth_free (self->auth);
   soup_server_disconnect (self->soup);
   soup_server_disconnect (self->redirect_soup);
   g_clear_object (&self->soup);
@@ -707,6 +728,22 @@ atrium_server_free (AtriumServer *self)
   atrium_store_free (self->store);
   atrium_config_free (self->config);
   g_free (self);
+}
+
+/* The authentication service, owned by the server from here on. */
+void
+atrium_server_set_auth (AtriumServer   *self,
+                        gpointer        auth,
+                        GDestroyNotify  free_func)
+{
+  self->auth = auth;
+  self->auth_free = free_func;
+}
+
+gpointer
+atrium_server_get_auth (AtriumServer *self)
+{
+  return self->auth;
 }
 
 AtriumConfig *

@@ -62,6 +62,16 @@ void          atrium_server_drain              (AtriumServer        *self,
                                                 GMainLoop           *loop);
 guint         atrium_server_get_open_connections (AtriumServer      *self);
 
+void          atrium_server_set_auth           (AtriumServer        *self,
+                                                gpointer             auth,
+                                                GDestroyNotify       free_func);
+gpointer      atrium_server_get_auth           (AtriumServer        *self);
+
+void          atrium_server_log_error          (AtriumServer        *self,
+                                                const char          *request_id,
+                                                const char          *format,
+                                                ...) G_GNUC_PRINTF (3, 4);
+
 void          atrium_server_block_address      (AtriumServer        *self,
                                                 const char          *ip,
                                                 guint                seconds);

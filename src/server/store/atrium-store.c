@@ -7,30 +7,15 @@
 
 #include "atrium-key-file.h"
 #include "atrium-random.h"
-
-/* The server's schema, oldest first. A released step is never edited: add a new one. */
-static const AtriumMigration migrations[] = {
-  { 1,
-    "CREATE TABLE instance ("
-    "  id          INTEGER PRIMARY KEY CHECK (id = 1),"
-    "  uuid        TEXT    NOT NULL UNIQUE CHECK (length (uuid) = 32),"
-    "  created_at  TEXT    NOT NULL CHECK (created_at LIKE '____-__-__T__:__:__Z')"
-    ");"
-    "INSERT INTO instance (id, uuid, created_at)"
-    "  VALUES (1, lower (hex (randomblob (16))), strftime ('%Y-%m-%dT%H:%M:%SZ', 'now'));" },
-};
-
-const AtriumMigration *
-atrium_store_get_migrations (guint *n_migrations)
-{
-  *n_migrations = G_N_ELEMENTS (migrations);
-  return migrations;
-}
+#include "atrium-store-schema.h"
 
 int
 atrium_store_latest_version (void)
 {
-  return migrations[G_N_ELEMENTS (migrations) - 1].version;
+  guint n;
+  const AtriumMigration *list = atrium_store_get_migrations (&n);
+
+  return list[n - 1].version;
 }
 
 /* Opens <data_dir>/atrium.db with the key in <data_dir>/atrium.key and brings its schema
@@ -72,8 +57,13 @@ atrium_store_open (const char  *data_dir,
   atrium_secure_zero (key, sizeof key);
   if (db == NULL)
     return NULL;
-  if (!atrium_db_migrate (db, migrations, G_N_ELEMENTS (migrations), applied_out, error))
-    return NULL;
+  {
+    guint n;
+    const AtriumMigration *list = atrium_store_get_migrations (&n);
+
+    if (!atrium_db_migrate (db, list, n, applied_out, error))
+      return NULL;
+  }
   return g_steal_pointer (&db);
 }
 

@@ -2,13 +2,13 @@
 #pragma once
 
 #include "atrium-db.h"
+#include "atrium-store-schema.h"
 
 G_BEGIN_DECLS
 
 #define ATRIUM_STORE_FILE     "atrium.db"
 #define ATRIUM_STORE_KEY_FILE "atrium.key"
 
-const AtriumMigration *atrium_store_get_migrations (guint       *n_migrations);
 int                    atrium_store_latest_version (void);
 AtriumDb              *atrium_store_open           (const char  *data_dir,
                                                     gboolean     create,

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "atrium-server"
+
+#include "config.h"
+
+#include "atrium-handlers.h"
+
+#include <libsoup/soup.h>
+
+#include "atrium-auth.h"
+#include "atrium-clock.h"
+
+static AtriumAuth *
+auth_of (AtriumRequest *request)
+{
+  return atrium_server_get_auth (request->server);
+}
+
+static const char *
+member_string (AtriumRequest *request,
+               const char    *name)
+{
+  JsonObject *object = json_node_get_object (request->json);
+
+  return json_object_has_member (object, name) ? json_object_get_string_member (object, name)
+                                               : NULL;
+}
+
+static void
+add_roles (JsonBuilder      *builder,
+           const AtriumUser *user)
+{
+  json_builder_set_member_name (builder, "roles");
+  json_builder_begin_array (builder);
+  for (guint bit = 1; bit <= ATRIUM_ROLE_ADMIN; bit <<= 1)
+    {
+      gboolean per_site = FALSE;
+
+      if ((user->roles & bit) == 0)
+        continue;
+      for (guint i = 0; i < user->site_roles->len; i++)
+        {
+          AtriumSiteRole *grant = &g_array_index (user->site_roles, AtriumSiteRole, i);
+
+          if (grant->role != bit)
+            continue;
+          per_site = TRUE;
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "role");
+          json_builder_add_string_value (builder, atrium_role_to_string (bit));
+          json_builder_set_member_name (builder, "site");
+          json_builder_add_int_value (builder, grant->site_id);
+          json_builder_end_object (builder);
+        }
+      if (!per_site)
+        {
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "role");
+          json_builder_add_string_value (builder, atrium_role_to_string (bit));
+          json_builder_end_object (builder);
+        }
+    }
+  json_builder_end_array (builder);
+}
+
+static void
+add_user (JsonBuilder      *builder,
+          const AtriumUser *user)
+{
+  json_builder_set_member_name (builder, "user");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, user->id);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, user->name);
+  add_roles (builder, user);
+  json_builder_end_object (builder);
+}
+
+static void
+reply_builder (AtriumRequest *request,
+               guint          status,
+               JsonBuilder   *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  atrium_request_reply_json (request, status, root);
+}
+
+/* One place turns every login outcome into its answer, so that the refusals of the
+ * password step are the same bytes whatever the reason. */
+static void
+reply_login (AtriumRequest     *request,
+             AtriumLoginResult *result,
+             const char        *invalid_code,
+             const char        *invalid_message)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  switch (result->status)
+    {
+    case ATRIUM_LOGIN_OK:
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "status");
+      json_builder_add_string_value (builder, "ok");
+      json_builder_set_member_name (builder, "token");
+      json_builder_add_string_value (builder, result->token);
+      json_builder_set_member_name (builder, "expires_in");
+      json_builder_add_int_value (builder, result->expires_in);
+      add_user (builder, result->user);
+      json_builder_end_object (builder);
+      reply_builder (request, SOUP_STATUS_OK, builder);
+      break;
+
+    case ATRIUM_LOGIN_SECOND_FACTOR:
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "status");
+      json_builder_add_string_value (builder, "2fa_required");
+      json_builder_set_member_name (builder, "challenge");
+      json_builder_add_string_value (builder, result->challenge);
+      json_builder_set_member_name (builder, "methods");
+      json_builder_begin_array (builder);
+      for (guint i = 0; result->methods != NULL && i < result->methods->len; i++)
+        json_builder_add_string_value (builder, result->methods->pdata[i]);
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      reply_builder (request, SOUP_STATUS_OK, builder);
+      break;
+
+    case ATRIUM_LOGIN_THROTTLED:
+      {
+        g_autofree char *retry = g_strdup_printf ("%u", result->retry_after);
+
+        atrium_request_add_header (request, "Retry-After", retry);
+        atrium_request_reply_error (request, 429, "throttled",
+                                    "Too many attempts; try again in %u seconds",
+                                    result->retry_after);
+      }
+      break;
+
+    case ATRIUM_LOGIN_INVALID:
+      atrium_request_reply_error (request, SOUP_STATUS_UNAUTHORIZED, invalid_code, "%s",
+                                  invalid_message);
+      break;
+
+    case ATRIUM_LOGIN_FAILED:
+    default:
+      break;   /* the router answers 500 */
+    }
+}
+
+/* POST /api/v1/auth/login {username, password} */
+static const AtriumJsonField login_schema[] = {
+  { "username", ATRIUM_JSON_STRING, ATRIUM_JSON_REQUIRED, 1, 254 },
+  { "password", ATRIUM_JSON_STRING, ATRIUM_JSON_REQUIRED, 1, 1024 },
+  { NULL }
+};
+
+static void
+handle_login (AtriumRequest *request)
+{
+  g_auto(AtriumLoginResult) result = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!atrium_auth_login (auth_of (request), request, member_string (request, "username"),
+                          member_string (request, "password"), &result, &error))
+    atrium_server_log_error (request->server, request->request_id, "login: %s",
+                             error != NULL ? error->message : "failed");
+  reply_login (request, &result, "invalid_credentials", "Wrong user name or password");
+}
+
+/* POST /api/v1/auth/2fa/send {challenge, method} */
+static const AtriumJsonField send_schema[] = {
+  { "challenge", ATRIUM_JSON_STRING, ATRIUM_JSON_REQUIRED, 1, 64 },
+  { "method", ATRIUM_JSON_STRING, ATRIUM_JSON_REQUIRED, 1, 16 },
+  { NULL }
+};
+
+static void
+handle_send (AtriumRequest *request)
+{
+  g_auto(AtriumLoginResult) result = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!atrium_auth_send_code (auth_of (request), request, member_string (request, "challenge"),
+                              member_string (request, "method"), &result, &error))
+    {
+      atrium_server_log_error (request->server, request->request_id, "2fa send: %s",
+                               error != NULL ? error->message : "failed");
+      atrium_request_reply_error (request, SOUP_STATUS_BAD_GATEWAY, "not_sent",
+                                  "The code could not be sent; try another method");
+      return;
+    }
+  if (result.status == ATRIUM_LOGIN_SECOND_FACTOR)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "status");
+      json_builder_add_string_value (builder, "sent");
+      json_builder_end_object (builder);
+      reply_builder (request, SOUP_STATUS_ACCEPTED, builder);
+      return;
+    }
+  reply_login (request, &result, "invalid_challenge",
+               "This sign-in attempt has expired or cannot use this method; start again");
+}
+
+/* POST /api/v1/auth/2fa/verify {challenge, code} */
+static const AtriumJsonField verify_schema[] = {
+  { "challenge", ATRIUM_JSON_STRING, ATRIUM_JSON_REQUIRED, 1, 64 },
+  { "code", ATRIUM_JSON_STRING, ATRIUM_JSON_REQUIRED, 1, 32 },
+  { NULL }
+};
+
+static void
+handle_verify (AtriumRequest *request)
+{
+  g_auto(AtriumLoginResult) result = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!atrium_auth_verify_code (auth_of (request), request, member_string (request, "challenge"),
+                                member_string (request, "code"), &result, &error))
+    atrium_server_log_error (request->server, request->request_id, "2fa verify: %s",
+                             error != NULL ? error->message : "failed");
+  reply_login (request, &result, "invalid_code",
+               "This code is wrong or has expired");
+}
+
+static void
+reply_no_content (AtriumRequest *request)
+{
+  atrium_request_reply_bytes (request, SOUP_STATUS_NO_CONTENT, NULL, NULL);
+}
+
+/* POST /api/v1/auth/logout */
+static void
+handle_logout (AtriumRequest *request)
+{
+  AtriumStore *store = atrium_server_get_store (request->server);
+  AtriumDb *db = atrium_store_write_begin (store);
+
+  atrium_store_exec_bound (db, "DELETE FROM session WHERE id = ?1;", NULL,
+                           'i', request->principal.session_id, 0);
+  atrium_store_write_end (store);
+  reply_no_content (request);
+}
+
+/* GET /api/v1/auth/sessions: the caller's own. */
+static void
+handle_sessions (AtriumRequest *request)
+{
+  AtriumStore *store = atrium_server_get_store (request->server);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  sqlite3_stmt *stmt = NULL;
+  AtriumDb *db = atrium_store_read_begin (store);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "sessions");
+  json_builder_begin_array (builder);
+  if (sqlite3_prepare_v2 (atrium_db_get_handle (db),
+                          "SELECT id, created_at, last_seen_at, ip, user_agent, second_factor"
+                          " FROM session WHERE user_id = ?1 ORDER BY last_seen_at DESC;",
+                          -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, request->principal.user_id);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          g_autofree char *created = atrium_time_format_iso8601 (
+            sqlite3_column_int64 (stmt, 1) * ATRIUM_USEC_PER_SEC);
+          g_autofree char *seen = atrium_time_format_iso8601 (
+            sqlite3_column_int64 (stmt, 2) * ATRIUM_USEC_PER_SEC);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 0));
+          json_builder_set_member_name (builder, "created_at");
+          json_builder_add_string_value (builder, created);
+          json_builder_set_member_name (builder, "last_seen_at");
+          json_builder_add_string_value (builder, seen);
+          json_builder_set_member_name (builder, "ip");
+          json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 3));
+          json_builder_set_member_name (builder, "user_agent");
+          json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 4));
+          json_builder_set_member_name (builder, "second_factor");
+          json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 5) != 0);
+          json_builder_set_member_name (builder, "current");
+          json_builder_add_boolean_value (builder, sqlite3_column_int64 (stmt, 0) ==
+                                                   request->principal.session_id);
+          json_builder_end_object (builder);
+        }
+    }
+  sqlite3_finalize (stmt);
+  atrium_store_read_end (store, db);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+/* DELETE /api/v1/auth/sessions/{id}: only one's own; another's is "not found". */
+static void
+handle_session_delete (AtriumRequest *request)
+{
+  AtriumStore *store = atrium_server_get_store (request->server);
+  guint64 id = 0;
+  gint64 changed = 0;
+  AtriumDb *db;
+
+  if (g_ascii_string_to_unsigned (atrium_request_get_param (request, 0), 10, 1, G_MAXINT64,
+                                  &id, NULL))
+    {
+      db = atrium_store_write_begin (store);
+      changed = atrium_store_exec_bound (db, "DELETE FROM session WHERE id = ?1 AND user_id = ?2;",
+                                         NULL, 'i', (gint64) id,
+                                         'i', request->principal.user_id, 0);
+      atrium_store_write_end (store);
+    }
+  if (changed <= 0)
+    {
+      atrium_request_reply_error (request, SOUP_STATUS_NOT_FOUND, "not_found",
+                                  "There is no such session");
+      return;
+    }
+  reply_no_content (request);
+}
+
+/* GET /api/v1/me */
+static void
+handle_me (AtriumRequest *request)
+{
+  AtriumStore *store = atrium_server_get_store (request->server);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(AtriumUser) user = NULL;
+  AtriumDb *db = atrium_store_read_begin (store);
+
+  user = atrium_store_user_get (db, request->principal.user_id, NULL);
+  atrium_store_read_end (store, db);
+  if (user == NULL)
+    {
+      atrium_request_reply_error (request, SOUP_STATUS_NOT_FOUND, "not_found",
+                                  "This account no longer exists");
+      return;
+    }
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, user->id);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, user->name);
+  json_builder_set_member_name (builder, "email");
+  json_builder_add_string_value (builder, user->email);
+  json_builder_set_member_name (builder, "phone");
+  if (user->phone != NULL)
+    json_builder_add_string_value (builder, user->phone);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "totp");
+  json_builder_add_boolean_value (builder, user->totp_confirmed);
+  add_roles (builder, user);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+static const AtriumRoute routes[] = {
+  { "POST", "/api/v1/auth/login", 0, ATRIUM_ROUTE_PUBLIC | ATRIUM_ROUTE_JSON_BODY,
+    login_schema, handle_login },
+  { "POST", "/api/v1/auth/2fa/send", 0, ATRIUM_ROUTE_PUBLIC | ATRIUM_ROUTE_JSON_BODY,
+    send_schema, handle_send },
+  { "POST", "/api/v1/auth/2fa/verify", 0, ATRIUM_ROUTE_PUBLIC | ATRIUM_ROUTE_JSON_BODY,
+    verify_schema, handle_verify },
+  { "POST", "/api/v1/auth/logout", ATRIUM_ROLES_USERS, 0, NULL, handle_logout },
+  { "GET", "/api/v1/auth/sessions", ATRIUM_ROLES_USERS, 0, NULL, handle_sessions },
+  { "DELETE", "/api/v1/auth/sessions/{id}", ATRIUM_ROLES_USERS, 0, NULL,
+    handle_session_delete },
+  { "GET", "/api/v1/me", ATRIUM_ROLES_USERS, 0, NULL, handle_me },
+};
+
+void
+atrium_handlers_register_auth (AtriumServer *server)
+{
+  atrium_server_add_routes (server, routes, G_N_ELEMENTS (routes));
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "atrium-store"
+
+#include "config.h"
+
+#include "atrium-store-schema.h"
+
+/* The server's schema, oldest first. A released step is never edited: add a new one.
+ * Times the server computes with are whole seconds since the epoch (INTEGER); the audit
+ * trail keeps RFC 3339 text, which is what it hashes and what people read. */
+
+static const char migration_1[] =
+  "CREATE TABLE instance ("
+  "  id          INTEGER PRIMARY KEY CHECK (id = 1),"
+  "  uuid        TEXT    NOT NULL UNIQUE CHECK (length (uuid) = 32),"
+  "  created_at  TEXT    NOT NULL CHECK (created_at LIKE '____-__-__T__:__:__Z')"
+  ");"
+  "INSERT INTO instance (id, uuid, created_at)"
+  "  VALUES (1, lower (hex (randomblob (16))), strftime ('%Y-%m-%dT%H:%M:%SZ', 'now'));";
+
+/* Identity, sessions, second factors and the security record (issue 3). Sites get
+ * their details with the occupancy schema; staff and manager roles already refer to
+ * them. */
+static const char migration_2[] =
+  "CREATE TABLE site ("
+  "  id          INTEGER PRIMARY KEY,"
+  "  name        TEXT    NOT NULL UNIQUE CHECK (length (name) BETWEEN 1 AND 200)"
+  ");"
+
+  "CREATE TABLE user ("
+  "  id                  INTEGER PRIMARY KEY,"
+  "  name                TEXT    NOT NULL UNIQUE COLLATE NOCASE"
+  "                              CHECK (length (name) BETWEEN 3 AND 64),"
+  "  email               TEXT    NOT NULL UNIQUE COLLATE NOCASE"
+  "                              CHECK (length (email) BETWEEN 3 AND 254 AND email LIKE '_%@_%'),"
+  "  phone               TEXT    CHECK (phone IS NULL OR (phone GLOB '+[0-9]*'"
+  "                              AND length (phone) BETWEEN 9 AND 16)),"
+  "  password_hash       TEXT    NOT NULL CHECK (password_hash LIKE '$argon2id$%'),"
+  "  password_changed_at INTEGER NOT NULL,"
+  "  totp_secret         TEXT,"
+  "  totp_confirmed      INTEGER NOT NULL DEFAULT 0 CHECK (totp_confirmed IN (0, 1)),"
+  "  totp_last_step      INTEGER NOT NULL DEFAULT -1,"
+  "  disabled            INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),"
+  "  created_at          INTEGER NOT NULL,"
+  "  CHECK (totp_confirmed = 0 OR totp_secret IS NOT NULL)"
+  ");"
+
+  "CREATE TABLE user_role ("
+  "  user_id     INTEGER NOT NULL REFERENCES user (id) ON DELETE CASCADE,"
+  "  role        TEXT    NOT NULL"
+  "              CHECK (role IN ('patron', 'staff', 'manager', 'reporting', 'admin')),"
+  "  site_id     INTEGER REFERENCES site (id) ON DELETE CASCADE,"
+  "  CHECK ((role IN ('staff', 'manager')) = (site_id IS NOT NULL))"
+  ");"
+  /* NULL is distinct in UNIQUE: one index per shape keeps grants unique. */
+  "CREATE UNIQUE INDEX user_role_site ON user_role (user_id, role, site_id)"
+  "  WHERE site_id IS NOT NULL;"
+  "CREATE UNIQUE INDEX user_role_global ON user_role (user_id, role) WHERE site_id IS NULL;"
+
+  "CREATE TABLE recovery_code ("
+  "  user_id     INTEGER NOT NULL REFERENCES user (id) ON DELETE CASCADE,"
+  "  code_hash   TEXT    NOT NULL CHECK (length (code_hash) = 64),"
+  "  used_at     INTEGER,"
+  "  UNIQUE (user_id, code_hash)"
+  ");"
+
+  "CREATE TABLE device ("
+  "  id          INTEGER PRIMARY KEY,"
+  "  kind        TEXT    NOT NULL CHECK (kind IN ('kiosk', 'sensor')),"
+  "  site_id     INTEGER REFERENCES site (id) ON DELETE CASCADE,"
+  "  name        TEXT    NOT NULL CHECK (length (name) BETWEEN 1 AND 200),"
+  "  created_at  INTEGER NOT NULL,"
+  "  revoked_at  INTEGER"
+  ");"
+
+  /* The first step of a login: a 128-bit challenge (stored hashed), good for 10 minutes,
+   * and the code sent by SMS or email that is bound to it. */
+  "CREATE TABLE challenge ("
+  "  id_hash         TEXT    PRIMARY KEY CHECK (length (id_hash) = 64),"
+  "  user_id         INTEGER NOT NULL REFERENCES user (id) ON DELETE CASCADE,"
+  "  created_at      INTEGER NOT NULL,"
+  "  expires_at      INTEGER NOT NULL,"
+  "  ip              TEXT,"
+  "  user_agent      TEXT,"
+  "  code_method     TEXT    CHECK (code_method IN ('sms', 'email')),"
+  "  code_hash       TEXT    CHECK (code_hash IS NULL OR length (code_hash) = 64),"
+  "  code_expires_at INTEGER,"
+  "  code_attempts   INTEGER NOT NULL DEFAULT 0 CHECK (code_attempts >= 0),"
+  "  code_sent_at    INTEGER"
+  ");"
+
+  "CREATE TABLE session ("
+  "  id            INTEGER PRIMARY KEY,"
+  "  token_hash    TEXT    NOT NULL UNIQUE CHECK (length (token_hash) = 64),"
+  "  user_id       INTEGER REFERENCES user (id) ON DELETE CASCADE,"
+  "  device_id     INTEGER REFERENCES device (id) ON DELETE CASCADE,"
+  "  second_factor INTEGER NOT NULL CHECK (second_factor IN (0, 1)),"
+  "  created_at    INTEGER NOT NULL,"
+  "  last_seen_at  INTEGER NOT NULL,"
+  "  expires_at    INTEGER,"
+  "  ip            TEXT,"
+  "  user_agent    TEXT,"
+  "  CHECK ((user_id IS NULL) <> (device_id IS NULL))"
+  ");"
+  "CREATE INDEX session_user ON session (user_id);"
+
+  "CREATE TABLE password_reset ("
+  "  token_hash  TEXT    PRIMARY KEY CHECK (length (token_hash) = 64),"
+  "  user_id     INTEGER NOT NULL REFERENCES user (id) ON DELETE CASCADE,"
+  "  created_at  INTEGER NOT NULL,"
+  "  expires_at  INTEGER NOT NULL,"
+  "  used_at     INTEGER"
+  ");"
+
+  /* Where each user has signed in from, to tell them about a new one. */
+  "CREATE TABLE known_origin ("
+  "  user_id     INTEGER NOT NULL REFERENCES user (id) ON DELETE CASCADE,"
+  "  origin_hash TEXT    NOT NULL CHECK (length (origin_hash) = 64),"
+  "  first_seen  INTEGER NOT NULL,"
+  "  PRIMARY KEY (user_id, origin_hash)"
+  ");"
+
+  /* Failed sign-ins, by address and by the name typed (hashed), whether or not such an
+   * account exists: throttling must not tell the two apart. */
+  "CREATE TABLE login_failure ("
+  "  id          INTEGER PRIMARY KEY,"
+  "  at          INTEGER NOT NULL,"
+  "  ip          TEXT    NOT NULL,"
+  "  login_hash  TEXT    NOT NULL CHECK (length (login_hash) = 64)"
+  ");"
+  "CREATE INDEX login_failure_ip ON login_failure (ip, at);"
+  "CREATE INDEX login_failure_login ON login_failure (login_hash, at);"
+  "CREATE TABLE login_throttle ("
+  "  login_hash  TEXT    PRIMARY KEY CHECK (length (login_hash) = 64),"
+  "  failures    INTEGER NOT NULL CHECK (failures >= 0),"
+  "  not_before  INTEGER NOT NULL"
+  ");"
+
+  "CREATE TABLE ip_block ("
+  "  ip          TEXT    PRIMARY KEY,"
+  "  until       INTEGER NOT NULL,"
+  "  offences    INTEGER NOT NULL DEFAULT 1 CHECK (offences >= 1),"
+  "  reason      TEXT    NOT NULL"
+  ");"
+
+  /* Append-only and hash-chained: each row's hash covers its fields and the previous
+   * row's hash, so a changed or removed row breaks the chain (audit verify). */
+  "CREATE TABLE audit ("
+  "  id          INTEGER PRIMARY KEY,"
+  "  at          TEXT    NOT NULL CHECK (at LIKE '____-__-__T__:__:__Z'),"
+  "  event       TEXT    NOT NULL CHECK (length (event) BETWEEN 1 AND 64),"
+  "  outcome     TEXT    NOT NULL CHECK (outcome IN ('success', 'failure')),"
+  "  actor       TEXT,"
+  "  subject     TEXT,"
+  "  ip          TEXT,"
+  "  request_id  TEXT,"
+  "  detail      TEXT,"
+  "  prev_hash   TEXT    NOT NULL CHECK (length (prev_hash) = 64),"
+  "  hash        TEXT    NOT NULL UNIQUE CHECK (length (hash) = 64)"
+  ");"
+  "CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit"
+  "  BEGIN SELECT RAISE (ABORT, 'the audit trail is append-only'); END;"
+  "CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit"
+  "  BEGIN SELECT RAISE (ABORT, 'the audit trail is append-only'); END;"
+
+  "CREATE TABLE security_event ("
+  "  id          INTEGER PRIMARY KEY,"
+  "  at          TEXT    NOT NULL CHECK (at LIKE '____-__-__T__:__:__Z'),"
+  "  event       TEXT    NOT NULL CHECK (length (event) BETWEEN 1 AND 64),"
+  "  ip          TEXT,"
+  "  user_id     INTEGER,"
+  "  request_id  TEXT,"
+  "  detail      TEXT,"
+  "  blocked     INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1))"
+  ");";
+
+static const AtriumMigration migrations[] = {
+  { 1, migration_1 },
+  { 2, migration_2 },
+};
+
+const AtriumMigration *
+atrium_store_get_migrations (guint *n_migrations)
+{
+  *n_migrations = G_N_ELEMENTS (migrations);
+  return migrations;
+}

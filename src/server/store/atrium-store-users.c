@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "atrium-store"
+
+#include "config.h"
+
+#include "atrium-store-users.h"
+
+#include <string.h>
+
+static const struct
+{
+  guint       role;
+  const char *name;
+} role_names[] = {
+  { ATRIUM_ROLE_PATRON, "patron" },
+  { ATRIUM_ROLE_STAFF, "staff" },
+  { ATRIUM_ROLE_MANAGER, "manager" },
+  { ATRIUM_ROLE_REPORTING, "reporting" },
+  { ATRIUM_ROLE_ADMIN, "admin" },
+  { ATRIUM_ROLE_KIOSK, "kiosk" },
+  { ATRIUM_ROLE_SENSOR, "sensor" },
+};
+
+guint
+atrium_role_from_string (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (role_names); i++)
+    if (g_strcmp0 (role_names[i].name, name) == 0)
+      return role_names[i].role;
+  return 0;
+}
+
+const char *
+atrium_role_to_string (guint role)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (role_names); i++)
+    if (role_names[i].role == role)
+      return role_names[i].name;
+  return NULL;
+}
+
+/* "patron", "admin", "staff:2", "manager:1". Staff and manager need a site; the others
+ * are global. Device roles are not granted to people. */
+gboolean
+atrium_role_parse_grant (const char  *text,
+                         guint       *role_out,
+                         gint64      *site_id_out,
+                         GError     **error)
+{
+  g_auto(GStrv) parts = g_strsplit (text != NULL ? text : "", ":", 2);
+  guint role = atrium_role_from_string (parts[0]);
+  guint64 site = 0;
+  gboolean per_site = role == ATRIUM_ROLE_STAFF || role == ATRIUM_ROLE_MANAGER;
+
+  if ((role & ATRIUM_ROLES_USERS) == 0)
+    {
+      g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_FAILED,
+                   "“%s” is not a role; use patron, staff:SITE, manager:SITE, reporting "
+                   "or admin", text != NULL ? text : "");
+      return FALSE;
+    }
+  if (per_site && (parts[1] == NULL ||
+                   !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXINT64, &site, NULL)))
+    {
+      g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_FAILED,
+                   "the %s role is granted per site: write %s:SITE with the site's number",
+                   parts[0], parts[0]);
+      return FALSE;
+    }
+  if (!per_site && parts[1] != NULL)
+    {
+      g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_FAILED,
+                   "the %s role is not granted per site", parts[0]);
+      return FALSE;
+    }
+  *role_out = role;
+  *site_id_out = (gint64) site;
+  return TRUE;
+}
+
+void
+atrium_user_free (AtriumUser *user)
+{
+  if (user == NULL)
+    return;
+  g_free (user->name);
+  g_free (user->email);
+  g_free (user->phone);
+  if (user->password_hash != NULL)
+    memset (user->password_hash, 0, strlen (user->password_hash));
+  g_free (user->password_hash);
+  g_free (user->totp_secret);
+  g_clear_pointer (&user->site_roles, g_array_unref);
+  g_free (user);
+}
+
+/* Staff, managers, reporting and administrators never sign in on a password alone. */
+gboolean
+atrium_user_needs_second_factor (const AtriumUser *user)
+{
+  return (user->roles & (ATRIUM_ROLE_STAFF | ATRIUM_ROLE_MANAGER | ATRIUM_ROLE_REPORTING |
+                         ATRIUM_ROLE_ADMIN)) != 0 || user->totp_confirmed;
+}
+
+static gboolean
+bind_args (sqlite3_stmt *stmt,
+           va_list       ap)
+{
+  int index = 1;
+
+  for (;;)
+    {
+      int type = va_arg (ap, int);
+
+      if (type == 0)
+        return TRUE;
+      if (type == 'i')
+        sqlite3_bind_int64 (stmt, index++, va_arg (ap, gint64));
+      else if (type == 's')
+        {
+          const char *text = va_arg (ap, const char *);
+
+          if (text != NULL)
+            sqlite3_bind_text (stmt, index++, text, -1, SQLITE_TRANSIENT);
+          else
+            sqlite3_bind_null (stmt, index++);
+        }
+      else
+        g_return_val_if_reached (FALSE);
+    }
+}
+
+gint64
+atrium_store_exec_bound (AtriumDb    *db,
+                         const char  *sql,
+                         GError     **error,
+                         ...)
+{
+  sqlite3 *handle = atrium_db_get_handle (db);
+  sqlite3_stmt *stmt = NULL;
+  va_list ap;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      atrium_db_set_error (db, rc, "prepare", error);
+      return -1;
+    }
+  va_start (ap, error);
+  bind_args (stmt, ap);
+  va_end (ap);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      atrium_db_set_error (db, rc, "write", error);
+      return -1;
+    }
+  return sqlite3_changes (handle);
+}
+
+static char *
+column_text (sqlite3_stmt *stmt,
+             int           column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+static gboolean
+load_roles (AtriumDb    *db,
+            AtriumUser  *user,
+            GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (atrium_db_get_handle (db),
+                               "SELECT role, site_id FROM user_role WHERE user_id = ?1;",
+                               -1, &stmt, NULL);
+
+  user->site_roles = g_array_new (FALSE, FALSE, sizeof (AtriumSiteRole));
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, user->id);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          guint role = atrium_role_from_string ((const char *) sqlite3_column_text (stmt, 0));
+
+          user->roles |= role;
+          if (sqlite3_column_type (stmt, 1) != SQLITE_NULL)
+            {
+              AtriumSiteRole grant = { sqlite3_column_int64 (stmt, 1), role };
+
+              g_array_append_val (user->site_roles, grant);
+            }
+        }
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return atrium_db_set_error (db, rc, "roles", error);
+  return TRUE;
+}
+
+#define USER_COLUMNS \
+  "id, name, email, phone, password_hash, password_changed_at, totp_secret, " \
+  "totp_confirmed, totp_last_step, disabled, created_at"
+
+static AtriumUser *
+query_user (AtriumDb    *db,
+            const char  *sql,
+            gint64       id,
+            const char  *text,
+            GError     **error)
+{
+  g_autoptr(AtriumUser) user = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (atrium_db_get_handle (db), sql, -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    {
+      if (text != NULL)
+        sqlite3_bind_text (stmt, 1, text, -1, SQLITE_TRANSIENT);
+      else
+        sqlite3_bind_int64 (stmt, 1, id);
+      rc = sqlite3_step (stmt);
+    }
+  if (rc == SQLITE_ROW)
+    {
+      user = g_new0 (AtriumUser, 1);
+      user->id = sqlite3_column_int64 (stmt, 0);
+      user->name = column_text (stmt, 1);
+      user->email = column_text (stmt, 2);
+      user->phone = column_text (stmt, 3);
+      user->password_hash = column_text (stmt, 4);
+      user->password_changed_at = sqlite3_column_int64 (stmt, 5);
+      user->totp_secret = column_text (stmt, 6);
+      user->totp_confirmed = sqlite3_column_int (stmt, 7) != 0;
+      user->totp_last_step = sqlite3_column_int64 (stmt, 8);
+      user->disabled = sqlite3_column_int (stmt, 9) != 0;
+      user->created_at = sqlite3_column_int64 (stmt, 10);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      atrium_db_set_error (db, rc, "user", error);
+      return NULL;
+    }
+  if (user == NULL)
+    {
+      g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_NOT_FOUND, "No such user");
+      return NULL;
+    }
+  if (!load_roles (db, user, error))
+    return NULL;
+  return g_steal_pointer (&user);
+}
+
+AtriumUser *
+atrium_store_user_get (AtriumDb  *db,
+                       gint64     id,
+                       GError   **error)
+{
+  return query_user (db, "SELECT " USER_COLUMNS " FROM user WHERE id = ?1;", id, NULL, error);
+}
+
+/* By user name or email address, case-insensitively for ASCII. */
+AtriumUser *
+atrium_store_user_find (AtriumDb    *db,
+                        const char  *name_or_email,
+                        GError     **error)
+{
+  return query_user (db,
+                     "SELECT " USER_COLUMNS " FROM user WHERE name = ?1 OR email = ?1;",
+                     0, name_or_email, error);
+}
+
+gint64
+atrium_store_user_create (AtriumDb    *db,
+                          const char  *name,
+                          const char  *email,
+                          const char  *phone,
+                          const char  *password_hash,
+                          gint64       now,
+                          GError     **error)
+{
+  if (atrium_store_exec_bound (db,
+                               "INSERT INTO user (name, email, phone, password_hash,"
+                               " password_changed_at, created_at)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, ?5);", error,
+                               's', name, 's', email, 's', phone, 's', password_hash,
+                               'i', now, 0) < 0)
+    return 0;
+  return sqlite3_last_insert_rowid (atrium_db_get_handle (db));
+}
+
+gboolean
+atrium_store_site_ensure (AtriumDb  *db,
+                          gint64     site_id,
+                          GError   **error)
+{
+  g_autofree char *name = g_strdup_printf ("Site %" G_GINT64_FORMAT, site_id);
+
+  return atrium_store_exec_bound (db, "INSERT OR IGNORE INTO site (id, name) VALUES (?1, ?2);",
+                                  error, 'i', site_id, 's', name, 0) >= 0;
+}
+
+gboolean
+atrium_store_user_add_role (AtriumDb  *db,
+                            gint64     user_id,
+                            guint      role,
+                            gint64     site_id,
+                            GError   **error)
+{
+  const char *name = atrium_role_to_string (role);
+
+  g_return_val_if_fail (name != NULL, FALSE);
+  if (site_id != 0)
+    return atrium_store_exec_bound (db,
+                                    "INSERT OR IGNORE INTO user_role (user_id, role, site_id)"
+                                    " VALUES (?1, ?2, ?3);", error,
+                                    'i', user_id, 's', name, 'i', site_id, 0) >= 0;
+  return atrium_store_exec_bound (db,
+                                  "INSERT OR IGNORE INTO user_role (user_id, role, site_id)"
+                                  " VALUES (?1, ?2, NULL);", error,
+                                  'i', user_id, 's', name, 0) >= 0;
+}
+
+gboolean
+atrium_store_user_clear_roles (AtriumDb  *db,
+                               gint64     user_id,
+                               GError   **error)
+{
+  return atrium_store_exec_bound (db, "DELETE FROM user_role WHERE user_id = ?1;", error,
+                                  'i', user_id, 0) >= 0;
+}
+
+static gboolean
+changed_one (gint64   changes,
+             GError **error)
+{
+  if (changes < 0)
+    return FALSE;
+  if (changes == 0)
+    {
+      g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_NOT_FOUND, "No such user");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+atrium_store_user_set_password (AtriumDb    *db,
+                                gint64       user_id,
+                                const char  *password_hash,
+                                gint64       now,
+                                GError     **error)
+{
+  return changed_one (atrium_store_exec_bound (db,
+                                               "UPDATE user SET password_hash = ?2,"
+                                               " password_changed_at = ?3 WHERE id = ?1;",
+                                               error, 'i', user_id, 's', password_hash,
+                                               'i', now, 0), error);
+}
+
+gboolean
+atrium_store_user_set_totp (AtriumDb    *db,
+                            gint64       user_id,
+                            const char  *sealed_secret,
+                            gboolean     confirmed,
+                            GError     **error)
+{
+  return changed_one (atrium_store_exec_bound (db,
+                                               "UPDATE user SET totp_secret = ?2,"
+                                               " totp_confirmed = ?3, totp_last_step = -1"
+                                               " WHERE id = ?1;", error,
+                                               'i', user_id, 's', sealed_secret,
+                                               'i', (gint64) (confirmed ? 1 : 0), 0), error);
+}
+
+gboolean
+atrium_store_user_set_totp_step (AtriumDb  *db,
+                                 gint64     user_id,
+                                 gint64     step,
+                                 GError   **error)
+{
+  return changed_one (atrium_store_exec_bound (db,
+                                               "UPDATE user SET totp_last_step = ?2"
+                                               " WHERE id = ?1;", error,
+                                               'i', user_id, 'i', step, 0), error);
+}
+
+gboolean
+atrium_store_user_set_disabled (AtriumDb  *db,
+                                gint64     user_id,
+                                gboolean   disabled,
+                                GError   **error)
+{
+  return changed_one (atrium_store_exec_bound (db,
+                                               "UPDATE user SET disabled = ?2 WHERE id = ?1;",
+                                               error, 'i', user_id,
+                                               'i', (gint64) (disabled ? 1 : 0), 0), error);
+}
+
+gboolean
+atrium_store_user_delete (AtriumDb  *db,
+                          gint64     user_id,
+                          GError   **error)
+{
+  return changed_one (atrium_store_exec_bound (db, "DELETE FROM user WHERE id = ?1;", error,
+                                               'i', user_id, 0), error);
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "atrium-db.h"
+#include "atrium-request.h"
+
+G_BEGIN_DECLS
+
+/* A row of `user` with its roles, as the services see it. */
+typedef struct
+{
+  gint64   id;
+  char    *name;
+  char    *email;
+  char    *phone;
+  char    *password_hash;
+  gint64   password_changed_at;
+  char    *totp_secret;        /* sealed (atrium_seal), or NULL */
+  gboolean totp_confirmed;
+  gint64   totp_last_step;
+  gboolean disabled;
+  gint64   created_at;
+  guint    roles;              /* AtriumRole bits over every site */
+  GArray  *site_roles;         /* AtriumSiteRole */
+} AtriumUser;
+
+void        atrium_user_free               (AtriumUser   *user);
+gboolean    atrium_user_needs_second_factor (const AtriumUser *user);
+
+guint       atrium_role_from_string        (const char   *name);
+const char *atrium_role_to_string          (guint         role);
+gboolean    atrium_role_parse_grant        (const char   *text,
+                                            guint        *role_out,
+                                            gint64       *site_id_out,
+                                            GError      **error);
+
+/* All take a connection the caller holds (the writer for changes). */
+AtriumUser *atrium_store_user_get          (AtriumDb     *db,
+                                            gint64        id,
+                                            GError      **error);
+AtriumUser *atrium_store_user_find         (AtriumDb     *db,
+                                            const char   *name_or_email,
+                                            GError      **error);
+gint64      atrium_store_user_create       (AtriumDb     *db,
+                                            const char   *name,
+                                            const char   *email,
+                                            const char   *phone,
+                                            const char   *password_hash,
+                                            gint64        now,
+                                            GError      **error);
+gboolean    atrium_store_user_add_role     (AtriumDb     *db,
+                                            gint64        user_id,
+                                            guint         role,
+                                            gint64        site_id,
+                                            GError      **error);
+gboolean    atrium_store_user_clear_roles  (AtriumDb     *db,
+                                            gint64        user_id,
+                                            GError      **error);
+gboolean    atrium_store_user_set_password (AtriumDb     *db,
+                                            gint64        user_id,
+                                            const char   *password_hash,
+                                            gint64        now,
+                                            GError      **error);
+gboolean    atrium_store_user_set_totp     (AtriumDb     *db,
+                                            gint64        user_id,
+                                            const char   *sealed_secret,
+                                            gboolean      confirmed,
+                                            GError      **error);
+gboolean    atrium_store_user_set_totp_step (AtriumDb    *db,
+                                            gint64        user_id,
+                                            gint64        step,
+                                            GError      **error);
+gboolean    atrium_store_user_set_disabled (AtriumDb     *db,
+                                            gint64        user_id,
+                                            gboolean      disabled,
+                                            GError      **error);
+gboolean    atrium_store_user_delete       (AtriumDb     *db,
+                                            gint64        user_id,
+                                            GError      **error);
+gboolean    atrium_store_site_ensure       (AtriumDb     *db,
+                                            gint64        site_id,
+                                            GError      **error);
+
+/* Runs @sql with every ?N bound from the NULL-terminated list of (type, value) pairs:
+ * 'i' gint64, 's' const char * (NULL binds NULL). Returns rows changed, -1 on error. */
+gint64      atrium_store_exec_bound        (AtriumDb     *db,
+                                            const char   *sql,
+                                            GError      **error,
+                                            ...);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumUser, atrium_user_free)
+
+G_END_DECLS

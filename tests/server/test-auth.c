@@ -1,0 +1,714 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Sign-in, second factors, sessions and brute force, against the real server library on
+ * loopback with a clock the test moves; accounts are made with the real CLI. */
+#include "config.h"
+
+#include <string.h>
+
+#include "atrium-db.h"
+#include "atrium-smtp-sink.h"
+#include "atrium-store.h"
+#include "atrium-test-server.h"
+#include "atrium-test-thread.h"
+#include "atrium-totp.h"
+
+/* 2026-11-24T09:00:00Z */
+#define T0 (G_GINT64_CONSTANT (1795510800) * ATRIUM_USEC_PER_SEC)
+#define SEC ATRIUM_USEC_PER_SEC
+
+#define PATRON_PW "Blue-Cactus-Lamp7"
+#define STAFF_PW  "Sunflower&Tea42x"
+
+/* A relaxed address limit unless a test is about it: the loopback client is one IP. */
+#define CONFIG_NO_IP_BLOCK "[brute_force]\nip_max_failures = 10000\n"
+
+typedef struct
+{
+  AtriumClock      *clock;
+  AtriumTestThread *server;
+  guint16           port;
+  AtriumSmtpSink   *sink;
+  guint8            staff_secret[64];
+  gsize             staff_secret_len;
+  char            **recovery;
+} Fixture;
+
+static char *
+useradd (Fixture     *f,
+         const char  *name,
+         const char  *password,
+         const char  *role,
+         char       **err)
+{
+  g_autofree char *email = g_strdup_printf ("%s@example.org", name);
+  g_autofree char *line = g_strconcat (password, "\n", NULL);
+  const char *args[] = { "useradd", "--data-dir", atrium_test_thread_data_dir (f->server),
+                         name, "--email", email, "--role", role, "--password-stdin", NULL };
+  char *out = NULL;
+  int status = atrium_test_run_server_input (line, &out, err, args);
+
+  if (status != 0)
+    g_clear_pointer (&out, g_free);
+  return out;
+}
+
+static void
+fixture_setup_with (Fixture    *f,
+                    const char *config)
+{
+  g_autofree char *staff = NULL;
+  g_autofree char *p1 = NULL, *p2 = NULL, *p3 = NULL, *p4 = NULL;
+  const char *secret;
+  g_autofree char *secret_text = NULL;
+  g_autofree guint8 *decoded = NULL;
+  g_autoptr(GPtrArray) codes = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) lines = NULL;
+
+  f->clock = atrium_clock_new_fixed (T0);
+  f->server = atrium_test_thread_start (config, f->clock);
+  f->port = atrium_test_thread_port (f->server);
+
+  g_assert_nonnull ((p1 = useradd (f, "alice", PATRON_PW, "patron", NULL)));
+  g_assert_nonnull ((p2 = useradd (f, "bella", PATRON_PW, "patron", NULL)));
+  g_assert_nonnull ((p3 = useradd (f, "carol", PATRON_PW, "patron", NULL)));
+  g_assert_nonnull ((p4 = useradd (f, "dora", PATRON_PW, "patron", NULL)));
+  staff = useradd (f, "sam", STAFF_PW, "staff:1", NULL);
+  g_assert_nonnull (staff);
+
+  /* The enrolment the administrator hands over: secret and recovery codes. */
+  secret = strstr (staff, "secret=");
+  g_assert_nonnull (secret);
+  secret_text = g_strndup (secret + 7, strcspn (secret + 7, "&"));
+  decoded = atrium_base32_decode (secret_text, &f->staff_secret_len, NULL);
+  g_assert_nonnull (decoded);
+  memcpy (f->staff_secret, decoded, f->staff_secret_len);
+  lines = g_strsplit (staff, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "  "))
+      g_ptr_array_add (codes, g_strstrip (g_strdup (lines[i])));
+  g_ptr_array_add (codes, NULL);
+  f->recovery = (char **) g_ptr_array_steal (codes, NULL);
+  g_assert_cmpuint (g_strv_length (f->recovery), ==, 10);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  fixture_setup_with (f, data != NULL ? data : CONFIG_NO_IP_BLOCK);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  atrium_test_thread_stop (f->server);
+  g_clear_pointer (&f->sink, atrium_smtp_sink_free);
+  g_object_unref (f->clock);
+  g_strfreev (f->recovery);
+}
+
+static void
+advance (Fixture *f,
+         gint64   seconds)
+{
+  atrium_clock_advance (f->clock, seconds * SEC);
+}
+
+static guint
+login (Fixture     *f,
+       const char  *name,
+       const char  *password,
+       char       **body,
+       JsonNode   **json,
+       SoupMessageHeaders **headers)
+{
+  g_autofree char *request = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}",
+                                              name, password);
+
+  return atrium_test_request (f->port, "POST", "/api/v1/auth/login", NULL, request, body, json,
+                              headers);
+}
+
+static const char *
+member (JsonNode   *node,
+        const char *name)
+{
+  return json_object_get_string_member (json_node_get_object (node), name);
+}
+
+static char *
+login_token (Fixture    *f,
+             const char *name,
+             const char *password)
+{
+  g_autoptr(JsonNode) json = NULL;
+
+  g_assert_cmpuint (login (f, name, password, NULL, &json, NULL), ==, 200);
+  g_assert_cmpstr (member (json, "status"), ==, "ok");
+  return g_strdup (member (json, "token"));
+}
+
+static guint
+get (Fixture     *f,
+     const char  *path,
+     const char  *token,
+     JsonNode   **json)
+{
+  return atrium_test_request (f->port, "GET", path, token, NULL, NULL, json, NULL);
+}
+
+/* The body with its request id blanked, to compare answers byte for byte. */
+static char *
+without_request_id (const char *body)
+{
+  g_autoptr(GRegex) regex = g_regex_new ("\"request_id\":\"[0-9a-f]+\"", 0, 0, NULL);
+
+  return g_regex_replace_literal (regex, body, -1, 0, "\"request_id\":\"\"", 0, NULL);
+}
+
+static char *
+totp_now (Fixture *f,
+          gint64   offset_steps)
+{
+  guint32 code = atrium_totp_code (f->staff_secret, f->staff_secret_len,
+                                   atrium_clock_now (f->clock) + offset_steps * 30);
+
+  return g_strdup_printf ("%06u", code);
+}
+
+static char *
+verify (Fixture     *f,
+        const char  *challenge,
+        const char  *code,
+        guint       *status)
+{
+  g_autofree char *request = g_strdup_printf ("{\"challenge\":\"%s\",\"code\":\"%s\"}",
+                                              challenge, code);
+  g_autoptr(JsonNode) json = NULL;
+
+  *status = atrium_test_request (f->port, "POST", "/api/v1/auth/2fa/verify", NULL, request,
+                                 NULL, &json, NULL);
+  return *status == 200 ? g_strdup (member (json, "token")) : NULL;
+}
+
+static char *
+staff_challenge (Fixture *f)
+{
+  g_autoptr(JsonNode) json = NULL;
+
+  g_assert_cmpuint (login (f, "sam", STAFF_PW, NULL, &json, NULL), ==, 200);
+  g_assert_cmpstr (member (json, "status"), ==, "2fa_required");
+  g_assert_null (json_object_get_member (json_node_get_object (json), "token"));
+  return g_strdup (member (json, "challenge"));
+}
+
+/* ---- tests --------------------------------------------------------------------------- */
+
+static void
+test_login_and_session (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *token = login_token (f, "alice", PATRON_PW);
+  g_autoptr(JsonNode) me = NULL;
+  g_autoptr(JsonNode) sessions = NULL;
+  g_autofree char *again = NULL;
+  JsonArray *list;
+
+  g_assert_cmpuint (strlen (token), ==, 43);
+  g_assert_cmpuint (get (f, "/api/v1/me", token, &me), ==, 200);
+  g_assert_cmpstr (member (me, "name"), ==, "alice");
+  g_assert_cmpuint (get (f, "/api/v1/auth/sessions", token, &sessions), ==, 200);
+  list = json_object_get_array_member (json_node_get_object (sessions), "sessions");
+  g_assert_cmpuint (json_array_get_length (list), ==, 1);
+  g_assert_true (json_object_get_boolean_member (json_array_get_object_element (list, 0),
+                                                 "current"));
+
+  /* A new token at each login (no fixation); the old one stays its own session. */
+  again = login_token (f, "alice", PATRON_PW);
+  g_assert_cmpstr (again, !=, token);
+
+  g_assert_cmpuint (atrium_test_request (f->port, "POST", "/api/v1/auth/logout", token, NULL,
+                                         NULL, NULL, NULL), ==, 204);
+  g_assert_cmpuint (get (f, "/api/v1/me", token, NULL), ==, 401);
+  g_assert_cmpuint (get (f, "/api/v1/me", again, NULL), ==, 200);
+  g_assert_cmpuint (get (f, "/api/v1/me", NULL, NULL), ==, 401);
+  g_assert_cmpuint (get (f, "/api/v1/me", "not-a-token", NULL), ==, 401);
+}
+
+static void
+test_identical_answers (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *wrong = NULL, *unknown = NULL, *disabled = NULL;
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+  g_autoptr(SoupMessageHeaders) ha = NULL, hb = NULL, hc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumDb) db = atrium_store_open (atrium_test_thread_data_dir (f->server), FALSE,
+                                              NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (atrium_db_exec (db, "UPDATE user SET disabled = 1 WHERE name = 'dora';",
+                                 &error));
+
+  g_assert_cmpuint (login (f, "alice", "Wrong-Password-1", &wrong, NULL, &ha), ==, 401);
+  g_assert_cmpuint (login (f, "nobody", "Wrong-Password-1", &unknown, NULL, &hb), ==, 401);
+  g_assert_cmpuint (login (f, "dora", PATRON_PW, &disabled, NULL, &hc), ==, 401);
+
+  a = without_request_id (wrong);
+  b = without_request_id (unknown);
+  c = without_request_id (disabled);
+  g_assert_cmpstr (a, ==, b);
+  g_assert_cmpstr (a, ==, c);
+  g_assert_cmpstr (a, !=, wrong);
+  g_assert_cmpstr (soup_message_headers_get_one (ha, "Content-Length"), ==,
+                   soup_message_headers_get_one (hb, "Content-Length"));
+  g_assert_cmpstr (soup_message_headers_get_one (ha, "Content-Length"), ==,
+                   soup_message_headers_get_one (hc, "Content-Length"));
+  g_assert_cmpstr (soup_message_headers_get_one (ha, "Content-Type"), ==,
+                   soup_message_headers_get_one (hb, "Content-Type"));
+}
+
+static guint
+retry_after (SoupMessageHeaders *headers)
+{
+  guint64 value = 0;
+
+  g_assert_true (g_ascii_string_to_unsigned (soup_message_headers_get_one (headers,
+                                                                           "Retry-After"),
+                                             10, 1, 86400, &value, NULL));
+  return (guint) value;
+}
+
+static void
+test_account_throttle (Fixture       *f,
+                       gconstpointer  data)
+{
+  guint expected = 1;
+
+  /* An existing name and an unknown one are throttled alike. */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_assert_cmpuint (login (f, "carol", "Wrong-Password-1", NULL, NULL, NULL), ==, 401);
+      g_assert_cmpuint (login (f, "ghost", "Wrong-Password-1", NULL, NULL, NULL), ==, 401);
+    }
+
+  for (guint round = 0; round < 14; round++)
+    {
+      g_autoptr(SoupMessageHeaders) h1 = NULL, h2 = NULL, h3 = NULL;
+      g_autofree char *b1 = NULL, *b2 = NULL;
+      g_autofree char *n1 = NULL, *n2 = NULL;
+
+      g_assert_cmpuint (login (f, "carol", "Wrong-Password-1", &b1, NULL, &h1), ==, 429);
+      g_assert_cmpuint (login (f, "ghost", "Wrong-Password-1", &b2, NULL, &h2), ==, 429);
+      n1 = without_request_id (b1);
+      n2 = without_request_id (b2);
+      g_assert_cmpstr (n1, ==, n2);
+      g_assert_cmpuint (retry_after (h1), ==, expected);
+      g_assert_cmpuint (retry_after (h2), ==, expected);
+      /* While throttled even the right password is not tried. */
+      g_assert_cmpuint (login (f, "carol", PATRON_PW, NULL, NULL, &h3), ==, 429);
+
+      advance (f, expected);
+      g_assert_cmpuint (login (f, "carol", "Wrong-Password-1", NULL, NULL, NULL), ==, 401);
+      g_assert_cmpuint (login (f, "ghost", "Wrong-Password-1", NULL, NULL, NULL), ==, 401);
+      expected = MIN (expected * 2, 900);
+    }
+  g_assert_cmpuint (expected, ==, 900);   /* the delays grew to the 15-minute lock */
+
+  /* After the wait the right password works and clears the count. */
+  advance (f, 900);
+  g_assert_cmpuint (login (f, "carol", PATRON_PW, NULL, NULL, NULL), ==, 200);
+  g_assert_cmpuint (login (f, "carol", "Wrong-Password-1", NULL, NULL, NULL), ==, 401);
+  g_assert_cmpuint (login (f, "carol", PATRON_PW, NULL, NULL, NULL), ==, 200);
+}
+
+/* With short delays, the hourly cap is what stops a patient attacker. */
+static void
+test_hourly_cap (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  guint failures = 0;
+  gint64 elapsed;
+
+  while (failures < 100)
+    {
+      guint status = login (f, "bella", "Wrong-Password-1", NULL, NULL, NULL);
+
+      if (status == 401)
+        failures++;
+      else
+        {
+          g_assert_cmpuint (status, ==, 429);
+          advance (f, 1);
+        }
+    }
+  elapsed = (atrium_clock_now_usec (f->clock) - T0) / SEC;
+  g_test_message ("100 failures in %" G_GINT64_FORMAT " s", elapsed);
+  g_assert_cmpint (elapsed, <, 3600);
+
+  advance (f, 2);
+  g_assert_cmpuint (login (f, "bella", PATRON_PW, NULL, NULL, &headers), ==, 429);
+  g_assert_cmpuint (retry_after (headers), ==, 3600 - elapsed - 2);
+  advance (f, 3600);
+  g_assert_cmpuint (login (f, "bella", PATRON_PW, NULL, NULL, NULL), ==, 200);
+}
+
+static void
+test_ip_block (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(JsonNode) json = NULL;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("probe%u", i);
+
+      g_assert_cmpuint (login (f, name, "Wrong-Password-1", NULL, NULL, NULL), ==, 401);
+    }
+  g_assert_cmpuint (get (f, "/healthz", NULL, &json), ==, 403);
+  g_assert_cmpstr (member (json, "error"), ==, "blocked");
+  g_assert_cmpuint (login (f, "alice", PATRON_PW, NULL, NULL, NULL), ==, 403);
+
+  advance (f, 601);
+  g_assert_cmpuint (get (f, "/healthz", NULL, NULL), ==, 200);
+
+  /* A repeat offender is blocked for a day. */
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("again%u", i);
+
+      g_assert_cmpuint (login (f, name, "Wrong-Password-1", NULL, NULL, NULL), ==, 401);
+    }
+  g_assert_cmpuint (get (f, "/healthz", NULL, NULL), ==, 403);
+  advance (f, 601);
+  g_assert_cmpuint (get (f, "/healthz", NULL, NULL), ==, 403);
+  advance (f, 24 * 3600);
+  g_assert_cmpuint (get (f, "/healthz", NULL, NULL), ==, 200);
+}
+
+static void
+test_totp (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *challenge = staff_challenge (f);
+  g_autofree char *code = totp_now (f, 0);
+  g_autofree char *token = NULL;
+  g_autofree char *replayed = NULL;
+  g_autofree char *challenge2 = NULL;
+  g_autofree char *challenge3 = NULL;
+  g_autofree char *later = NULL;
+  g_autofree char *next = NULL;
+  g_autoptr(JsonNode) sessions = NULL;
+  guint status;
+
+  token = verify (f, challenge, code, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpuint (get (f, "/api/v1/auth/sessions", token, &sessions), ==, 200);
+  g_assert_true (json_object_get_boolean_member (
+    json_array_get_object_element (json_object_get_array_member (
+      json_node_get_object (sessions), "sessions"), 0), "second_factor"));
+
+  /* The same code in the same step: refused, even on a fresh challenge. */
+  challenge2 = staff_challenge (f);
+  replayed = verify (f, challenge2, code, &status);
+  g_assert_cmpuint (status, ==, 401);
+  g_assert_null (replayed);
+
+  /* A challenge is single-use: the first one is gone. */
+  g_assert_null (verify (f, challenge, code, &status));
+  g_assert_cmpuint (status, ==, 401);
+
+  /* The next step's code works. */
+  advance (f, 30);
+  next = totp_now (f, 0);
+  later = verify (f, challenge2, next, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (later);
+
+  /* A code two steps old is refused. */
+  challenge3 = staff_challenge (f);
+  advance (f, 30);
+  {
+    g_autofree char *old = totp_now (f, -2);
+
+    g_assert_null (verify (f, challenge3, old, &status));
+    g_assert_cmpuint (status, ==, 401);
+  }
+}
+
+static void
+test_challenge_expiry (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *challenge = staff_challenge (f);
+  g_autofree char *code = NULL;
+  guint status;
+
+  advance (f, 10 * 60 + 1);
+  code = totp_now (f, 0);
+  g_assert_null (verify (f, challenge, code, &status));
+  g_assert_cmpuint (status, ==, 401);
+}
+
+static void
+test_recovery_code (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *c1 = staff_challenge (f);
+  g_autofree char *c2 = NULL;
+  g_autofree char *token = NULL;
+  guint status;
+
+  token = verify (f, c1, f->recovery[3], &status);
+  g_assert_cmpuint (status, ==, 200);
+  c2 = staff_challenge (f);
+  g_assert_null (verify (f, c2, f->recovery[3], &status));
+  g_assert_cmpuint (status, ==, 401);
+}
+
+static char *
+mailed_code (Fixture *f,
+             guint    n)
+{
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GRegex) regex = g_regex_new ("code is ([0-9]{6})", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+
+  g_assert_true (atrium_smtp_sink_wait_for (f->sink, n, 5000));
+  messages = atrium_smtp_sink_get_messages (f->sink);
+  text = atrium_smtp_sink_message_dup_text (messages->pdata[n - 1], NULL);
+  g_assert_true (g_regex_match (regex, text, 0, &match));
+  return g_match_info_fetch (match, 1);
+}
+
+static guint
+send_code (Fixture    *f,
+           const char *challenge,
+           const char *method)
+{
+  g_autofree char *request = g_strdup_printf ("{\"challenge\":\"%s\",\"method\":\"%s\"}",
+                                              challenge, method);
+
+  return atrium_test_request (f->port, "POST", "/api/v1/auth/2fa/send", NULL, request, NULL,
+                              NULL, NULL);
+}
+
+static void
+mail_fixture_setup (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config = NULL;
+
+  f->sink = atrium_smtp_sink_new (&error);
+  g_assert_no_error (error);
+  config = g_strdup_printf ("%s[mail]\nhost = 127.0.0.1\nport = %u\ntls = none\n"
+                            "from = noreply@library.example\n", CONFIG_NO_IP_BLOCK,
+                            atrium_smtp_sink_get_port (f->sink));
+  fixture_setup_with (f, config);
+}
+
+static void
+test_email_code_bound_to_challenge (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autofree char *a = staff_challenge (f);
+  g_autofree char *b = staff_challenge (f);
+  g_autofree char *code = NULL;
+  g_autofree char *token = NULL;
+  guint status;
+
+  g_assert_cmpuint (send_code (f, a, "email"), ==, 202);
+  code = mailed_code (f, 1);
+  /* A's code on B: refused. On A: accepted. */
+  g_assert_null (verify (f, b, code, &status));
+  g_assert_cmpuint (status, ==, 401);
+  token = verify (f, a, code, &status);
+  g_assert_cmpuint (status, ==, 200);
+  /* Used once only. */
+  g_assert_null (verify (f, a, code, &status));
+  g_assert_cmpuint (status, ==, 401);
+
+  /* Resending at once is throttled; SMS is not configured, so not offered. */
+  g_assert_cmpuint (send_code (f, b, "email"), ==, 202);
+  g_assert_cmpuint (send_code (f, b, "email"), ==, 429);
+  g_assert_cmpuint (send_code (f, b, "sms"), ==, 401);
+}
+
+static void
+test_email_code_burns (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *a = staff_challenge (f);
+  g_autofree char *code = NULL;
+  guint status;
+
+  g_assert_cmpuint (send_code (f, a, "email"), ==, 202);
+  code = mailed_code (f, 1);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *token = verify (f, a, "000000", &status);
+
+      g_assert_cmpuint (status, ==, 401);
+    }
+  /* Five wrong tries burnt it: even the right code fails now. */
+  g_assert_null (verify (f, a, code, &status));
+  g_assert_cmpuint (status, ==, 401);
+
+  /* And a code expires after 10 minutes. */
+  {
+    g_autofree char *c = staff_challenge (f);
+    g_autofree char *late = NULL;
+
+    g_assert_cmpuint (send_code (f, c, "email"), ==, 202);
+    late = mailed_code (f, 2);
+    advance (f, 10 * 60 + 1);
+    g_assert_null (verify (f, c, late, &status));
+    g_assert_cmpuint (status, ==, 401);
+  }
+}
+
+static void
+test_session_timeouts (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *token = login_token (f, "alice", PATRON_PW);
+  g_autofree char *idle = login_token (f, "bella", PATRON_PW);
+  g_autoptr(JsonNode) json = NULL;
+
+  /* Used every 20 minutes: alive until the 12-hour limit. */
+  for (guint i = 0; i < 35; i++)
+    {
+      advance (f, 20 * 60);
+      g_assert_cmpuint (get (f, "/api/v1/me", token, NULL), ==, 200);
+    }
+  advance (f, 20 * 60);   /* 12 h 0 min */
+  g_assert_cmpuint (get (f, "/api/v1/me", token, &json), ==, 401);
+  g_assert_cmpstr (member (json, "error"), ==, "session_expired");
+
+  /* Left alone for more than 30 minutes: gone. */
+  g_assert_cmpuint (get (f, "/api/v1/me", idle, NULL), ==, 401);
+  {
+    g_autofree char *fresh = login_token (f, "bella", PATRON_PW);
+
+    advance (f, 29 * 60);
+    g_assert_cmpuint (get (f, "/api/v1/me", fresh, NULL), ==, 200);
+    advance (f, 31 * 60);
+    g_assert_cmpuint (get (f, "/api/v1/me", fresh, NULL), ==, 401);
+  }
+}
+
+static gint64
+first_session_id (Fixture    *f,
+                  const char *token)
+{
+  g_autoptr(JsonNode) json = NULL;
+
+  g_assert_cmpuint (get (f, "/api/v1/auth/sessions", token, &json), ==, 200);
+  return json_object_get_int_member (json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (json), "sessions"), 0), "id");
+}
+
+static void
+test_sessions_are_private (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *alice = login_token (f, "alice", PATRON_PW);
+  g_autofree char *bella = login_token (f, "bella", PATRON_PW);
+  gint64 bella_session = first_session_id (f, bella);
+  gint64 alice_session = first_session_id (f, alice);
+  g_autofree char *path = g_strdup_printf ("/api/v1/auth/sessions/%" G_GINT64_FORMAT,
+                                           bella_session);
+  g_autofree char *own = g_strdup_printf ("/api/v1/auth/sessions/%" G_GINT64_FORMAT,
+                                          alice_session);
+  g_autoptr(JsonNode) list = NULL;
+
+  /* Another patron's session is "not found", and stays. */
+  g_assert_cmpuint (atrium_test_request (f->port, "DELETE", path, alice, NULL, NULL, NULL,
+                                         NULL), ==, 404);
+  g_assert_cmpuint (get (f, "/api/v1/me", bella, NULL), ==, 200);
+  g_assert_cmpuint (get (f, "/api/v1/auth/sessions", alice, &list), ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+    json_node_get_object (list), "sessions")), ==, 1);
+
+  /* One's own may be revoked. */
+  g_assert_cmpuint (atrium_test_request (f->port, "DELETE", own, alice, NULL, NULL, NULL,
+                                         NULL), ==, 204);
+  g_assert_cmpuint (get (f, "/api/v1/me", alice, NULL), ==, 401);
+}
+
+static void
+test_cli_accounts (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *token = login_token (f, "alice", PATRON_PW);
+  g_autofree char *err = NULL;
+  g_autofree char *out = NULL;
+  const char *passwd[] = { "passwd", "--data-dir", atrium_test_thread_data_dir (f->server),
+                           "alice", "--password-stdin", NULL };
+  const char *userdel[] = { "userdel", "--data-dir", atrium_test_thread_data_dir (f->server),
+                            "bella", NULL };
+
+  /* Each refusal names its rule. */
+  g_assert_null (useradd (f, "erin", "short1A!", "patron", &err));
+  g_assert_nonnull (strstr (err, "too_short"));
+  g_clear_pointer (&err, g_free);
+  g_assert_null (useradd (f, "erin", "alllowercaseletters", "patron", &err));
+  g_assert_nonnull (strstr (err, "classes"));
+  g_clear_pointer (&err, g_free);
+  g_assert_null (useradd (f, "erin", "Password123!", "patron", &err));
+  g_assert_nonnull (strstr (err, "common"));
+  g_clear_pointer (&err, g_free);
+  g_assert_null (useradd (f, "erin", "Erin-Example-2024", "patron", &err));
+  g_assert_nonnull (strstr (err, "personal"));
+  g_clear_pointer (&err, g_free);
+  g_assert_null (useradd (f, "alice", PATRON_PW, "patron", &err));
+  g_assert_nonnull (strstr (err, "already exists"));
+  g_clear_pointer (&err, g_free);
+
+  /* A new password ends the account's sessions. */
+  g_assert_cmpint (atrium_test_run_server_input ("Violet-Harbour-93\n", &out, &err, passwd),
+                   ==, 0);
+  g_assert_cmpuint (get (f, "/api/v1/me", token, NULL), ==, 401);
+  g_assert_cmpuint (login (f, "alice", PATRON_PW, NULL, NULL, NULL), ==, 401);
+  g_clear_pointer (&token, g_free);
+  token = login_token (f, "alice", "Violet-Harbour-93");
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (atrium_test_run_server_input ("", &out, NULL, userdel), ==, 0);
+  g_assert_cmpuint (login (f, "bella", PATRON_PW, NULL, NULL, NULL), ==, 401);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD_CONFIG(path, config, func) \
+  g_test_add (path, Fixture, config, fixture_setup, func, fixture_teardown)
+#define ADD_MAIL(path, func) \
+  g_test_add (path, Fixture, NULL, mail_fixture_setup, func, fixture_teardown)
+
+  ADD ("/auth/login-and-session", test_login_and_session);
+  ADD ("/auth/identical-answers", test_identical_answers);
+  ADD ("/auth/account-throttle", test_account_throttle);
+  ADD_CONFIG ("/auth/hourly-cap", CONFIG_NO_IP_BLOCK "account_max_delay_seconds = 1\n",
+              test_hourly_cap);
+  ADD_CONFIG ("/auth/ip-block", "[brute_force]\nip_max_failures = 20\n", test_ip_block);
+  ADD ("/auth/totp", test_totp);
+  ADD ("/auth/challenge-expiry", test_challenge_expiry);
+  ADD ("/auth/recovery-code", test_recovery_code);
+  ADD_MAIL ("/auth/email-code-bound-to-challenge", test_email_code_bound_to_challenge);
+  ADD_MAIL ("/auth/email-code-burns", test_email_code_burns);
+  ADD ("/auth/session-timeouts", test_session_timeouts);
+  ADD ("/auth/sessions-are-private", test_sessions_are_private);
+  ADD ("/auth/cli-accounts", test_cli_accounts);
+
+  return g_test_run ();
+}
