@@ -40,6 +40,7 @@ static const Option options[] = {
   { "server",   "cert",                       OPT_STRING,    OFF (cert_file) },
   { "server",   "key",                        OPT_STRING,    OFF (key_file) },
   { "server",   "public_host",                OPT_STRING,    OFF (public_host) },
+  { "server",   "reset_url",                  OPT_STRING,    OFF (reset_url) },
   { "server",   "workers",                    OPT_UINT,      OFF (workers), 1, 64 },
   { "tls",      "min_version",                OPT_TLS_FLOOR, OFF (tls_floor) },
   { "limits",   "max_body_bytes",             OPT_UINT,      OFF (max_body_bytes), 1024, 16 << 20 },
@@ -128,6 +129,7 @@ atrium_config_free (AtriumConfig *config)
   g_free (config->cert_file);
   g_free (config->key_file);
   g_free (config->public_host);
+  g_free (config->reset_url);
   g_strfreev (config->blocked_networks);
   g_free (config->mail_host);
   g_free (config->mail_tls);

@@ -29,6 +29,7 @@ typedef struct
   char          *cert_file;
   char          *key_file;
   char          *public_host;         /* host name used in redirects; default: the Host header */
+  char          *reset_url;           /* where reset links point; the token follows '#' */
   guint          workers;             /* threads running handlers and DB work */
 
   /* [tls] */

@@ -77,6 +77,7 @@ atrium_serve_start (const AtriumServeOptions  *options,
   }
   atrium_handlers_register_system (server);
   atrium_handlers_register_auth (server);
+  atrium_handlers_register_account (server);
 
   {
     AtriumConfig *c = atrium_server_get_config (server);

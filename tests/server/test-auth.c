@@ -3,6 +3,7 @@
  * loopback with a clock the test moves; accounts are made with the real CLI. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "atrium-db.h"
@@ -682,6 +683,212 @@ test_cli_accounts (Fixture       *f,
   g_assert_cmpuint (login (f, "bella", PATRON_PW, NULL, NULL, NULL), ==, 401);
 }
 
+static char *
+mailed_text (Fixture *f,
+             guint    n)
+{
+  g_autoptr(GPtrArray) messages = NULL;
+
+  g_assert_true (atrium_smtp_sink_wait_for (f->sink, n, 5000));
+  messages = atrium_smtp_sink_get_messages (f->sink);
+  g_assert_cmpuint (messages->len, >=, n);
+  return atrium_smtp_sink_message_dup_text (messages->pdata[n - 1], NULL);
+}
+
+static guint
+post (Fixture     *f,
+      const char  *path,
+      const char  *token,
+      const char  *body,
+      char       **text,
+      JsonNode   **json)
+{
+  return atrium_test_request (f->port, "POST", path, token, body, text, json, NULL);
+}
+
+static void
+test_password_reset (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *known = NULL, *unknown = NULL, *a = NULL, *b = NULL;
+  g_autofree char *text = NULL, *token = NULL, *body = NULL;
+  g_autoptr(JsonNode) refusal = NULL;
+  g_autoptr(GRegex) regex = g_regex_new ("enter this code in Atrium:\\s+([A-Za-z0-9_-]{43})",
+                                         0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+
+  /* Always 202, the same answer for an unknown login. */
+  g_assert_cmpuint (post (f, "/api/v1/auth/password/forgot", NULL, "{\"login\":\"alice\"}",
+                          &known, NULL), ==, 202);
+  g_assert_cmpuint (post (f, "/api/v1/auth/password/forgot", NULL, "{\"login\":\"nobody\"}",
+                          &unknown, NULL), ==, 202);
+  a = without_request_id (known);
+  b = without_request_id (unknown);
+  g_assert_cmpstr (a, ==, b);
+
+  text = mailed_text (f, 1);
+  g_assert_true (g_regex_match (regex, text, 0, &match));
+  token = g_match_info_fetch (match, 1);
+  g_usleep (300000);
+  g_assert_cmpuint (atrium_smtp_sink_get_messages (f->sink)->len, ==, 1);   /* none for nobody */
+
+  /* A password the policy refuses leaves the token usable. */
+  body = g_strdup_printf ("{\"token\":\"%s\",\"password\":\"Password123!\"}", token);
+  g_assert_cmpuint (post (f, "/api/v1/auth/password/reset", NULL, body, NULL, &refusal), ==, 422);
+  g_assert_cmpstr (member (refusal, "rule"), ==, "common");
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("{\"token\":\"%s\",\"password\":\"Violet-Harbour-93\"}", token);
+  g_assert_cmpuint (post (f, "/api/v1/auth/password/reset", NULL, body, NULL, NULL), ==, 204);
+  g_assert_cmpuint (login (f, "alice", PATRON_PW, NULL, NULL, NULL), ==, 401);
+  g_assert_cmpuint (login (f, "alice", "Violet-Harbour-93", NULL, NULL, NULL), ==, 200);
+  /* Single use. */
+  g_assert_cmpuint (post (f, "/api/v1/auth/password/reset", NULL, body, NULL, NULL), ==, 400);
+
+  /* And good for 24 hours only. */
+  {
+    g_autofree char *late_text = NULL, *late = NULL, *late_body = NULL;
+    g_autoptr(GMatchInfo) late_match = NULL;
+    guint before = atrium_smtp_sink_get_messages (f->sink)->len;
+
+    g_assert_cmpuint (post (f, "/api/v1/auth/password/forgot", NULL,
+                            "{\"login\":\"bella@example.org\"}", NULL, NULL), ==, 202);
+    late_text = mailed_text (f, before + 1);
+    g_assert_true (g_regex_match (regex, late_text, 0, &late_match));
+    late = g_match_info_fetch (late_match, 1);
+    advance (f, 24 * 3600 + 1);
+    late_body = g_strdup_printf ("{\"token\":\"%s\",\"password\":\"Violet-Harbour-93\"}",
+                                 late);
+    g_assert_cmpuint (post (f, "/api/v1/auth/password/reset", NULL, late_body, NULL, NULL), ==,
+                      400);
+  }
+}
+
+static void
+test_password_change (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *one = login_token (f, "alice", PATRON_PW);
+  g_autofree char *two = login_token (f, "alice", PATRON_PW);
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonNode) refusal = NULL;
+
+  g_assert_cmpuint (post (f, "/api/v1/auth/password/change", one,
+                          "{\"current\":\"nope\",\"new\":\"Violet-Harbour-93\"}", NULL,
+                          NULL), ==, 403);
+  g_assert_cmpuint (post (f, "/api/v1/auth/password/change", one,
+                          "{\"current\":\"" PATRON_PW "\",\"new\":\"short\"}", NULL,
+                          &refusal), ==, 422);
+  g_assert_cmpstr (member (refusal, "rule"), ==, "too_short");
+  g_assert_cmpuint (post (f, "/api/v1/auth/password/change", one,
+                          "{\"current\":\"" PATRON_PW "\",\"new\":\"Violet-Harbour-93\"}",
+                          NULL, &answer), ==, 200);
+  /* The other session is counted, so the client can offer to end it… */
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (answer), "other_sessions"),
+                   ==, 1);
+  g_assert_cmpuint (get (f, "/api/v1/me", two, NULL), ==, 200);
+  /* …and ended when asked. */
+  g_assert_cmpuint (post (f, "/api/v1/auth/password/change", one,
+                          "{\"current\":\"Violet-Harbour-93\",\"new\":\"Amber-Lantern-58\","
+                          "\"end_other_sessions\":true}", NULL, NULL), ==, 200);
+  g_assert_cmpuint (get (f, "/api/v1/me", two, NULL), ==, 401);
+  g_assert_cmpuint (get (f, "/api/v1/me", one, NULL), ==, 200);
+}
+
+static void
+test_totp_enrolment (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *token = login_token (f, "alice", PATRON_PW);
+  g_autoptr(JsonNode) enrol = NULL;
+  g_autoptr(JsonNode) confirmed = NULL;
+  g_autoptr(JsonNode) second = NULL;
+  g_autofree guint8 *secret = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *body = NULL;
+  gsize len = 0;
+  guint status;
+
+  g_assert_cmpuint (post (f, "/api/v1/auth/totp/enroll", token, NULL, NULL, &enrol), ==, 200);
+  g_assert_true (g_str_has_prefix (member (enrol, "otpauth_uri"), "otpauth://totp/Atrium:alice?"));
+  secret = atrium_base32_decode (member (enrol, "secret"), &len, NULL);
+  g_assert_cmpuint (len, ==, 20);
+
+  /* Until confirmed, the patron still signs in with the password alone. */
+  g_free (login_token (f, "alice", PATRON_PW));
+
+  g_assert_cmpuint (post (f, "/api/v1/auth/totp/confirm", token, "{\"code\":\"000000\"}",
+                          NULL, NULL), ==, 422);
+  code = g_strdup_printf ("%06u", atrium_totp_code (secret, len, atrium_clock_now (f->clock)));
+  body = g_strdup_printf ("{\"code\":\"%s\"}", code);
+  g_assert_cmpuint (post (f, "/api/v1/auth/totp/confirm", token, body, NULL, &confirmed), ==,
+                    200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+    json_node_get_object (confirmed), "recovery_codes")), ==, 10);
+
+  /* From now on the password is not enough, and the enrolment code cannot be replayed. */
+  g_assert_cmpuint (login (f, "alice", PATRON_PW, NULL, &second, NULL), ==, 200);
+  g_assert_cmpstr (member (second, "status"), ==, "2fa_required");
+  g_assert_null (verify (f, member (second, "challenge"), code, &status));
+  g_assert_cmpuint (status, ==, 401);
+  advance (f, 30);
+  {
+    g_autofree char *next = g_strdup_printf ("%06u", atrium_totp_code (secret, len,
+                                                                       atrium_clock_now (f->clock)));
+    g_autofree char *session = verify (f, member (second, "challenge"), next, &status);
+
+    g_assert_cmpuint (status, ==, 200);
+  }
+}
+
+/* A raw request from another loopback address: a new origin for the account. */
+static guint
+login_from (Fixture    *f,
+            const char *from,
+            const char *name,
+            const char *password)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) local = g_inet_address_new_from_string (from);
+  g_autoptr(GSocketAddress) local_address = g_inet_socket_address_new (local, 0);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_from_string ("127.0.0.1");
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, f->port);
+  g_autofree char *body = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}",
+                                           name, password);
+  g_autofree char *request = g_strdup_printf ("POST /api/v1/auth/login HTTP/1.1\r\n"
+                                              "Host: localhost\r\nUser-Agent: Atrium/0.1\r\n"
+                                              "Content-Type: application/json\r\n"
+                                              "Content-Length: %zu\r\n\r\n%s",
+                                              strlen (body), body);
+  char answer[64] = { 0 };
+  guint status = 0;
+
+  g_assert_true (g_socket_bind (socket, local_address, FALSE, NULL));
+  g_assert_true (g_socket_connect (socket, address, NULL, NULL));
+  g_socket_send (socket, request, strlen (request), NULL, NULL);
+  g_socket_receive (socket, answer, sizeof answer - 1, NULL, NULL);
+  sscanf (answer, "HTTP/1.1 %u", &status);
+  return status;
+}
+
+static void
+test_new_origin_notice (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *text = NULL;
+
+  /* The first sign-in ever is not news; the same origin again neither. */
+  g_assert_cmpuint (login_from (f, "127.0.0.1", "alice", PATRON_PW), ==, 200);
+  g_assert_cmpuint (login_from (f, "127.0.0.1", "alice", PATRON_PW), ==, 200);
+  g_usleep (300000);
+  g_assert_cmpuint (atrium_smtp_sink_get_messages (f->sink)->len, ==, 0);
+
+  g_assert_cmpuint (login_from (f, "127.0.0.4", "alice", PATRON_PW), ==, 200);
+  text = mailed_text (f, 1);
+  g_assert_nonnull (strstr (text, "127.0.0.4"));
+  g_assert_nonnull (strstr (text, "Atrium/0.1"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -709,6 +916,10 @@ main (int    argc,
   ADD ("/auth/session-timeouts", test_session_timeouts);
   ADD ("/auth/sessions-are-private", test_sessions_are_private);
   ADD ("/auth/cli-accounts", test_cli_accounts);
+  ADD_MAIL ("/auth/password-reset", test_password_reset);
+  ADD ("/auth/password-change", test_password_change);
+  ADD ("/auth/totp-enrolment", test_totp_enrolment);
+  ADD_MAIL ("/auth/new-origin-notice", test_new_origin_notice);
 
   return g_test_run ();
 }

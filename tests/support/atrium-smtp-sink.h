@@ -50,34 +50,34 @@ typedef struct
   GBytes *content;
 } AtriumSmtpSinkPart;
 
-AtriumSmtpSink *atrium_smtp_sink_new                  (GError           **error);
-void            atrium_smtp_sink_free                 (AtriumSmtpSink    *sink);
-guint16         atrium_smtp_sink_get_port             (AtriumSmtpSink    *sink);
-void            atrium_smtp_sink_require_auth         (AtriumSmtpSink    *sink,
-                                                       const char        *user,
-                                                       const char        *password);
-void            atrium_smtp_sink_reject_recipient     (AtriumSmtpSink    *sink,
-                                                       const char        *address,
-                                                       guint              code);
-gboolean        atrium_smtp_sink_wait_for             (AtriumSmtpSink    *sink,
-                                                       guint              n_messages,
-                                                       guint              timeout_ms);
-GPtrArray      *atrium_smtp_sink_get_messages         (AtriumSmtpSink    *sink);
-guint           atrium_smtp_sink_get_connection_count (AtriumSmtpSink    *sink);
+AtriumSmtpSink *atrium_smtp_sink_new                  (GError                      **error);
+void            atrium_smtp_sink_free                 (AtriumSmtpSink               *sink);
+guint16         atrium_smtp_sink_get_port             (AtriumSmtpSink               *sink);
+void            atrium_smtp_sink_require_auth         (AtriumSmtpSink               *sink,
+                                                       const char                   *user,
+                                                       const char                   *password);
+void            atrium_smtp_sink_reject_recipient     (AtriumSmtpSink               *sink,
+                                                       const char                   *address,
+                                                       guint                         code);
+gboolean        atrium_smtp_sink_wait_for             (AtriumSmtpSink               *sink,
+                                                       guint                         n_messages,
+                                                       guint                         timeout_ms);
+GPtrArray      *atrium_smtp_sink_get_messages         (AtriumSmtpSink               *sink);
+guint           atrium_smtp_sink_get_connection_count (AtriumSmtpSink               *sink);
 
-void            atrium_smtp_sink_message_free         (AtriumSmtpSinkMessage       *message);
-char           *atrium_smtp_sink_message_dup_header   (const AtriumSmtpSinkMessage *message,
-                                                       const char                  *name,
-                                                       GError                     **error);
-GPtrArray      *atrium_smtp_sink_message_get_parts    (const AtriumSmtpSinkMessage *message,
-                                                       GError                     **error);
-char           *atrium_smtp_sink_message_dup_text     (const AtriumSmtpSinkMessage *message,
-                                                       GError                     **error);
+void            atrium_smtp_sink_message_free         (AtriumSmtpSinkMessage        *message);
+char           *atrium_smtp_sink_message_dup_header   (const AtriumSmtpSinkMessage  *message,
+                                                       const char                   *name,
+                                                       GError                      **error);
+GPtrArray      *atrium_smtp_sink_message_get_parts    (const AtriumSmtpSinkMessage  *message,
+                                                       GError                      **error);
+char           *atrium_smtp_sink_message_dup_text     (const AtriumSmtpSinkMessage  *message,
+                                                       GError                      **error);
 
-void            atrium_smtp_sink_part_free            (AtriumSmtpSinkPart          *part);
+void            atrium_smtp_sink_part_free            (AtriumSmtpSinkPart           *part);
 
-char           *atrium_smtp_sink_decode_header        (const char                  *value,
-                                                       GError                     **error);
+char           *atrium_smtp_sink_decode_header        (const char                   *value,
+                                                       GError                      **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumSmtpSink, atrium_smtp_sink_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumSmtpSinkMessage, atrium_smtp_sink_message_free)

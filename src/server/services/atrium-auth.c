@@ -35,7 +35,14 @@ struct _AtriumAuth
   guint8                secrets_key[ATRIUM_SEAL_KEY_LEN];
   AtriumMailer         *mailer;       /* NULL: no email codes */
   AtriumSms            *sms;          /* NULL: no SMS codes */
+  GThreadPool          *notices;      /* one thread sends notices, off the request path */
 };
+
+static void note_origin (AtriumAuth    *self,
+                         AtriumDb      *writer,
+                         AtriumRequest *request,
+                         AtriumUser    *user,
+                         gint64         now);
 
 void
 atrium_login_result_clear (AtriumLoginResult *result)
@@ -86,15 +93,15 @@ atrium_auth_seal_totp_secret (const char    *data_dir,
 
 /* ---- the audit trail ----------------------------------------------------------------- */
 
-static void
-audit (AtriumAuth         *self,
-       AtriumDb           *writer,
-       AtriumRequest      *request,
-       const char         *event,
-       AtriumAuditOutcome  outcome,
-       gint64              actor_user_id,
-       gint64              subject_user_id,
-       const char         *detail)
+void
+atrium_auth_audit (AtriumAuth         *self,
+                   AtriumDb           *writer,
+                   AtriumRequest      *request,
+                   const char         *event,
+                   AtriumAuditOutcome  outcome,
+                   gint64              actor_user_id,
+                   gint64              subject_user_id,
+                   const char         *detail)
 {
   g_autofree char *actor = actor_user_id != 0
                            ? g_strdup_printf ("user:%" G_GINT64_FORMAT, actor_user_id) : NULL;
@@ -245,7 +252,7 @@ record_failure (AtriumAuth    *self,
                            "INSERT OR REPLACE INTO login_throttle (login_hash, failures,"
                            " not_before) VALUES (?1, ?2, ?3);", NULL,
                            's', key, 'i', failures, 'i', now + delay, 0);
-  audit (self, writer, request, delay >= self->config->account_max_delay_seconds
+  atrium_auth_audit (self, writer, request, delay >= self->config->account_max_delay_seconds
                                 ? "authn_login_lock" : "authn_login_fail",
          ATRIUM_AUDIT_FAILURE, 0, user_id, NULL);
   count_ip_failure (self, writer, request, now);
@@ -257,6 +264,18 @@ clear_failures (AtriumDb   *writer,
 {
   atrium_store_exec_bound (writer, "DELETE FROM login_throttle WHERE login_hash = ?1;", NULL,
                            's', key, 0);
+}
+
+/* An administrator's unlock: the throttles of the account's name and email go. */
+void
+atrium_auth_clear_throttle (AtriumDb         *writer,
+                            const AtriumUser *user)
+{
+  g_autofree char *by_name = login_key (user->name);
+  g_autofree char *by_email = login_key (user->email);
+
+  clear_failures (writer, by_name);
+  clear_failures (writer, by_email);
 }
 
 /* ---- sessions ------------------------------------------------------------------------ */
@@ -302,9 +321,10 @@ finish_login (AtriumAuth        *self,
   result->token = create_session (self, writer, request, user->id, second_factor, now, error);
   if (result->token == NULL)
     return FALSE;
+  note_origin (self, writer, request, user, now);
   result->status = ATRIUM_LOGIN_OK;
   result->expires_in = (gint64) self->config->session_idle_minutes * 60;
-  audit (self, writer, request, "authn_login_success", ATRIUM_AUDIT_SUCCESS, user->id, user->id,
+  atrium_auth_audit (self, writer, request, "authn_login_success", ATRIUM_AUDIT_SUCCESS, user->id, user->id,
          second_factor ? "with a second factor" : "password only");
   return TRUE;
 }
@@ -401,7 +421,7 @@ atrium_auth_login (AtriumAuth         *self,
           result->status = ATRIUM_LOGIN_FAILED;
           return FALSE;
         }
-      audit (self, db, request, "authn_login_password_ok", ATRIUM_AUDIT_SUCCESS, user->id,
+      atrium_auth_audit (self, db, request, "authn_login_password_ok", ATRIUM_AUDIT_SUCCESS, user->id,
              user->id, "second factor required");
       atrium_store_write_end (store);
       result->status = ATRIUM_LOGIN_SECOND_FACTOR;
@@ -545,7 +565,7 @@ atrium_auth_send_code (AtriumAuth         *self,
                            " WHERE id_hash = ?1;", NULL,
                            's', id_hash, 's', method, 's', code_hash,
                            'i', now + CODE_SECONDS, 'i', now, 0);
-  audit (self, db, request, "authn_code_sent", ATRIUM_AUDIT_SUCCESS, user->id, user->id, method);
+  atrium_auth_audit (self, db, request, "authn_code_sent", ATRIUM_AUDIT_SUCCESS, user->id, user->id, method);
   atrium_store_write_end (store);
 
   /* Sent outside the writer: a slow mail server must not hold up everyone's writes. */
@@ -649,7 +669,7 @@ atrium_auth_verify_code (AtriumAuth         *self,
       else
         atrium_store_exec_bound (db, "UPDATE challenge SET code_attempts = code_attempts + 1"
                                      " WHERE id_hash = ?1;", NULL, 's', id_hash, 0);
-      audit (self, db, request, "authn_2fa_fail", ATRIUM_AUDIT_FAILURE, 0, user->id, NULL);
+      atrium_auth_audit (self, db, request, "authn_2fa_fail", ATRIUM_AUDIT_FAILURE, 0, user->id, NULL);
       atrium_store_write_end (store);
       result->status = ATRIUM_LOGIN_INVALID;
       return TRUE;
@@ -751,6 +771,110 @@ atrium_auth_authenticate (AtriumRequest *request,
   request->principal.site_roles = g_array_ref (user->site_roles);
   request->principal.second_factor = second_factor;
   return TRUE;
+}
+
+/* ---- notices ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  AtriumAuth *auth;
+  char       *to;
+  char       *subject;
+  char       *text;
+  char       *request_id;
+} Notice;
+
+static void
+send_notice (gpointer data,
+             gpointer user_data)
+{
+  Notice *notice = data;
+  AtriumMail mail = { notice->to, notice->subject, notice->text, NULL, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+
+  if (!atrium_mailer_send (notice->auth->mailer, &mail, &error))
+    atrium_server_log_error (notice->auth->server, notice->request_id, "notice to user: %s",
+                             error->message);
+  g_free (notice->to);
+  g_free (notice->subject);
+  atrium_secure_free_string (notice->text);
+  g_free (notice->request_id);
+  g_free (notice);
+}
+
+/* Tells @user by email (when mail is set up), from a thread of its own: a slow mail
+ * server never delays an answer, and the answer's timing never says whether a message
+ * went out. */
+void
+atrium_auth_notify (AtriumAuth       *self,
+                    const AtriumUser *user,
+                    const char       *subject,
+                    const char       *text,
+                    const char       *request_id)
+{
+  Notice *notice;
+
+  if (self->mailer == NULL || user == NULL)
+    return;
+  notice = g_new0 (Notice, 1);
+  notice->auth = self;
+  notice->to = g_strdup (user->email);
+  notice->subject = g_strdup (subject);
+  notice->text = g_strdup (text);
+  notice->request_id = g_strdup (request_id);
+  g_thread_pool_push (self->notices, notice, NULL);
+}
+
+gboolean
+atrium_auth_has_mail (AtriumAuth *self)
+{
+  return self->mailer != NULL;
+}
+
+const guint8 *
+atrium_auth_get_secrets_key (AtriumAuth *self)
+{
+  return self->secrets_key;
+}
+
+/* Tells the user about a sign-in from somewhere new: an address and program pair never
+ * seen for this account (the first sign-in ever is not news). */
+static void
+note_origin (AtriumAuth    *self,
+             AtriumDb      *writer,
+             AtriumRequest *request,
+             AtriumUser    *user,
+             gint64         now)
+{
+  g_autofree char *origin = g_strdup_printf ("%s|%s", request->client_ip,
+                                             request->user_agent != NULL ? request->user_agent
+                                                                         : "");
+  g_autofree char *hash = atrium_token_hash (origin);
+  gint64 known = 0;
+
+  query_int64 (writer, "SELECT count (*) FROM known_origin WHERE user_id = ?2"
+                       " AND origin_hash = ?1;", hash, user->id, &known, NULL);
+  if (known > 0)
+    return;
+  query_int64 (writer, "SELECT count (*) FROM known_origin WHERE user_id = ?2 AND ?1 = ?1;",
+               hash, user->id, &known, NULL);
+  atrium_store_exec_bound (writer, "INSERT INTO known_origin (user_id, origin_hash, first_seen)"
+                                   " VALUES (?1, ?2, ?3);", NULL,
+                           'i', user->id, 's', hash, 'i', now, 0);
+  if (known > 0)
+    {
+      g_autofree char *stamp = atrium_time_format_iso8601 (now * ATRIUM_USEC_PER_SEC);
+      g_autofree char *text = g_strdup_printf (
+        "Someone signed in to your Atrium account %s at %s (UTC)\n"
+        "from the address %s with %s.\n\n"
+        "If this was you, there is nothing to do. If not, change your password now and\n"
+        "end your other sessions in Atrium's settings.", user->name, stamp,
+        request->client_ip, request->user_agent != NULL ? request->user_agent
+                                                        : "an unknown program");
+
+      atrium_auth_notify (self, user, "New sign-in to your Atrium account", text,
+                          request->request_id);
+    }
 }
 
 /* ---- life cycle ---------------------------------------------------------------------- */
@@ -888,6 +1012,7 @@ atrium_auth_new (AtriumServer  *server,
       atrium_auth_free (self);
       return NULL;
     }
+  self->notices = g_thread_pool_new (send_notice, NULL, 1, FALSE, NULL);
   return self;
 }
 
@@ -896,6 +1021,9 @@ atrium_auth_free (AtriumAuth *self)
 {
   if (self == NULL)
     return;
+  /* Notices still queued are sent before the mailer goes. */
+  if (self->notices != NULL)
+    g_thread_pool_free (self->notices, FALSE, TRUE);
   atrium_secure_zero (self->secrets_key, sizeof self->secrets_key);
   g_free (self->dummy_hash);
   g_clear_object (&self->mailer);

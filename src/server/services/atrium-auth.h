@@ -62,6 +62,26 @@ gboolean    atrium_auth_verify_code    (AtriumAuth        *auth,
 gboolean    atrium_auth_authenticate   (AtriumRequest     *request,
                                         gpointer           user_data);
 
+#include "atrium-store-audit.h"
+
+void        atrium_auth_audit          (AtriumAuth        *auth,
+                                        AtriumDb          *writer,
+                                        AtriumRequest     *request,
+                                        const char        *event,
+                                        AtriumAuditOutcome outcome,
+                                        gint64             actor_user_id,
+                                        gint64             subject_user_id,
+                                        const char        *detail);
+void        atrium_auth_notify         (AtriumAuth        *auth,
+                                        const AtriumUser  *user,
+                                        const char        *subject,
+                                        const char        *text,
+                                        const char        *request_id);
+gboolean    atrium_auth_has_mail       (AtriumAuth        *auth);
+const guint8 *atrium_auth_get_secrets_key (AtriumAuth     *auth);
+void        atrium_auth_clear_throttle (AtriumDb          *writer,
+                                        const AtriumUser  *user);
+
 /* The parts the command line shares with the API. */
 char       *atrium_auth_seal_totp_secret (const char      *data_dir,
                                           const guint8    *secret,

@@ -20,6 +20,7 @@
  */
 
 #define DEFAULT_TIMEOUT_SECONDS 30
+#define MAX_TIMEOUT_SECONDS     3600
 #define MAX_ADDRESS_LEN         254
 #define MAX_LOCAL_PART_LEN      64
 #define MAX_DOMAIN_LEN          253
@@ -1095,6 +1096,12 @@ atrium_mailer_new (const AtriumMailerConfig  *config,
   if (config->from_name != NULL && *config->from_name != '\0' &&
       !validate_header_text ("From name", config->from_name, MAX_NAME_LEN, code, error))
     return NULL;
+  if (config->timeout_seconds > MAX_TIMEOUT_SECONDS)
+    {
+      g_set_error_literal (error, ATRIUM_MAILER_ERROR, code,
+                           "The SMTP timeout must be at most 3600 seconds");
+      return NULL;
+    }
   if (config->ca_file != NULL &&
       !g_file_test (config->ca_file, G_FILE_TEST_IS_REGULAR))
     {

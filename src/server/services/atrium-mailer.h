@@ -62,7 +62,7 @@ typedef enum
  * @from_address: envelope sender and From address, e.g. "noreply@library.example"
  * @from_name: (nullable): display name of the From header, any UTF-8
  * @ca_file: (nullable): PEM file of the CAs to trust instead of the system store
- * @timeout_seconds: limit for a whole send, connection included; 0 means 30
+ * @timeout_seconds: limit for a whole send, connection included; 0 means 30; at most 3600
  *
  * atrium_mailer_new() copies everything it needs; the caller keeps its config.
  * atrium_mailer_config_clear() frees the strings of a config that owns them.
@@ -105,16 +105,16 @@ G_DECLARE_FINAL_TYPE (AtriumMailer, atrium_mailer, ATRIUM, MAILER, GObject)
 
 GQuark        atrium_mailer_error_quark   (void);
 
-void          atrium_mailer_config_clear  (AtriumMailerConfig  *config);
+void          atrium_mailer_config_clear  (AtriumMailerConfig        *config);
 
-AtriumMailer *atrium_mailer_new           (const AtriumMailerConfig *config,
-                                           GError                  **error);
-gboolean      atrium_mailer_send          (AtriumMailer        *self,
-                                           const AtriumMail    *mail,
-                                           GError             **error);
-GBytes       *atrium_mailer_build_message (AtriumMailer        *self,
-                                           const AtriumMail    *mail,
-                                           GError             **error);
+AtriumMailer *atrium_mailer_new           (const AtriumMailerConfig  *config,
+                                           GError                   **error);
+gboolean      atrium_mailer_send          (AtriumMailer              *self,
+                                           const AtriumMail          *mail,
+                                           GError                   **error);
+GBytes       *atrium_mailer_build_message (AtriumMailer              *self,
+                                           const AtriumMail          *mail,
+                                           GError                   **error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AtriumMailerConfig, atrium_mailer_config_clear)
 

@@ -21,6 +21,7 @@
  */
 
 #define DEFAULT_TIMEOUT_SECONDS 30
+#define MAX_TIMEOUT_SECONDS     3600
 #define MAX_TEMPLATE_LEN        (64 * 1024)
 #define MAX_MESSAGE_CHARS       1600
 #define MAX_ANSWER_EXCERPT      200
@@ -709,6 +710,12 @@ atrium_sms_new (const AtriumSmsConfig  *config,
     {
       config_error (error, "The SMS Authorization header is empty or holds a line break "
                            "or another control character");
+      return NULL;
+    }
+
+  if (config->timeout_seconds > MAX_TIMEOUT_SECONDS)
+    {
+      config_error (error, "The SMS timeout must be at most 3600 seconds");
       return NULL;
     }
 

@@ -47,7 +47,7 @@ typedef enum
  *   application/x-www-form-urlencoded or text/plain; the values are escaped to match
  * @auth_header: (nullable): sent as the Authorization header, e.g. "Bearer xyz"
  * @ca_file: (nullable): PEM file of the CAs to trust instead of the system store
- * @timeout_seconds: limit for a whole send, connection included; 0 means 30
+ * @timeout_seconds: limit for a whole send, connection included; 0 means 30; at most 3600
  *
  * atrium_sms_new() copies everything it needs; the caller keeps its config.
  */

@@ -38,6 +38,7 @@ static const char migration_2[] =
   "  password_hash       TEXT    NOT NULL CHECK (password_hash LIKE '$argon2id$%'),"
   "  password_changed_at INTEGER NOT NULL,"
   "  totp_secret         TEXT,"
+  "  totp_pending        TEXT,"
   "  totp_confirmed      INTEGER NOT NULL DEFAULT 0 CHECK (totp_confirmed IN (0, 1)),"
   "  totp_last_step      INTEGER NOT NULL DEFAULT -1,"
   "  disabled            INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),"

@@ -409,3 +409,177 @@ atrium_store_user_delete (AtriumDb  *db,
   return changed_one (atrium_store_exec_bound (db, "DELETE FROM user WHERE id = ?1;", error,
                                                'i', user_id, 0), error);
 }
+
+gboolean
+atrium_store_user_set_totp_pending (AtriumDb    *db,
+                                    gint64       user_id,
+                                    const char  *sealed_secret,
+                                    GError     **error)
+{
+  return changed_one (atrium_store_exec_bound (db, "UPDATE user SET totp_pending = ?2"
+                                                   " WHERE id = ?1;", error,
+                                               'i', user_id, 's', sealed_secret, 0), error);
+}
+
+char *
+atrium_store_user_get_totp_pending (AtriumDb  *db,
+                                    gint64     user_id,
+                                    GError   **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *sealed = NULL;
+  int rc = sqlite3_prepare_v2 (atrium_db_get_handle (db),
+                               "SELECT totp_pending FROM user WHERE id = ?1;", -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, user_id);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        sealed = column_text (stmt, 0);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    atrium_db_set_error (db, rc, "totp", error);
+  else if (sealed == NULL)
+    g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_NOT_FOUND, "No enrolment under way");
+  return sealed;
+}
+
+/* The pending secret becomes the one in use, with fresh recovery codes. The caller
+ * holds a transaction. */
+gboolean
+atrium_store_user_confirm_totp (AtriumDb      *db,
+                                gint64         user_id,
+                                gint64         step,
+                                char * const  *recovery_hashes,
+                                GError       **error)
+{
+  if (!changed_one (atrium_store_exec_bound (db,
+                                             "UPDATE user SET totp_secret = totp_pending,"
+                                             " totp_pending = NULL, totp_confirmed = 1,"
+                                             " totp_last_step = ?2"
+                                             " WHERE id = ?1 AND totp_pending IS NOT NULL;",
+                                             error, 'i', user_id, 'i', step, 0), error) ||
+      atrium_store_exec_bound (db, "DELETE FROM recovery_code WHERE user_id = ?1;", error,
+                               'i', user_id, 0) < 0)
+    return FALSE;
+  for (guint i = 0; recovery_hashes[i] != NULL; i++)
+    if (atrium_store_exec_bound (db, "INSERT INTO recovery_code (user_id, code_hash)"
+                                     " VALUES (?1, ?2);", error,
+                                 'i', user_id, 's', recovery_hashes[i], 0) < 0)
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+atrium_store_user_clear_totp (AtriumDb  *db,
+                              gint64     user_id,
+                              GError   **error)
+{
+  return changed_one (atrium_store_exec_bound (db,
+                                               "UPDATE user SET totp_secret = NULL,"
+                                               " totp_pending = NULL, totp_confirmed = 0,"
+                                               " totp_last_step = -1 WHERE id = ?1;", error,
+                                               'i', user_id, 0), error) &&
+         atrium_store_exec_bound (db, "DELETE FROM recovery_code WHERE user_id = ?1;", error,
+                                  'i', user_id, 0) >= 0;
+}
+
+/* Ends every session of @user_id but @except_session_id (0: all). Returns how many. */
+gint64
+atrium_store_sessions_end (AtriumDb  *db,
+                           gint64     user_id,
+                           gint64     except_session_id,
+                           GError   **error)
+{
+  return atrium_store_exec_bound (db, "DELETE FROM session WHERE user_id = ?1 AND id <> ?2;",
+                                  error, 'i', user_id, 'i', except_session_id, 0);
+}
+
+gboolean
+atrium_store_reset_add (AtriumDb    *db,
+                        const char  *token_hash,
+                        gint64       user_id,
+                        gint64       now,
+                        gint64       expires_at,
+                        GError     **error)
+{
+  return atrium_store_exec_bound (db, "INSERT INTO password_reset (token_hash, user_id,"
+                                      " created_at, expires_at) VALUES (?1, ?2, ?3, ?4);",
+                                  error, 's', token_hash, 'i', user_id, 'i', now,
+                                  'i', expires_at, 0) == 1;
+}
+
+/* One number from a query binding ?1 as text (or NULL) and ?2 and ?3 as integers. */
+static gboolean
+query_number (AtriumDb    *db,
+              const char  *sql,
+              const char  *text,
+              gint64       a,
+              gint64       b,
+              gint64      *out,
+              GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (atrium_db_get_handle (db), sql, -1, &stmt, NULL);
+
+  *out = 0;
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, text, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 2, a);
+      sqlite3_bind_int64 (stmt, 3, b);
+      if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        *out = sqlite3_column_int64 (stmt, 0);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return atrium_db_set_error (db, rc, "query", error);
+  return TRUE;
+}
+
+gint64
+atrium_store_sessions_count (AtriumDb  *db,
+                             gint64     user_id,
+                             gint64     except_session_id,
+                             GError   **error)
+{
+  gint64 n = 0;
+
+  query_number (db, "SELECT count (*) FROM session WHERE ?1 IS NULL AND user_id = ?2"
+                    " AND id <> ?3;", NULL, user_id, except_session_id, &n, error);
+  return n;
+}
+
+/* The user a live reset token belongs to, or 0 when it is unknown, used or expired. */
+gint64
+atrium_store_reset_peek (AtriumDb    *db,
+                         const char  *token_hash,
+                         gint64       now,
+                         GError     **error)
+{
+  gint64 user_id = 0;
+
+  query_number (db, "SELECT user_id FROM password_reset WHERE token_hash = ?1"
+                    " AND used_at IS NULL AND expires_at > ?2 AND ?3 = ?3;",
+                token_hash, now, 0, &user_id, error);
+  return user_id;
+}
+
+/* Marks the token used and returns its user, or 0 when it is unknown, used or expired. */
+gint64
+atrium_store_reset_consume (AtriumDb    *db,
+                            const char  *token_hash,
+                            gint64       now,
+                            GError     **error)
+{
+  gint64 user_id = atrium_store_reset_peek (db, token_hash, now, error);
+
+  if (user_id != 0 &&
+      atrium_store_exec_bound (db, "UPDATE password_reset SET used_at = ?2"
+                                   " WHERE token_hash = ?1;", error,
+                               's', token_hash, 'i', now, 0) < 0)
+    return 0;
+  return user_id;
+}

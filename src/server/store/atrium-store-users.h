@@ -81,6 +81,50 @@ gboolean    atrium_store_site_ensure       (AtriumDb     *db,
                                             gint64        site_id,
                                             GError      **error);
 
+/* Second factor enrolment: a pending secret until the first code confirms it. */
+gboolean    atrium_store_user_set_totp_pending (AtriumDb *db,
+                                            gint64        user_id,
+                                            const char   *sealed_secret,
+                                            GError      **error);
+char       *atrium_store_user_get_totp_pending (AtriumDb *db,
+                                            gint64        user_id,
+                                            GError      **error);
+gboolean    atrium_store_user_confirm_totp (AtriumDb     *db,
+                                            gint64        user_id,
+                                            gint64        step,
+                                            char * const *recovery_hashes,
+                                            GError      **error);
+gboolean    atrium_store_user_clear_totp   (AtriumDb     *db,
+                                            gint64        user_id,
+                                            GError      **error);
+
+/* Sessions. */
+gint64      atrium_store_sessions_end      (AtriumDb     *db,
+                                            gint64        user_id,
+                                            gint64        except_session_id,
+                                            GError      **error);
+
+gint64      atrium_store_sessions_count    (AtriumDb     *db,
+                                            gint64        user_id,
+                                            gint64        except_session_id,
+                                            GError      **error);
+
+/* Password reset tokens (stored hashed, single use). */
+gboolean    atrium_store_reset_add         (AtriumDb     *db,
+                                            const char   *token_hash,
+                                            gint64        user_id,
+                                            gint64        now,
+                                            gint64        expires_at,
+                                            GError      **error);
+gint64      atrium_store_reset_peek        (AtriumDb     *db,
+                                            const char   *token_hash,
+                                            gint64        now,
+                                            GError      **error);
+gint64      atrium_store_reset_consume     (AtriumDb     *db,
+                                            const char   *token_hash,
+                                            gint64        now,
+                                            GError      **error);
+
 /* Runs @sql with every ?N bound from the NULL-terminated list of (type, value) pairs:
  * 'i' gint64, 's' const char * (NULL binds NULL). Returns rows changed, -1 on error. */
 gint64      atrium_store_exec_bound        (AtriumDb     *db,
