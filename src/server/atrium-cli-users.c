@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "atrium-accounts.h"
 #include "atrium-auth.h"
 #include "atrium-clock.h"
 #include "atrium-config.h"
@@ -16,8 +17,6 @@
 #include "atrium-store-audit.h"
 #include "atrium-store.h"
 #include "atrium-totp.h"
-
-#define RECOVERY_CODES 10
 
 static int
 fail (const char *format,
@@ -67,34 +66,6 @@ read_password (void)
     atrium_secure_zero (buf, sizeof buf);
     return password;
   }
-}
-
-static gboolean
-valid_name (const char *name)
-{
-  gsize len = strlen (name);
-
-  if (len < 3 || len > 64)
-    return FALSE;
-  for (const char *p = name; *p; p++)
-    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '-' && *p != '_')
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-valid_email (const char *email)
-{
-  const char *at = strchr (email, '@');
-  gsize len = strlen (email);
-
-  if (len < 3 || len > 254 || at == NULL || at == email || at[1] == '\0' ||
-      strchr (at + 1, '@') != NULL || !g_utf8_validate (email, -1, NULL))
-    return FALSE;
-  for (const char *p = email; *p; p++)
-    if ((guchar) *p <= ' ' || strchr ("<>(),;:\"[]\\", *p) != NULL)
-      return FALSE;
-  return TRUE;
 }
 
 typedef struct
@@ -200,7 +171,10 @@ atrium_cli_useradd (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *hash = NULL;
-  g_autoptr(GArray) grants = g_array_new (FALSE, FALSE, sizeof (AtriumSiteRole));
+  g_autoptr(GArray) grants = NULL;
+  g_autofree char *uri = NULL;
+  g_auto(GStrv) codes = NULL;
+  guint8 secrets_key[ATRIUM_SEAL_KEY_LEN];
   gboolean second_factor = FALSE;
   const char *name;
   gint64 user_id;
@@ -227,23 +201,16 @@ atrium_cli_useradd (int    argc,
   name = argv[1];
   if (cli.data_dir == NULL || email == NULL || roles == NULL || !password_stdin)
     return usage (context, "--data-dir, --email, --role and --password-stdin are required");
-  if (!valid_name (name))
+  if (!atrium_account_valid_name (name))
     return fail ("“%s” is not a valid user name: 3 to 64 letters, digits, '.', '-' or '_'",
                  name);
-  if (!valid_email (email))
+  if (!atrium_account_valid_email (email))
     return fail ("“%s” is not a valid email address", email);
   if (phone != NULL && !atrium_sms_is_e164 (phone))
     return fail ("“%s” is not a phone number in E.164 form such as +33612345678", phone);
-  for (guint i = 0; roles[i] != NULL; i++)
-    {
-      AtriumSiteRole grant;
-
-      if (!atrium_role_parse_grant (roles[i], &grant.role, &grant.site_id, &error))
-        return fail ("%s", error->message);
-      g_array_append_val (grants, grant);
-      if (grant.role != ATRIUM_ROLE_PATRON)
-        second_factor = TRUE;
-    }
+  grants = atrium_account_parse_grants ((const char **) roles, &second_factor, &error);
+  if (grants == NULL)
+    return fail ("%s", error->message);
 
   if (!cli_open (&cli, &error))
     return fail ("%s", error->message);
@@ -251,18 +218,12 @@ atrium_cli_useradd (int    argc,
   if (hash == NULL)
     return status;
 
-  if (!atrium_db_exec (cli.db, "BEGIN IMMEDIATE;", &error))
+  if (!atrium_auth_load_secrets_key (cli.data_dir, secrets_key, &error) ||
+      !atrium_db_exec (cli.db, "BEGIN IMMEDIATE;", &error))
     return fail ("%s", error->message);
-  user_id = atrium_store_user_create (cli.db, name, email, phone, hash,
-                                      atrium_clock_now (cli.clock), &error);
-  for (guint i = 0; user_id != 0 && i < grants->len; i++)
-    {
-      AtriumSiteRole *grant = &g_array_index (grants, AtriumSiteRole, i);
-
-      if ((grant->site_id != 0 && !atrium_store_site_ensure (cli.db, grant->site_id, &error)) ||
-          !atrium_store_user_add_role (cli.db, user_id, grant->role, grant->site_id, &error))
-        user_id = 0;
-    }
+  user_id = atrium_account_create (cli.db, secrets_key, name, email, phone, hash, grants,
+                                   atrium_clock_now (cli.clock), &uri, &codes, &error);
+  atrium_secure_zero (secrets_key, sizeof secrets_key);
   if (user_id == 0)
     {
       atrium_db_exec (cli.db, "ROLLBACK;", NULL);
@@ -270,51 +231,19 @@ atrium_cli_useradd (int    argc,
         return fail ("a user with this name or email address already exists");
       return fail ("%s", error->message);
     }
-
-  /* Roles beyond patron never sign in without a second factor: enrol TOTP now. */
-  if (second_factor)
-    {
-      guint8 secret[ATRIUM_TOTP_SECRET_BYTES];
-      g_autofree char *sealed = NULL;
-      g_autofree char *uri = NULL;
-      g_auto(GStrv) codes = atrium_recovery_codes_generate (RECOVERY_CODES);
-
-      atrium_totp_generate_secret (secret);
-      sealed = atrium_auth_seal_totp_secret (cli.data_dir, secret, sizeof secret, &error);
-      uri = atrium_totp_uri ("Atrium", name, secret, sizeof secret);
-      atrium_secure_zero (secret, sizeof secret);
-      if (sealed == NULL || !atrium_store_user_set_totp (cli.db, user_id, sealed, TRUE, &error))
-        {
-          atrium_db_exec (cli.db, "ROLLBACK;", NULL);
-          return fail ("%s", error->message);
-        }
-      for (guint i = 0; codes[i] != NULL; i++)
-        {
-          g_autofree char *normal = atrium_recovery_code_normalize (codes[i]);
-          g_autofree char *code_hash = atrium_token_hash (normal);
-
-          atrium_store_exec_bound (cli.db, "INSERT INTO recovery_code (user_id, code_hash)"
-                                           " VALUES (?1, ?2);", NULL,
-                                   'i', user_id, 's', code_hash, 0);
-        }
-      cli_audit (&cli, "user_created", user_id, "with TOTP enrolment");
-      if (!atrium_db_exec (cli.db, "COMMIT;", &error))
-        return fail ("%s", error->message);
-
-      printf ("Created user %s (id %" G_GINT64_FORMAT ").\n"
-              "This account needs a second factor. Add it to an authenticator app:\n"
-              "%s\n"
-              "Recovery codes (each works once; keep them somewhere safe):\n",
-              name, user_id, uri);
-      for (guint i = 0; codes[i] != NULL; i++)
-        printf ("  %s\n", codes[i]);
-      return 0;
-    }
-
-  cli_audit (&cli, "user_created", user_id, NULL);
+  cli_audit (&cli, "user_created", user_id, second_factor ? "with TOTP enrolment" : NULL);
   if (!atrium_db_exec (cli.db, "COMMIT;", &error))
     return fail ("%s", error->message);
+
   printf ("Created user %s (id %" G_GINT64_FORMAT ").\n", name, user_id);
+  /* Roles beyond patron never sign in without a second factor: enrolled now. */
+  if (uri != NULL)
+    {
+      printf ("This account needs a second factor. Add it to an authenticator app:\n%s\n"
+              "Recovery codes (each works once; keep them somewhere safe):\n", uri);
+      for (guint i = 0; codes[i] != NULL; i++)
+        printf ("  %s\n", codes[i]);
+    }
   return 0;
 }
 
@@ -437,5 +366,144 @@ atrium_cli_userdel (int    argc,
   if (!atrium_db_exec (cli.db, "COMMIT;", &error))
     return fail ("%s", error->message);
   printf ("Deleted user %s.\n", user->name);
+  return 0;
+}
+
+/* Reads --data-dir and one more integer option for the device commands. */
+static int
+parse_device_command (Cli          *cli,
+                      int           argc,
+                      char        **argv,
+                      const char   *summary,
+                      const char   *number_option,
+                      const char   *number_help,
+                      gint64       *number,
+                      char        **name)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (summary);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *number_text = NULL;
+  guint64 value = 0;
+  GOptionEntry entries[] = {
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &cli->data_dir, "Directory of the store", "DIR" },
+    { number_option, 0, 0, G_OPTION_ARG_STRING, &number_text, number_help, "ID" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, name, "A name for the device (kiosk-add)", "NAME" },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage (context, error->message);
+  if (argc != 1)
+    return usage (context, "unexpected argument");
+  if (cli->data_dir == NULL || number_text == NULL)
+    return usage (context, "--data-dir and --site/--id are required");
+  if (!g_ascii_string_to_unsigned (number_text, 10, 1, G_MAXINT64, &value, NULL))
+    return usage (context, "the id must be a positive whole number");
+  *number = (gint64) value;
+  return -1;
+}
+
+/* kiosk-add: a device and its long-lived token, printed once (only its hash is kept). */
+int
+atrium_cli_kiosk_add (int    argc,
+                      char **argv)
+{
+  g_auto(Cli) cli = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *hash = NULL;
+  gint64 site = 0, device;
+  gint64 now;
+  int status;
+
+  status = parse_device_command (&cli, argc, argv, "— register a kiosk and print its token",
+                                 "site", "The site the kiosk serves", &site, &name);
+  if (status >= 0)
+    return status;
+  if (!cli_open (&cli, &error))
+    return fail ("%s", error->message);
+  now = atrium_clock_now (cli.clock);
+  token = atrium_random_base64url (32);
+  hash = atrium_token_hash (token);
+  if (name == NULL)
+    name = g_strdup_printf ("Kiosk at site %" G_GINT64_FORMAT, site);
+
+  if (!atrium_db_exec (cli.db, "BEGIN IMMEDIATE;", &error) ||
+      !atrium_store_site_ensure (cli.db, site, &error) ||
+      atrium_store_exec_bound (cli.db, "INSERT INTO device (kind, site_id, name, created_at)"
+                                       " VALUES ('kiosk', ?1, ?2, ?3);", &error,
+                               'i', site, 's', name, 'i', now, 0) < 0)
+    {
+      atrium_db_exec (cli.db, "ROLLBACK;", NULL);
+      return fail ("%s", error->message);
+    }
+  device = sqlite3_last_insert_rowid (atrium_db_get_handle (cli.db));
+  if (atrium_store_exec_bound (cli.db, "INSERT INTO session (token_hash, device_id,"
+                                       " second_factor, created_at, last_seen_at)"
+                                       " VALUES (?1, ?2, 0, ?3, ?3);", &error,
+                               's', hash, 'i', device, 'i', now, 0) < 0)
+    {
+      atrium_db_exec (cli.db, "ROLLBACK;", NULL);
+      return fail ("%s", error->message);
+    }
+  {
+    g_autofree char *subject = g_strdup_printf ("device:%" G_GINT64_FORMAT, device);
+    AtriumAuditEntry entry = { "device_created", ATRIUM_AUDIT_SUCCESS, "cli", subject, NULL,
+                               NULL, "kiosk" };
+
+    atrium_store_audit_append (cli.db, cli.clock, &entry, NULL);
+  }
+  if (!atrium_db_exec (cli.db, "COMMIT;", &error))
+    return fail ("%s", error->message);
+  printf ("Kiosk %" G_GINT64_FORMAT " for site %" G_GINT64_FORMAT " registered.\n"
+          "Its token (shown once; put it in the kiosk's settings):\n%s\n", device, site, token);
+  atrium_secure_zero (token, strlen (token));
+  return 0;
+}
+
+/* kiosk-revoke: the device's token stops working at once. */
+int
+atrium_cli_kiosk_revoke (int    argc,
+                         char **argv)
+{
+  g_auto(Cli) cli = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *unused = NULL;
+  gint64 device = 0;
+  gint64 changed;
+  int status;
+
+  status = parse_device_command (&cli, argc, argv, "— revoke a kiosk's token", "id",
+                                 "The kiosk's number", &device, &unused);
+  if (status >= 0)
+    return status;
+  if (!cli_open (&cli, &error))
+    return fail ("%s", error->message);
+  if (!atrium_db_exec (cli.db, "BEGIN IMMEDIATE;", &error))
+    return fail ("%s", error->message);
+  changed = atrium_store_exec_bound (cli.db, "UPDATE device SET revoked_at = ?2 WHERE id = ?1"
+                                             " AND kind = 'kiosk' AND revoked_at IS NULL;",
+                                     &error, 'i', device, 'i', atrium_clock_now (cli.clock), 0);
+  if (changed == 1)
+    changed = atrium_store_exec_bound (cli.db, "DELETE FROM session WHERE device_id = ?1;",
+                                       &error, 'i', device, 0) >= 0 ? 1 : -1;
+  if (changed != 1)
+    {
+      atrium_db_exec (cli.db, "ROLLBACK;", NULL);
+      return changed == 0 ? fail ("there is no active kiosk %" G_GINT64_FORMAT, device)
+                          : fail ("%s", error->message);
+    }
+  {
+    g_autofree char *subject = g_strdup_printf ("device:%" G_GINT64_FORMAT, device);
+    AtriumAuditEntry entry = { "device_revoked", ATRIUM_AUDIT_SUCCESS, "cli", subject, NULL,
+                               NULL, "kiosk" };
+
+    atrium_store_audit_append (cli.db, cli.clock, &entry, NULL);
+  }
+  if (!atrium_db_exec (cli.db, "COMMIT;", &error))
+    return fail ("%s", error->message);
+  printf ("Kiosk %" G_GINT64_FORMAT " revoked.\n", device);
   return 0;
 }

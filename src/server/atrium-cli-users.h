@@ -12,5 +12,9 @@ int atrium_cli_passwd  (int    argc,
                         char **argv);
 int atrium_cli_userdel (int    argc,
                         char **argv);
+int atrium_cli_kiosk_add    (int    argc,
+                             char **argv);
+int atrium_cli_kiosk_revoke (int    argc,
+                             char **argv);
 
 G_END_DECLS

@@ -185,6 +185,129 @@ atrium_server_set_authenticator (AtriumServer           *self,
   self->authenticate_data = user_data;
 }
 
+void
+atrium_server_set_security_hook (AtriumServer       *self,
+                                 AtriumSecurityFunc  func,
+                                 gpointer            user_data)
+{
+  self->security = func;
+  self->security_data = user_data;
+}
+
+static gboolean
+report (AtriumRequest      *request,
+        AtriumSecurityKind  kind,
+        const char         *detail)
+{
+  AtriumServer *self = request->server;
+
+  return self->security != NULL && self->security (request, kind, detail, self->security_data);
+}
+
+/* Attack signatures: specific enough that names such as O'Brien never match, since
+ * the SQL is parameterised anyway and this only spots who is trying. */
+static const char *signatures[][2] = {
+  { "sql_tautology", "['\"`]\\s*(or|and)\\s+['\"`]?\\w+['\"`]?\\s*(=|<|>|like)" },
+  { "sql_union", "union(\\s|/\\*.*\\*/)+(all(\\s|/\\*.*\\*/)+)?select\\b" },
+  { "sql_stacked", ";\\s*(drop|delete|insert|update|alter|create)\\s" },
+  { "sql_timing", "\\b(sleep|pg_sleep|benchmark)\\s*\\(|waitfor\\s+delay" },
+  { "sql_comment", "['\"`]\\s*(--|#|/\\*)" },
+  { "script", "<\\s*script|javascript\\s*:|\\bon(error|load)\\s*=" },
+  { "traversal", "\\.\\./|\\.\\.\\\\|%2e%2e" },
+  { "jndi", "\\$\\{\\s*jndi\\s*:" },
+};
+
+/* Members never scanned: secrets may hold any characters, and must not be echoed. */
+static const char *unscanned[] = { "password", "current", "new", "code", "token", "challenge",
+                                   NULL };
+
+static const char *
+match_signature (const char *text)
+{
+  static GRegex *compiled[G_N_ELEMENTS (signatures)];
+  static gsize ready = 0;
+
+  if (g_once_init_enter (&ready))
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (signatures); i++)
+        compiled[i] = g_regex_new (signatures[i][1], G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0,
+                                   NULL);
+      g_once_init_leave (&ready, 1);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (signatures); i++)
+    if (compiled[i] != NULL && g_regex_match (compiled[i], text, 0, NULL))
+      return signatures[i][0];
+  return NULL;
+}
+
+static const char *
+scan_node (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        {
+          const char *found;
+
+          if (g_strv_contains (unscanned, name))
+            continue;
+          if ((found = match_signature (name)) != NULL || (found = scan_node (member)) != NULL)
+            return found;
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          const char *found = scan_node (json_array_get_element (array, i));
+
+          if (found != NULL)
+            return found;
+        }
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return match_signature (json_node_get_string (node));
+  return NULL;
+}
+
+static gboolean
+refused_for_signature (AtriumRequest *request,
+                       const char    *signature)
+{
+  if (signature == NULL || !report (request, ATRIUM_SECURITY_INJECTION, signature))
+    return FALSE;
+  atrium_request_reply_error (request, SOUP_STATUS_BAD_REQUEST, "rejected",
+                              "This request was refused");
+  return TRUE;
+}
+
+/* The path and the query. */
+static const char *
+scan_request (AtriumRequest *request)
+{
+  const char *found = match_signature (request->path);
+
+  if (found == NULL && request->query != NULL)
+    {
+      GHashTableIter iter;
+      const char *name, *value;
+
+      g_hash_table_iter_init (&iter, request->query);
+      while (found == NULL && g_hash_table_iter_next (&iter, (gpointer *) &name,
+                                                      (gpointer *) &value))
+        if ((found = match_signature (name)) == NULL && value != NULL)
+          found = match_signature (value);
+    }
+  return found;
+}
+
 /* Matches "/api/v1/users/{id}" against "/api/v1/users/42"; captures into @params. */
 static gboolean
 path_matches (const char  *pattern,
@@ -309,6 +432,18 @@ typedef struct
   AtriumRequest     *request;
 } Job;
 
+static void
+handle_not_found (AtriumRequest *request)
+{
+  report (request, ATRIUM_SECURITY_UNKNOWN_PATH, request->path);
+  atrium_request_reply_error (request, SOUP_STATUS_NOT_FOUND, "not_found",
+                              "There is nothing here");
+}
+
+static const AtriumRoute not_found_route = {
+  "*", "*", 0, ATRIUM_ROUTE_PUBLIC, NULL, handle_not_found
+};
+
 static gboolean
 content_type_is_json (SoupServerMessage *msg)
 {
@@ -402,6 +537,10 @@ run_request (AtriumServer  *self,
   gboolean open = (route->flags & ATRIUM_ROUTE_PUBLIC) ||
                   ((route->flags & ATRIUM_ROUTE_LOOPBACK) && request->via_loopback);
 
+  /* Before anything else, so that anonymous probes are seen too. */
+  if (refused_for_signature (request, scan_request (request)))
+    return;
+
   if (!open)
     {
       if (self->authenticate == NULL || !self->authenticate (request, self->authenticate_data))
@@ -413,6 +552,7 @@ run_request (AtriumServer  *self,
         }
       if (!principal_may (request))
         {
+          report (request, ATRIUM_SECURITY_AUTHZ_FAIL, route->path);
           atrium_request_reply_error (request, SOUP_STATUS_FORBIDDEN, "forbidden",
                                       "You are not allowed to do this");
           return;
@@ -441,6 +581,10 @@ run_request (AtriumServer  *self,
           return;
         }
     }
+
+  /* The body once decoded (the path and query were looked at first). */
+  if (request->json != NULL && refused_for_signature (request, scan_node (request->json)))
+    return;
 
   route->handler (request);
   if (request->status == 0)
@@ -542,11 +686,7 @@ handle_api (SoupServer        *soup,
       return;
     }
   if (route == NULL)
-    {
-      atrium_server_reply_early (self, msg, SOUP_STATUS_NOT_FOUND, "not_found",
-                                 "There is nothing here");
-      return;
-    }
+    route = &not_found_route;   /* on a worker too: a probe is counted and recorded */
   if ((route->flags & ATRIUM_ROUTE_JSON_BODY) && !content_type_is_json (msg))
     {
       for (guint i = 0; i < n_params; i++)

@@ -74,10 +74,12 @@ atrium_serve_start (const AtriumServeOptions  *options,
       return NULL;
     atrium_server_set_auth (server, auth, (GDestroyNotify) atrium_auth_free);
     atrium_server_set_authenticator (server, atrium_auth_authenticate, auth);
+    atrium_server_set_security_hook (server, atrium_auth_security, auth);
   }
   atrium_handlers_register_system (server);
   atrium_handlers_register_auth (server);
   atrium_handlers_register_account (server);
+  atrium_handlers_register_users (server);
 
   {
     AtriumConfig *c = atrium_server_get_config (server);

@@ -229,6 +229,8 @@ static const Command commands[] = {
   { "useradd", "Create an account (password on standard input)", atrium_cli_useradd },
   { "passwd", "Set an account's password (on standard input)", atrium_cli_passwd },
   { "userdel", "Delete an account", atrium_cli_userdel },
+  { "kiosk-add", "Register a kiosk and print its device token", atrium_cli_kiosk_add },
+  { "kiosk-revoke", "Revoke a kiosk's device token", atrium_cli_kiosk_revoke },
   { "audit", "Check the audit trail (audit verify)", cmd_audit },
 };
 
@@ -237,7 +239,7 @@ print_usage (FILE *out)
 {
   fprintf (out, "Usage: atrium-server COMMAND [OPTION…]\n\nCommands:\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf (out, "  %-13s %s\n", commands[i].name, commands[i].summary);
   fprintf (out, "\nRun 'atrium-server COMMAND --help' for a command's options.\n");
   return out == stdout ? EXIT_OK : EXIT_USAGE;
 }

@@ -44,6 +44,8 @@ struct _AtriumServer
   gboolean               draining;
   AtriumAuthenticateFunc authenticate;
   gpointer               authenticate_data;
+  AtriumSecurityFunc     security;
+  gpointer               security_data;
   gpointer               auth;
   GDestroyNotify         auth_free;
   GMutex                 error_log_lock;

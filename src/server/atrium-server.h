@@ -33,6 +33,19 @@ typedef enum
 typedef gboolean (*AtriumAuthenticateFunc) (AtriumRequest *request,
                                             gpointer       user_data);
 
+typedef enum
+{
+  ATRIUM_SECURITY_AUTHZ_FAIL,    /* a route refused the caller's roles */
+  ATRIUM_SECURITY_UNKNOWN_PATH,  /* no route at all: probing */
+  ATRIUM_SECURITY_INJECTION,     /* input carrying an attack signature */
+} AtriumSecurityKind;
+
+/* Returns TRUE when the request must be refused (the address is now blocked). */
+typedef gboolean (*AtriumSecurityFunc) (AtriumRequest      *request,
+                                        AtriumSecurityKind  kind,
+                                        const char         *detail,
+                                        gpointer            user_data);
+
 GQuark        atrium_server_error_quark        (void);
 
 AtriumServer *atrium_server_new                (AtriumConfig        *config,
@@ -48,6 +61,9 @@ void          atrium_server_add_routes         (AtriumServer        *self,
                                                 guint                n_routes);
 void          atrium_server_set_authenticator  (AtriumServer        *self,
                                                 AtriumAuthenticateFunc func,
+                                                gpointer             user_data);
+void          atrium_server_set_security_hook  (AtriumServer        *self,
+                                                AtriumSecurityFunc   func,
                                                 gpointer             user_data);
 
 gboolean      atrium_server_load_certificate   (AtriumServer        *self,

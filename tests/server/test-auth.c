@@ -889,6 +889,276 @@ test_new_origin_notice (Fixture       *f,
   g_assert_nonnull (strstr (text, "Atrium/0.1"));
 }
 
+/* An administrator made with the CLI, signed in with TOTP. */
+static char *
+admin_token (Fixture *f)
+{
+  g_autofree char *out = useradd (f, "root", STAFF_PW, "admin", NULL);
+  const char *secret = strstr (out, "secret=");
+  g_autofree char *secret_text = g_strndup (secret + 7, strcspn (secret + 7, "&"));
+  g_autofree guint8 *key = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  g_autofree char *code = NULL;
+  gsize len = 0;
+  guint status;
+
+  key = atrium_base32_decode (secret_text, &len, NULL);
+  g_assert_cmpuint (login (f, "root", STAFF_PW, NULL, &json, NULL), ==, 200);
+  code = g_strdup_printf ("%06u", atrium_totp_code (key, len, atrium_clock_now (f->clock)));
+  return verify (f, member (json, "challenge"), code, &status);
+}
+
+static gint64
+user_id_of (JsonNode *users,
+            const char *name)
+{
+  JsonArray *list = json_object_get_array_member (json_node_get_object (users), "users");
+
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *user = json_array_get_object_element (list, i);
+
+      if (g_str_equal (json_object_get_string_member (user, "name"), name))
+        return json_object_get_int_member (user, "id");
+    }
+  return 0;
+}
+
+static gint64
+audit_count (Fixture    *f,
+             const char *event)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumDb) db = atrium_store_open (atrium_test_thread_data_dir (f->server), FALSE,
+                                              NULL, &error);
+  sqlite3_stmt *stmt = NULL;
+  gint64 n = -1;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_prepare_v2 (atrium_db_get_handle (db),
+                                       "SELECT count (*) FROM audit WHERE event = ?1;", -1,
+                                       &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, event, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return n;
+}
+
+static void
+test_admin_users (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *admin = admin_token (f);
+  g_autofree char *alice = login_token (f, "alice", PATRON_PW);
+  g_autofree char *sam = NULL;
+  g_autoptr(JsonNode) users = NULL;
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(JsonNode) promoted = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *alice_path = NULL;
+  gint64 erin;
+  guint status;
+
+  g_assert_nonnull (admin);
+  /* Deny by default: a patron and a staff member are refused the admin API. */
+  g_assert_cmpuint (get (f, "/api/v1/users", alice, NULL), ==, 403);
+  {
+    g_autofree char *challenge = staff_challenge (f);
+    g_autofree char *code = totp_now (f, 0);
+
+    sam = verify (f, challenge, code, &status);
+    g_assert_cmpuint (status, ==, 200);
+  }
+  g_assert_cmpuint (get (f, "/api/v1/users", sam, NULL), ==, 403);
+  g_assert_cmpuint (audit_count (f, "authz_fail"), >=, 2);
+
+  g_assert_cmpuint (get (f, "/api/v1/users", admin, &users), ==, 200);
+  g_assert_cmpint (user_id_of (users, "alice"), >, 0);
+  alice_path = g_strdup_printf ("/api/v1/users/%" G_GINT64_FORMAT, user_id_of (users, "alice"));
+  /* Another patron's record is not for a patron either. */
+  g_assert_cmpuint (get (f, alice_path, alice, NULL), ==, 403);
+
+  /* Create: checked like the CLI. */
+  g_assert_cmpuint (post (f, "/api/v1/users", admin,
+                          "{\"name\":\"erin\",\"email\":\"erin@example.org\","
+                          "\"password\":\"Password123!\",\"roles\":[\"patron\"]}", NULL,
+                          NULL), ==, 422);
+  g_assert_cmpuint (post (f, "/api/v1/users", admin,
+                          "{\"name\":\"erin\",\"email\":\"erin@example.org\","
+                          "\"password\":\"" PATRON_PW "\",\"roles\":[\"wizard\"]}", NULL,
+                          NULL), ==, 422);
+  g_assert_cmpuint (post (f, "/api/v1/users", admin,
+                          "{\"name\":\"erin\",\"email\":\"erin@example.org\","
+                          "\"password\":\"" PATRON_PW "\",\"roles\":[\"patron\"]}", NULL,
+                          &created), ==, 201);
+  g_assert_cmpuint (post (f, "/api/v1/users", admin,
+                          "{\"name\":\"erin\",\"email\":\"erin2@example.org\","
+                          "\"password\":\"" PATRON_PW "\",\"roles\":[\"patron\"]}", NULL,
+                          NULL), ==, 409);
+  erin = json_object_get_int_member (json_node_get_object (created), "id");
+  path = g_strdup_printf ("/api/v1/users/%" G_GINT64_FORMAT, erin);
+
+  /* A promotion beyond patron enrols a second factor at once, and is audited. */
+  {
+    g_autofree char *roles_path = g_strdup_printf ("%s/roles", path);
+
+    g_assert_cmpuint (atrium_test_request (f->port, "PUT", roles_path, admin,
+                                           "{\"roles\":[\"staff:2\",\"reporting\"]}", NULL,
+                                           &promoted, NULL), ==, 200);
+    g_assert_true (g_str_has_prefix (member (promoted, "otpauth_uri"), "otpauth://"));
+    g_assert_cmpint (audit_count (f, "privilege_permissions_changed"), ==, 1);
+  }
+
+  /* Disabling ends the sessions at once. */
+  g_assert_cmpuint (atrium_test_request (f->port, "PATCH", alice_path, admin,
+                                         "{\"disabled\":true}", NULL, NULL, NULL), ==, 200);
+  g_assert_cmpuint (get (f, "/api/v1/me", alice, NULL), ==, 401);
+  g_assert_cmpuint (login (f, "alice", PATRON_PW, NULL, NULL, NULL), ==, 401);
+  g_assert_cmpuint (atrium_test_request (f->port, "PATCH", alice_path, admin,
+                                         "{\"disabled\":false,\"phone\":\"12\"}", NULL, NULL,
+                                         NULL), ==, 422);
+  g_assert_cmpuint (atrium_test_request (f->port, "PATCH", alice_path, admin,
+                                         "{\"disabled\":false}", NULL, NULL, NULL), ==, 200);
+  g_free (login_token (f, "alice", PATRON_PW));
+
+  /* Unlock a throttled account. */
+  for (guint i = 0; i < 6; i++)
+    login (f, "carol", "Wrong-Password-1", NULL, NULL, NULL);
+  g_assert_cmpuint (login (f, "carol", PATRON_PW, NULL, NULL, NULL), ==, 429);
+  {
+    g_autofree char *unlock = g_strdup_printf ("/api/v1/users/%" G_GINT64_FORMAT "/unlock",
+                                               user_id_of (users, "carol"));
+
+    g_assert_cmpuint (post (f, unlock, admin, NULL, NULL, NULL), ==, 204);
+  }
+  g_assert_cmpuint (login (f, "carol", PATRON_PW, NULL, NULL, NULL), ==, 200);
+
+  /* A lost phone: the old codes stop working and the sessions end. */
+  {
+    g_autofree char *reset = g_strdup_printf ("/api/v1/users/%" G_GINT64_FORMAT "/reset-2fa",
+                                              user_id_of (users, "sam"));
+    g_autoptr(JsonNode) reenrolled = NULL;
+    g_autofree char *challenge = NULL;
+    g_autofree char *old = NULL;
+
+    g_assert_cmpuint (post (f, reset, admin, NULL, NULL, &reenrolled), ==, 200);
+    g_assert_nonnull (member (reenrolled, "otpauth_uri"));
+    g_assert_cmpuint (get (f, "/api/v1/me", sam, NULL), ==, 401);
+    advance (f, 30);
+    challenge = staff_challenge (f);
+    old = totp_now (f, 0);
+    g_assert_null (verify (f, challenge, old, &status));
+    g_assert_cmpuint (status, ==, 401);
+  }
+
+  g_assert_cmpuint (atrium_test_request (f->port, "DELETE", path, admin, NULL, NULL, NULL,
+                                         NULL), ==, 204);
+  g_assert_cmpuint (get (f, path, admin, NULL), ==, 404);
+  g_assert_cmpint (audit_count (f, "user_deleted"), ==, 1);
+}
+
+static void
+test_kiosk_token (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *add[] = { "kiosk-add", "--data-dir", atrium_test_thread_data_dir (f->server),
+                        "--site", "1", NULL };
+  const char *revoke[] = { "kiosk-revoke", "--data-dir", atrium_test_thread_data_dir (f->server),
+                           "--id", "1", NULL };
+  const char *bad[] = { "kiosk-add", "--data-dir", atrium_test_thread_data_dir (f->server),
+                        "--site", "none", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_cmpint (atrium_test_run_server_input ("", &out, NULL, add), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  token = g_strdup (lines[2]);
+  g_assert_cmpuint (strlen (token), ==, 43);
+
+  /* A device is no user: the users' routes refuse it (403, known but not allowed). */
+  g_assert_cmpuint (get (f, "/api/v1/me", token, &json), ==, 403);
+  g_assert_cmpint (atrium_test_run_server_input ("", NULL, NULL, revoke), ==, 0);
+  g_assert_cmpuint (get (f, "/api/v1/me", token, NULL), ==, 401);
+  g_assert_cmpint (atrium_test_run_server_input ("", NULL, NULL, revoke), ==, 1);
+  g_assert_cmpint (atrium_test_run_server_input ("", NULL, NULL, bad), ==, 2);
+}
+
+static gint64
+security_events (Fixture    *f,
+                 const char *event,
+                 gboolean    blocked)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumDb) db = atrium_store_open (atrium_test_thread_data_dir (f->server), FALSE,
+                                              NULL, &error);
+  sqlite3_stmt *stmt = NULL;
+  gint64 n = -1;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_prepare_v2 (atrium_db_get_handle (db),
+                                       "SELECT count (*) FROM security_event WHERE event = ?1"
+                                       " AND blocked = ?2;", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, event, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 2, blocked ? 1 : 0);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return n;
+}
+
+static void
+test_probing_blocked (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *alice = login_token (f, "alice", PATRON_PW);
+
+  /* A patron's refusals and unknown paths add up: ten a minute is a scan. */
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpuint (get (f, "/api/v1/users", alice, NULL), ==, 403);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/api/v1/admin%u", i);
+
+      g_assert_cmpuint (get (f, path, NULL, NULL), ==, 404);
+    }
+  g_assert_cmpuint (get (f, "/wp-login.php", NULL, NULL), ==, 404);
+  g_assert_cmpuint (get (f, "/healthz", NULL, NULL), ==, 403);
+  g_assert_cmpint (security_events (f, "malicious_probe", TRUE), ==, 1);
+  advance (f, 601);
+  g_assert_cmpuint (get (f, "/healthz", NULL, NULL), ==, 200);
+}
+
+static void
+test_injection_blocked (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(JsonNode) json = NULL;
+
+  /* A password may hold anything: never scanned. */
+  g_assert_cmpuint (login (f, "alice", "x' OR '1'='1", NULL, NULL, NULL), ==, 401);
+  g_assert_cmpuint (login (f, "O'Brien", "Wrong-Password-1", NULL, NULL, NULL), ==, 401);
+  g_assert_cmpint (security_events (f, "input_injection", TRUE), ==, 0);
+
+  g_assert_cmpuint (login (f, "x' OR '1'='1", "Wrong-Password-1", NULL, &json, NULL), ==, 400);
+  g_assert_cmpstr (member (json, "error"), ==, "rejected");
+  g_assert_cmpint (security_events (f, "input_injection", TRUE), ==, 1);
+  g_assert_cmpuint (get (f, "/healthz", NULL, NULL), ==, 403);
+}
+
+static void
+test_injection_logged_unblocked (Fixture       *f,
+                                 gconstpointer  data)
+{
+  /* With blocking off (a scanner's test run) the event is still recorded. */
+  g_assert_cmpuint (get (f, "/api/v1/me?q=1%20UNION%20SELECT%20password%20FROM%20user", NULL,
+                         NULL), ==, 401);
+  g_assert_cmpint (security_events (f, "input_injection", FALSE), ==, 1);
+  g_assert_cmpuint (get (f, "/healthz", NULL, NULL), ==, 200);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -920,6 +1190,12 @@ main (int    argc,
   ADD ("/auth/password-change", test_password_change);
   ADD ("/auth/totp-enrolment", test_totp_enrolment);
   ADD_MAIL ("/auth/new-origin-notice", test_new_origin_notice);
+  ADD ("/auth/admin-users", test_admin_users);
+  ADD ("/auth/kiosk-token", test_kiosk_token);
+  ADD ("/auth/probing-blocked", test_probing_blocked);
+  ADD ("/auth/injection-blocked", test_injection_blocked);
+  ADD_CONFIG ("/auth/injection-logged-unblocked", CONFIG_NO_IP_BLOCK "[security]\nblocking = false\n",
+              test_injection_logged_unblocked);
 
   return g_test_run ();
 }

@@ -16,32 +16,6 @@
 #define RESET_SECONDS  (24 * 60 * 60)
 #define RECOVERY_CODES 10
 
-static AtriumAuth *
-auth_of (AtriumRequest *request)
-{
-  return atrium_server_get_auth (request->server);
-}
-
-static const char *
-member_string (AtriumRequest *request,
-               const char    *name)
-{
-  JsonObject *object = json_node_get_object (request->json);
-
-  return json_object_has_member (object, name) ? json_object_get_string_member (object, name)
-                                               : NULL;
-}
-
-static void
-reply_object (AtriumRequest *request,
-              guint          status,
-              JsonBuilder   *builder)
-{
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-
-  atrium_request_reply_json (request, status, root);
-}
-
 /* The policy check every new password goes through; a refusal names its rule. */
 static gboolean
 password_acceptable (AtriumRequest    *request,
@@ -53,7 +27,7 @@ password_acceptable (AtriumRequest    *request,
   g_autofree char *body = NULL;
   AtriumPasswordRule rule = ATRIUM_PASSWORD_RULE_NONE;
 
-  if (atrium_password_check (atrium_auth_get_policy (auth_of (request)), password, user->name,
+  if (atrium_password_check (atrium_auth_get_policy (atrium_handlers_auth (request)), password, user->name,
                              user->email, &rule, &error))
     return TRUE;
 
@@ -68,7 +42,7 @@ password_acceptable (AtriumRequest    *request,
   json_builder_set_member_name (builder, "request_id");
   json_builder_add_string_value (builder, request->request_id);
   json_builder_end_object (builder);
-  reply_object (request, SOUP_STATUS_UNPROCESSABLE_ENTITY, builder);
+  atrium_handlers_reply_builder (request, SOUP_STATUS_UNPROCESSABLE_ENTITY, builder);
   return FALSE;
 }
 
@@ -96,7 +70,7 @@ static const AtriumJsonField forgot_schema[] = {
 static void
 handle_forgot (AtriumRequest *request)
 {
-  AtriumAuth *auth = auth_of (request);
+  AtriumAuth *auth = atrium_handlers_auth (request);
   AtriumStore *store = atrium_server_get_store (request->server);
   AtriumConfig *config = atrium_server_get_config (request->server);
   g_autoptr(AtriumUser) user = NULL;
@@ -104,7 +78,7 @@ handle_forgot (AtriumRequest *request)
   gint64 now = atrium_clock_now (atrium_server_get_clock (request->server));
   AtriumDb *db = atrium_store_read_begin (store);
 
-  user = atrium_store_user_find (db, member_string (request, "login"), NULL);
+  user = atrium_store_user_find (db, atrium_handlers_member_string (request, "login"), NULL);
   atrium_store_read_end (store, db);
 
   if (user != NULL && !user->disabled && atrium_auth_has_mail (auth))
@@ -136,7 +110,7 @@ handle_forgot (AtriumRequest *request)
   json_builder_set_member_name (builder, "status");
   json_builder_add_string_value (builder, "accepted");
   json_builder_end_object (builder);
-  reply_object (request, SOUP_STATUS_ACCEPTED, builder);
+  atrium_handlers_reply_builder (request, SOUP_STATUS_ACCEPTED, builder);
 }
 
 static const AtriumJsonField reset_schema[] = {
@@ -149,10 +123,10 @@ static const AtriumJsonField reset_schema[] = {
 static void
 handle_reset (AtriumRequest *request)
 {
-  AtriumAuth *auth = auth_of (request);
+  AtriumAuth *auth = atrium_handlers_auth (request);
   AtriumStore *store = atrium_server_get_store (request->server);
-  g_autofree char *hash = atrium_token_hash (member_string (request, "token"));
-  const char *password = member_string (request, "password");
+  g_autofree char *hash = atrium_token_hash (atrium_handlers_member_string (request, "token"));
+  const char *password = atrium_handlers_member_string (request, "password");
   g_autoptr(AtriumUser) user = NULL;
   g_autofree char *password_hash = NULL;
   gint64 now = atrium_clock_now (atrium_server_get_clock (request->server));
@@ -214,7 +188,7 @@ static const AtriumJsonField change_schema[] = {
 static void
 handle_change (AtriumRequest *request)
 {
-  AtriumAuth *auth = auth_of (request);
+  AtriumAuth *auth = atrium_handlers_auth (request);
   AtriumStore *store = atrium_server_get_store (request->server);
   JsonObject *body = json_node_get_object (request->json);
   gboolean end_others = json_object_has_member (body, "end_other_sessions") &&
@@ -228,7 +202,7 @@ handle_change (AtriumRequest *request)
 
   if (user == NULL)
     return;
-  if (!atrium_password_verify (user->password_hash, member_string (request, "current")))
+  if (!atrium_password_verify (user->password_hash, atrium_handlers_member_string (request, "current")))
     {
       db = atrium_store_write_begin (store);
       atrium_auth_audit (auth, db, request, "authn_password_change", ATRIUM_AUDIT_FAILURE,
@@ -238,9 +212,9 @@ handle_change (AtriumRequest *request)
                                   "The current password is not right");
       return;
     }
-  if (!password_acceptable (request, member_string (request, "new"), user))
+  if (!password_acceptable (request, atrium_handlers_member_string (request, "new"), user))
     return;
-  password_hash = atrium_password_hash (member_string (request, "new"),
+  password_hash = atrium_password_hash (atrium_handlers_member_string (request, "new"),
                                         atrium_auth_get_params (auth), NULL);
   if (password_hash == NULL)
     return;
@@ -265,7 +239,7 @@ handle_change (AtriumRequest *request)
   json_builder_set_member_name (builder, "other_sessions");
   json_builder_add_int_value (builder, others);
   json_builder_end_object (builder);
-  reply_object (request, SOUP_STATUS_OK, builder);
+  atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
 }
 
 /* ---- TOTP enrolment ------------------------------------------------------------------ */
@@ -275,7 +249,7 @@ handle_change (AtriumRequest *request)
 static void
 handle_totp_enroll (AtriumRequest *request)
 {
-  AtriumAuth *auth = auth_of (request);
+  AtriumAuth *auth = atrium_handlers_auth (request);
   AtriumStore *store = atrium_server_get_store (request->server);
   g_autoptr(AtriumUser) user = load_user (request, request->principal.user_id);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -306,7 +280,7 @@ handle_totp_enroll (AtriumRequest *request)
   json_builder_set_member_name (builder, "secret");
   json_builder_add_string_value (builder, base32);
   json_builder_end_object (builder);
-  reply_object (request, SOUP_STATUS_OK, builder);
+  atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
   atrium_secure_zero (uri, strlen (uri));
   atrium_secure_zero (base32, strlen (base32));
 }
@@ -321,7 +295,7 @@ static const AtriumJsonField confirm_schema[] = {
 static void
 handle_totp_confirm (AtriumRequest *request)
 {
-  AtriumAuth *auth = auth_of (request);
+  AtriumAuth *auth = atrium_handlers_auth (request);
   AtriumStore *store = atrium_server_get_store (request->server);
   g_autoptr(AtriumUser) user = load_user (request, request->principal.user_id);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -342,7 +316,7 @@ handle_totp_confirm (AtriumRequest *request)
   if (sealed != NULL)
     secret = atrium_unseal (atrium_auth_get_secrets_key (auth), sealed, &len, NULL);
   if (secret == NULL ||
-      !atrium_totp_verify (secret, len, member_string (request, "code"), now, 1, -1, &step))
+      !atrium_totp_verify (secret, len, atrium_handlers_member_string (request, "code"), now, 1, -1, &step))
     {
       atrium_auth_audit (auth, db, request, "authn_2fa_enrol", ATRIUM_AUDIT_FAILURE, user->id,
                          user->id, sealed == NULL ? "no enrolment under way" : "wrong code");
@@ -390,7 +364,7 @@ handle_totp_confirm (AtriumRequest *request)
     json_builder_add_string_value (builder, codes[i]);
   json_builder_end_array (builder);
   json_builder_end_object (builder);
-  reply_object (request, SOUP_STATUS_OK, builder);
+  atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
 }
 
 static const AtriumRoute routes[] = {

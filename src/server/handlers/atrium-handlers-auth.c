@@ -10,81 +10,14 @@
 #include "atrium-auth.h"
 #include "atrium-clock.h"
 
-static AtriumAuth *
-auth_of (AtriumRequest *request)
-{
-  return atrium_server_get_auth (request->server);
-}
-
-static const char *
-member_string (AtriumRequest *request,
-               const char    *name)
-{
-  JsonObject *object = json_node_get_object (request->json);
-
-  return json_object_has_member (object, name) ? json_object_get_string_member (object, name)
-                                               : NULL;
-}
-
-static void
-add_roles (JsonBuilder      *builder,
-           const AtriumUser *user)
-{
-  json_builder_set_member_name (builder, "roles");
-  json_builder_begin_array (builder);
-  for (guint bit = 1; bit <= ATRIUM_ROLE_ADMIN; bit <<= 1)
-    {
-      gboolean per_site = FALSE;
-
-      if ((user->roles & bit) == 0)
-        continue;
-      for (guint i = 0; i < user->site_roles->len; i++)
-        {
-          AtriumSiteRole *grant = &g_array_index (user->site_roles, AtriumSiteRole, i);
-
-          if (grant->role != bit)
-            continue;
-          per_site = TRUE;
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "role");
-          json_builder_add_string_value (builder, atrium_role_to_string (bit));
-          json_builder_set_member_name (builder, "site");
-          json_builder_add_int_value (builder, grant->site_id);
-          json_builder_end_object (builder);
-        }
-      if (!per_site)
-        {
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "role");
-          json_builder_add_string_value (builder, atrium_role_to_string (bit));
-          json_builder_end_object (builder);
-        }
-    }
-  json_builder_end_array (builder);
-}
-
 static void
 add_user (JsonBuilder      *builder,
           const AtriumUser *user)
 {
   json_builder_set_member_name (builder, "user");
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, user->id);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, user->name);
-  add_roles (builder, user);
+  atrium_handlers_add_user_members (builder, user, FALSE);
   json_builder_end_object (builder);
-}
-
-static void
-reply_builder (AtriumRequest *request,
-               guint          status,
-               JsonBuilder   *builder)
-{
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-
-  atrium_request_reply_json (request, status, root);
 }
 
 /* One place turns every login outcome into its answer, so that the refusals of the
@@ -109,7 +42,7 @@ reply_login (AtriumRequest     *request,
       json_builder_add_int_value (builder, result->expires_in);
       add_user (builder, result->user);
       json_builder_end_object (builder);
-      reply_builder (request, SOUP_STATUS_OK, builder);
+      atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
       break;
 
     case ATRIUM_LOGIN_SECOND_FACTOR:
@@ -124,7 +57,7 @@ reply_login (AtriumRequest     *request,
         json_builder_add_string_value (builder, result->methods->pdata[i]);
       json_builder_end_array (builder);
       json_builder_end_object (builder);
-      reply_builder (request, SOUP_STATUS_OK, builder);
+      atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
       break;
 
     case ATRIUM_LOGIN_THROTTLED:
@@ -162,8 +95,8 @@ handle_login (AtriumRequest *request)
   g_auto(AtriumLoginResult) result = { 0 };
   g_autoptr(GError) error = NULL;
 
-  if (!atrium_auth_login (auth_of (request), request, member_string (request, "username"),
-                          member_string (request, "password"), &result, &error))
+  if (!atrium_auth_login (atrium_handlers_auth (request), request, atrium_handlers_member_string (request, "username"),
+                          atrium_handlers_member_string (request, "password"), &result, &error))
     atrium_server_log_error (request->server, request->request_id, "login: %s",
                              error != NULL ? error->message : "failed");
   reply_login (request, &result, "invalid_credentials", "Wrong user name or password");
@@ -182,8 +115,8 @@ handle_send (AtriumRequest *request)
   g_auto(AtriumLoginResult) result = { 0 };
   g_autoptr(GError) error = NULL;
 
-  if (!atrium_auth_send_code (auth_of (request), request, member_string (request, "challenge"),
-                              member_string (request, "method"), &result, &error))
+  if (!atrium_auth_send_code (atrium_handlers_auth (request), request, atrium_handlers_member_string (request, "challenge"),
+                              atrium_handlers_member_string (request, "method"), &result, &error))
     {
       atrium_server_log_error (request->server, request->request_id, "2fa send: %s",
                                error != NULL ? error->message : "failed");
@@ -199,7 +132,7 @@ handle_send (AtriumRequest *request)
       json_builder_set_member_name (builder, "status");
       json_builder_add_string_value (builder, "sent");
       json_builder_end_object (builder);
-      reply_builder (request, SOUP_STATUS_ACCEPTED, builder);
+      atrium_handlers_reply_builder (request, SOUP_STATUS_ACCEPTED, builder);
       return;
     }
   reply_login (request, &result, "invalid_challenge",
@@ -219,8 +152,8 @@ handle_verify (AtriumRequest *request)
   g_auto(AtriumLoginResult) result = { 0 };
   g_autoptr(GError) error = NULL;
 
-  if (!atrium_auth_verify_code (auth_of (request), request, member_string (request, "challenge"),
-                                member_string (request, "code"), &result, &error))
+  if (!atrium_auth_verify_code (atrium_handlers_auth (request), request, atrium_handlers_member_string (request, "challenge"),
+                                atrium_handlers_member_string (request, "code"), &result, &error))
     atrium_server_log_error (request->server, request->request_id, "2fa verify: %s",
                              error != NULL ? error->message : "failed");
   reply_login (request, &result, "invalid_code",
@@ -294,7 +227,7 @@ handle_sessions (AtriumRequest *request)
   atrium_store_read_end (store, db);
   json_builder_end_array (builder);
   json_builder_end_object (builder);
-  reply_builder (request, SOUP_STATUS_OK, builder);
+  atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
 }
 
 /* DELETE /api/v1/auth/sessions/{id}: only one's own; another's is "not found". */
@@ -342,22 +275,9 @@ handle_me (AtriumRequest *request)
       return;
     }
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, user->id);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, user->name);
-  json_builder_set_member_name (builder, "email");
-  json_builder_add_string_value (builder, user->email);
-  json_builder_set_member_name (builder, "phone");
-  if (user->phone != NULL)
-    json_builder_add_string_value (builder, user->phone);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "totp");
-  json_builder_add_boolean_value (builder, user->totp_confirmed);
-  add_roles (builder, user);
+  atrium_handlers_add_user_members (builder, user, TRUE);
   json_builder_end_object (builder);
-  reply_builder (request, SOUP_STATUS_OK, builder);
+  atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
 }
 
 static const AtriumRoute routes[] = {

@@ -36,7 +36,18 @@ struct _AtriumAuth
   AtriumMailer         *mailer;       /* NULL: no email codes */
   AtriumSms            *sms;          /* NULL: no SMS codes */
   GThreadPool          *notices;      /* one thread sends notices, off the request path */
+  GMutex                probes_lock;
+  GHashTable           *probes;       /* ip → Probes */
 };
+
+#define PROBE_WINDOW_SECONDS 60
+#define PROBE_LIMIT          10
+
+typedef struct
+{
+  gint64 window_start;
+  guint  count;
+} Probes;
 
 static void note_origin (AtriumAuth    *self,
                          AtriumDb      *writer,
@@ -699,6 +710,43 @@ is_token_text (const char *token)
   return TRUE;
 }
 
+/* A kiosk's long-lived token: valid until revoked; the device serves one site. */
+static gboolean
+authenticate_device (AtriumAuth    *self,
+                     AtriumDb      *db,
+                     AtriumRequest *request,
+                     const char    *hash)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean found = FALSE;
+
+  if (sqlite3_prepare_v2 (atrium_db_get_handle (db),
+                          "SELECT s.id, d.id, d.kind, d.site_id, d.name FROM session s"
+                          " JOIN device d ON d.id = s.device_id"
+                          " WHERE s.token_hash = ?1 AND d.revoked_at IS NULL;",
+                          -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          AtriumSiteRole grant;
+          guint role = atrium_role_from_string ((const char *) sqlite3_column_text (stmt, 2));
+
+          found = TRUE;
+          request->principal.session_id = sqlite3_column_int64 (stmt, 0);
+          request->principal.device_id = sqlite3_column_int64 (stmt, 1);
+          request->principal.roles = role;
+          request->principal.name = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+          request->principal.site_roles = g_array_new (FALSE, FALSE, sizeof (AtriumSiteRole));
+          grant.site_id = sqlite3_column_int64 (stmt, 3);
+          grant.role = role;
+          g_array_append_val (request->principal.site_roles, grant);
+        }
+    }
+  sqlite3_finalize (stmt);
+  return found;
+}
+
 /* The router's hook: Bearer token → session → principal. Expired sessions go. */
 gboolean
 atrium_auth_authenticate (AtriumRequest *request,
@@ -721,6 +769,11 @@ atrium_auth_authenticate (AtriumRequest *request,
   hash = atrium_token_hash (token + 7);
 
   db = atrium_store_read_begin (store);
+  if (authenticate_device (self, db, request, hash))
+    {
+      atrium_store_read_end (store, db);
+      return TRUE;
+    }
   if (sqlite3_prepare_v2 (atrium_db_get_handle (db),
                           "SELECT id, user_id, second_factor, last_seen_at, expires_at"
                           " FROM session WHERE token_hash = ?1 AND user_id IS NOT NULL;",
@@ -877,6 +930,98 @@ note_origin (AtriumAuth    *self,
     }
 }
 
+/* ---- intrusion detection ------------------------------------------------------------ */
+
+static gboolean
+record_security_event (AtriumAuth    *self,
+                       AtriumRequest *request,
+                       const char    *event,
+                       const char    *detail,
+                       gboolean       block)
+{
+  AtriumStore *store = atrium_server_get_store (self->server);
+  gboolean blocked = block && self->config->blocking_enabled;
+  AtriumDb *db = atrium_store_write_begin (store);
+
+  atrium_store_security_event_add (db, self->clock, event, request->client_ip,
+                                   request->principal.user_id, request->request_id, detail,
+                                   blocked, NULL);
+  if (blocked)
+    atrium_store_exec_bound (db, "INSERT OR REPLACE INTO ip_block (ip, until, offences, reason)"
+                                 " VALUES (?1, ?2, 1, ?3);", NULL,
+                             's', request->client_ip,
+                             'i', atrium_clock_now (self->clock) + self->config->ip_block_seconds,
+                             's', event, 0);
+  atrium_store_write_end (store);
+  if (blocked)
+    atrium_server_block_address (self->server, request->client_ip,
+                                 self->config->ip_block_seconds);
+  return blocked;
+}
+
+/* Non-administrators knocking on unknown or forbidden paths: past ten a minute it is a
+ * scan, not a mistake. */
+static void
+count_probe (AtriumAuth    *self,
+             AtriumRequest *request,
+             const char    *path)
+{
+  gint64 now = atrium_clock_now (self->clock);
+  gboolean scan = FALSE;
+  Probes *probes;
+
+  if (request->principal.roles & ATRIUM_ROLE_ADMIN)
+    return;
+  g_mutex_lock (&self->probes_lock);
+  probes = g_hash_table_lookup (self->probes, request->client_ip);
+  if (probes == NULL)
+    {
+      probes = g_new0 (Probes, 1);
+      g_hash_table_insert (self->probes, g_strdup (request->client_ip), probes);
+    }
+  if (now - probes->window_start >= PROBE_WINDOW_SECONDS)
+    {
+      probes->window_start = now;
+      probes->count = 0;
+    }
+  scan = ++probes->count == PROBE_LIMIT;
+  g_mutex_unlock (&self->probes_lock);
+
+  if (scan)
+    record_security_event (self, request, "malicious_probe", path, TRUE);
+}
+
+/* The router's security hook (a worker thread). */
+gboolean
+atrium_auth_security (AtriumRequest      *request,
+                      AtriumSecurityKind  kind,
+                      const char         *detail,
+                      gpointer            user_data)
+{
+  AtriumAuth *self = user_data;
+
+  switch (kind)
+    {
+    case ATRIUM_SECURITY_AUTHZ_FAIL:
+      {
+        AtriumStore *store = atrium_server_get_store (self->server);
+        AtriumDb *db = atrium_store_write_begin (store);
+
+        atrium_auth_audit (self, db, request, "authz_fail", ATRIUM_AUDIT_FAILURE,
+                           request->principal.user_id, 0, detail);
+        atrium_store_write_end (store);
+        count_probe (self, request, detail);
+        return FALSE;
+      }
+    case ATRIUM_SECURITY_UNKNOWN_PATH:
+      count_probe (self, request, detail);
+      return FALSE;
+    case ATRIUM_SECURITY_INJECTION:
+    default:
+      return record_security_event (self, request, "input_injection", detail, TRUE);
+    }
+}
+
 /* ---- life cycle ---------------------------------------------------------------------- */
 
 /* A secret kept in a file of its own (not in server.conf): its first line. */
@@ -1013,6 +1158,8 @@ atrium_auth_new (AtriumServer  *server,
       return NULL;
     }
   self->notices = g_thread_pool_new (send_notice, NULL, 1, FALSE, NULL);
+  g_mutex_init (&self->probes_lock);
+  self->probes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return self;
 }
 
@@ -1024,6 +1171,11 @@ atrium_auth_free (AtriumAuth *self)
   /* Notices still queued are sent before the mailer goes. */
   if (self->notices != NULL)
     g_thread_pool_free (self->notices, FALSE, TRUE);
+  if (self->probes != NULL)
+    {
+      g_hash_table_unref (self->probes);
+      g_mutex_clear (&self->probes_lock);
+    }
   atrium_secure_zero (self->secrets_key, sizeof self->secrets_key);
   g_free (self->dummy_hash);
   g_clear_object (&self->mailer);

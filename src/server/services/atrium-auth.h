@@ -61,6 +61,10 @@ gboolean    atrium_auth_verify_code    (AtriumAuth        *auth,
                                         GError           **error);
 gboolean    atrium_auth_authenticate   (AtriumRequest     *request,
                                         gpointer           user_data);
+gboolean    atrium_auth_security       (AtriumRequest     *request,
+                                        AtriumSecurityKind kind,
+                                        const char        *detail,
+                                        gpointer           user_data);
 
 #include "atrium-store-audit.h"
 

@@ -583,3 +583,59 @@ atrium_store_reset_consume (AtriumDb    *db,
     return 0;
   return user_id;
 }
+
+/* Every user with roles, by name. */
+GPtrArray *
+atrium_store_users_list (AtriumDb  *db,
+                         GError   **error)
+{
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) atrium_user_free);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (atrium_db_get_handle (db),
+                               "SELECT id FROM user ORDER BY name COLLATE NOCASE;", -1, &stmt,
+                               NULL);
+
+  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ids, id);
+      rc = SQLITE_OK;
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      atrium_db_set_error (db, rc, "users", error);
+      return NULL;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      AtriumUser *user = atrium_store_user_get (db, g_array_index (ids, gint64, i), error);
+
+      if (user == NULL)
+        return NULL;
+      g_ptr_array_add (users, user);
+    }
+  return g_steal_pointer (&users);
+}
+
+/* Changes the email and/or the phone (NULL leaves a field alone). */
+gboolean
+atrium_store_user_update (AtriumDb    *db,
+                          gint64       user_id,
+                          const char  *email,
+                          const char  *phone,
+                          gboolean     clear_phone,
+                          GError     **error)
+{
+  if (email != NULL &&
+      !changed_one (atrium_store_exec_bound (db, "UPDATE user SET email = ?2 WHERE id = ?1;",
+                                             error, 'i', user_id, 's', email, 0), error))
+    return FALSE;
+  if ((phone != NULL || clear_phone) &&
+      !changed_one (atrium_store_exec_bound (db, "UPDATE user SET phone = ?2 WHERE id = ?1;",
+                                             error, 'i', user_id, 's', phone, 0), error))
+    return FALSE;
+  return TRUE;
+}

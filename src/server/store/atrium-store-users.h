@@ -41,6 +41,14 @@ AtriumUser *atrium_store_user_get          (AtriumDb     *db,
 AtriumUser *atrium_store_user_find         (AtriumDb     *db,
                                             const char   *name_or_email,
                                             GError      **error);
+GPtrArray  *atrium_store_users_list        (AtriumDb     *db,
+                                            GError      **error);
+gboolean    atrium_store_user_update       (AtriumDb     *db,
+                                            gint64        user_id,
+                                            const char   *email,
+                                            const char   *phone,
+                                            gboolean      clear_phone,
+                                            GError      **error);
 gint64      atrium_store_user_create       (AtriumDb     *db,
                                             const char   *name,
                                             const char   *email,

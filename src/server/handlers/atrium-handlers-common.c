@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "atrium-server"
+
+#include "config.h"
+
+#include "atrium-handlers.h"
+
+#include "atrium-auth.h"
+
+/* What the handlers of every API area share. */
+
+AtriumAuth *
+atrium_handlers_auth (AtriumRequest *request)
+{
+  return atrium_server_get_auth (request->server);
+}
+
+/* A member of the decoded body; the schema already vouched for its type. */
+const char *
+atrium_handlers_member_string (AtriumRequest *request,
+                               const char    *name)
+{
+  JsonObject *object = json_node_get_object (request->json);
+
+  if (!json_object_has_member (object, name) || json_object_get_null_member (object, name))
+    return NULL;
+  return json_object_get_string_member (object, name);
+}
+
+void
+atrium_handlers_reply_builder (AtriumRequest *request,
+                               guint          status,
+                               JsonBuilder   *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  atrium_request_reply_json (request, status, root);
+}
+
+/* "roles": [{"role": "staff", "site": 2}, {"role": "reporting"}] */
+void
+atrium_handlers_add_roles (JsonBuilder      *builder,
+                           const AtriumUser *user)
+{
+  json_builder_set_member_name (builder, "roles");
+  json_builder_begin_array (builder);
+  for (guint bit = 1; bit <= ATRIUM_ROLE_ADMIN; bit <<= 1)
+    {
+      gboolean per_site = FALSE;
+
+      if ((user->roles & bit) == 0)
+        continue;
+      for (guint i = 0; i < user->site_roles->len; i++)
+        {
+          AtriumSiteRole *grant = &g_array_index (user->site_roles, AtriumSiteRole, i);
+
+          if (grant->role != bit)
+            continue;
+          per_site = TRUE;
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "role");
+          json_builder_add_string_value (builder, atrium_role_to_string (bit));
+          json_builder_set_member_name (builder, "site");
+          json_builder_add_int_value (builder, grant->site_id);
+          json_builder_end_object (builder);
+        }
+      if (!per_site)
+        {
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "role");
+          json_builder_add_string_value (builder, atrium_role_to_string (bit));
+          json_builder_end_object (builder);
+        }
+    }
+  json_builder_end_array (builder);
+}
+
+/* The members of a user object; @full adds what only the user and admins may see. */
+void
+atrium_handlers_add_user_members (JsonBuilder      *builder,
+                                  const AtriumUser *user,
+                                  gboolean          full)
+{
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, user->id);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, user->name);
+  if (full)
+    {
+      json_builder_set_member_name (builder, "email");
+      json_builder_add_string_value (builder, user->email);
+      json_builder_set_member_name (builder, "phone");
+      if (user->phone != NULL)
+        json_builder_add_string_value (builder, user->phone);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "totp");
+      json_builder_add_boolean_value (builder, user->totp_confirmed);
+      json_builder_set_member_name (builder, "disabled");
+      json_builder_add_boolean_value (builder, user->disabled);
+    }
+  atrium_handlers_add_roles (builder, user);
+}
