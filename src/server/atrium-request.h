@@ -80,6 +80,7 @@ struct _AtriumRequest
   char              *client_ip;
   gboolean           via_loopback;     /* loopback TCP or the Unix socket */
   gboolean           via_tls;
+  gboolean           flood;            /* ten times the address's usual pace */
   char              *authorization;    /* the Authorization header, or NULL */
   char              *user_agent;
   char              *idempotency_key;

@@ -375,13 +375,52 @@ find_route (AtriumServer  *self,
 typedef struct
 {
   double tokens;
-  gint64 updated;   /* monotonic µs */
+  gint64 updated;        /* monotonic µs */
+  /* the address's usual pace, to spot a sudden flood well below the hard limit */
+  gint64 minute_start;   /* the clock's seconds */
+  guint  minute_count;
+  double baseline;       /* requests per minute, smoothed */
+  guint  minutes;        /* minutes of history */
+  gboolean reported;
 } RateBucket;
+
+#define FLOOD_FACTOR        10
+#define FLOOD_MIN_BASELINE  6.0    /* requests a minute: below that, 60 a minute is fine */
+#define FLOOD_MIN_HISTORY   3      /* minutes */
+
+/* TRUE the first time in a minute that an address goes over ten times its usual pace. */
+static gboolean
+flood_check (AtriumServer *self,
+             RateBucket   *bucket)
+{
+  gint64 now = atrium_clock_now (self->clock);
+
+  if (bucket->minute_start == 0)
+    bucket->minute_start = now;
+  while (now - bucket->minute_start >= 60)
+    {
+      bucket->baseline = bucket->minutes == 0 ? bucket->minute_count
+                                              : 0.8 * bucket->baseline + 0.2 * bucket->minute_count;
+      bucket->minutes++;
+      bucket->minute_count = 0;
+      bucket->reported = FALSE;
+      bucket->minute_start += 60;
+      if (now - bucket->minute_start >= 60 * 60)
+        bucket->minute_start = now;   /* a long silence: no need to walk every minute */
+    }
+  bucket->minute_count++;
+  if (bucket->reported || bucket->minutes < FLOOD_MIN_HISTORY ||
+      bucket->minute_count <= FLOOD_FACTOR * MAX (bucket->baseline, FLOOD_MIN_BASELINE))
+    return FALSE;
+  bucket->reported = TRUE;
+  return TRUE;
+}
 
 /* Returns 0 when the request may go on, else the seconds to wait. */
 static guint
 rate_limit (AtriumServer *self,
-            const char   *ip)
+            const char   *ip,
+            gboolean     *flood)
 {
   double capacity = self->config->requests_per_minute_per_ip;
   double per_usec = capacity / (60.0 * G_USEC_PER_SEC);
@@ -390,11 +429,12 @@ rate_limit (AtriumServer *self,
 
   if (bucket == NULL)
     {
-      bucket = g_new (RateBucket, 1);
+      bucket = g_new0 (RateBucket, 1);
       bucket->tokens = capacity;
       bucket->updated = now;
       g_hash_table_insert (self->buckets, g_strdup (ip), bucket);
     }
+  *flood = flood_check (self, bucket);
   bucket->tokens = MIN (capacity, bucket->tokens + (now - bucket->updated) * per_usec);
   bucket->updated = now;
   if (bucket->tokens >= 1.0)
@@ -405,7 +445,7 @@ rate_limit (AtriumServer *self,
   return (guint) ((1.0 - bucket->tokens) / per_usec / G_USEC_PER_SEC) + 1;
 }
 
-/* Full buckets carry no information: drop them so the table stays small. */
+/* Full buckets idle for ten minutes carry little: drop them so the table stays small. */
 static gboolean
 sweep_buckets (gpointer data)
 {
@@ -418,7 +458,8 @@ sweep_buckets (gpointer data)
 
   g_hash_table_iter_init (&iter, self->buckets);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &bucket))
-    if (bucket->tokens + (now - bucket->updated) * per_usec >= capacity)
+    if (bucket->tokens + (now - bucket->updated) * per_usec >= capacity &&
+        now - bucket->updated > 600 * G_USEC_PER_SEC)
       g_hash_table_iter_remove (&iter);
   return G_SOURCE_CONTINUE;
 }
@@ -540,6 +581,12 @@ run_request (AtriumServer  *self,
   /* Before anything else, so that anonymous probes are seen too. */
   if (refused_for_signature (request, scan_request (request)))
     return;
+  if (request->flood && report (request, ATRIUM_SECURITY_FLOOD, "ten times the usual pace"))
+    {
+      atrium_request_reply_error (request, SOUP_STATUS_FORBIDDEN, "blocked",
+                                  "Requests from your address are blocked for a while");
+      return;
+    }
 
   if (!open)
     {
@@ -648,6 +695,7 @@ handle_api (SoupServer        *soup,
   char *params[4] = { NULL };
   guint n_params = 0;
   const AtriumRoute *route;
+  gboolean flood = FALSE;
   guint wait;
   Job *job;
 
@@ -665,7 +713,7 @@ handle_api (SoupServer        *soup,
                                  "Requests from your address are blocked for a while");
       return;
     }
-  if ((wait = rate_limit (self, ip)) > 0)
+  if ((wait = rate_limit (self, ip, &flood)) > 0)
     {
       g_autofree char *retry = g_strdup_printf ("%u", wait);
 
@@ -701,6 +749,7 @@ handle_api (SoupServer        *soup,
   job->server = self;
   job->msg = g_object_ref (msg);
   job->request = request_new (self, msg, route, path, query, params, n_params);
+  job->request->flood = flood;
   g_atomic_int_inc (&self->in_flight);
   soup_server_message_pause (msg);
   g_thread_pool_push (self->workers, job, NULL);

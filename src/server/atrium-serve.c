@@ -80,6 +80,7 @@ atrium_serve_start (const AtriumServeOptions  *options,
   atrium_handlers_register_auth (server);
   atrium_handlers_register_account (server);
   atrium_handlers_register_users (server);
+  atrium_handlers_register_security (server);
 
   {
     AtriumConfig *c = atrium_server_get_config (server);

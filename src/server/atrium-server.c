@@ -661,6 +661,15 @@ atrium_server_block_address (AtriumServer *self,
   g_mutex_unlock (&self->blocks_lock);
 }
 
+void
+atrium_server_unblock_address (AtriumServer *self,
+                               const char   *ip)
+{
+  g_mutex_lock (&self->blocks_lock);
+  g_hash_table_remove (self->blocks, ip);
+  g_mutex_unlock (&self->blocks_lock);
+}
+
 /* ---- life cycle --------------------------------------------------------------------- */
 
 AtriumServer *

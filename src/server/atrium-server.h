@@ -38,6 +38,7 @@ typedef enum
   ATRIUM_SECURITY_AUTHZ_FAIL,    /* a route refused the caller's roles */
   ATRIUM_SECURITY_UNKNOWN_PATH,  /* no route at all: probing */
   ATRIUM_SECURITY_INJECTION,     /* input carrying an attack signature */
+  ATRIUM_SECURITY_FLOOD,         /* ten times the address's usual request rate */
 } AtriumSecurityKind;
 
 /* Returns TRUE when the request must be refused (the address is now blocked). */
@@ -91,6 +92,8 @@ void          atrium_server_log_error          (AtriumServer        *self,
 void          atrium_server_block_address      (AtriumServer        *self,
                                                 const char          *ip,
                                                 guint                seconds);
+void          atrium_server_unblock_address    (AtriumServer        *self,
+                                                const char          *ip);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumServer, atrium_server_free)
 

@@ -1159,6 +1159,71 @@ test_injection_logged_unblocked (Fixture       *f,
   g_assert_cmpuint (get (f, "/healthz", NULL, NULL), ==, 200);
 }
 
+static void
+test_flood_blocked (Fixture       *f,
+                    gconstpointer  data)
+{
+  guint served = 0;
+
+  /* Three calm minutes teach the server this address's pace (5 a minute)… */
+  for (guint minute = 0; minute < 3; minute++)
+    {
+      for (guint i = 0; i < 5; i++)
+        g_assert_cmpuint (get (f, "/healthz", NULL, NULL), ==, 200);
+      advance (f, 60);
+    }
+  /* …then ten times the floor of 6 a minute is allowed, and one more is a flood. */
+  while (get (f, "/healthz", NULL, NULL) == 200)
+    {
+      served++;
+      g_assert_cmpuint (served, <=, 61);
+    }
+  g_test_message ("flood noticed after %u requests in the minute", served);
+  g_assert_cmpuint (served, ==, 60);
+  g_assert_cmpint (security_events (f, "excess_rate", TRUE), ==, 1);
+  g_assert_cmpuint (get (f, "/healthz", NULL, NULL), ==, 403);
+}
+
+static void
+test_security_endpoints (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *admin = admin_token (f);
+  g_autofree char *alice = login_token (f, "alice", PATRON_PW);
+  g_autoptr(JsonNode) blocks = NULL;
+  g_autoptr(JsonNode) events = NULL;
+  g_autoptr(JsonNode) audit = NULL;
+  JsonArray *list;
+
+  /* 127.0.0.5 sends an injection and is blocked; the administrator sees and lifts it. */
+  g_assert_cmpuint (login_from (f, "127.0.0.5", "x' OR '1'='1", "pw"), ==, 400);
+  g_assert_cmpuint (login_from (f, "127.0.0.5", "alice", PATRON_PW), ==, 403);
+
+  g_assert_cmpuint (get (f, "/api/v1/security/blocks", alice, NULL), ==, 403);
+  g_assert_cmpuint (get (f, "/api/v1/security/blocks", admin, &blocks), ==, 200);
+  list = json_object_get_array_member (json_node_get_object (blocks), "blocks");
+  g_assert_cmpuint (json_array_get_length (list), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0), "ip"),
+                   ==, "127.0.0.5");
+  g_assert_cmpuint (get (f, "/api/v1/security/events?limit=5", admin, &events), ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (events), "events"), 0), "event"), ==,
+    "input_injection");
+  g_assert_cmpuint (get (f, "/api/v1/security/events?limit=0", admin, NULL), ==, 400);
+
+  g_assert_cmpuint (atrium_test_request (f->port, "DELETE", "/api/v1/security/blocks/127.0.0.5",
+                                         admin, NULL, NULL, NULL, NULL), ==, 204);
+  g_assert_cmpuint (atrium_test_request (f->port, "DELETE", "/api/v1/security/blocks/127.0.0.5",
+                                         admin, NULL, NULL, NULL, NULL), ==, 404);
+  g_assert_cmpuint (login_from (f, "127.0.0.5", "alice", PATRON_PW), ==, 200);
+
+  /* The audit trail, filtered: the administrator's own sign-ins and the unblock. */
+  g_assert_cmpuint (get (f, "/api/v1/audit?event=ip_unblocked", admin, &audit), ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+    json_node_get_object (audit), "entries")), ==, 1);
+  g_assert_cmpuint (get (f, "/api/v1/audit?from=yesterday", admin, NULL), ==, 400);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1194,6 +1259,8 @@ main (int    argc,
   ADD ("/auth/kiosk-token", test_kiosk_token);
   ADD ("/auth/probing-blocked", test_probing_blocked);
   ADD ("/auth/injection-blocked", test_injection_blocked);
+  ADD ("/auth/flood-blocked", test_flood_blocked);
+  ADD ("/auth/security-endpoints", test_security_endpoints);
   ADD_CONFIG ("/auth/injection-logged-unblocked", CONFIG_NO_IP_BLOCK "[security]\nblocking = false\n",
               test_injection_logged_unblocked);
 

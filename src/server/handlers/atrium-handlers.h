@@ -26,5 +26,6 @@ void atrium_handlers_register_system (AtriumServer *server);
 void atrium_handlers_register_auth    (AtriumServer *server);
 void atrium_handlers_register_account (AtriumServer *server);
 void atrium_handlers_register_users   (AtriumServer *server);
+void atrium_handlers_register_security (AtriumServer *server);
 
 G_END_DECLS

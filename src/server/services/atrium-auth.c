@@ -14,6 +14,7 @@
 #include "atrium-seal.h"
 #include "atrium-sms.h"
 #include "atrium-store-audit.h"
+#include "atrium-store-security.h"
 #include "atrium-totp.h"
 
 #define CHALLENGE_SECONDS     (10 * 60)
@@ -1016,6 +1017,8 @@ atrium_auth_security (AtriumRequest      *request,
     case ATRIUM_SECURITY_UNKNOWN_PATH:
       count_probe (self, request, detail);
       return FALSE;
+    case ATRIUM_SECURITY_FLOOD:
+      return record_security_event (self, request, "excess_rate", detail, TRUE);
     case ATRIUM_SECURITY_INJECTION:
     default:
       return record_security_event (self, request, "input_injection", detail, TRUE);
@@ -1158,6 +1161,22 @@ atrium_auth_new (AtriumServer  *server,
       return NULL;
     }
   self->notices = g_thread_pool_new (send_notice, NULL, 1, FALSE, NULL);
+
+  /* Blocks outlive a restart. */
+  {
+    AtriumStore *store = atrium_server_get_store (server);
+    g_autoptr(GHashTable) blocks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    gint64 now = atrium_clock_now (self->clock);
+    AtriumDb *db = atrium_store_read_begin (store);
+    GHashTableIter iter;
+    gpointer ip, until;
+
+    atrium_store_blocks_active (db, now, blocks, NULL);
+    atrium_store_read_end (store, db);
+    g_hash_table_iter_init (&iter, blocks);
+    while (g_hash_table_iter_next (&iter, &ip, &until))
+      atrium_server_block_address (server, ip, (guint) (GPOINTER_TO_SIZE (until) - now));
+  }
   g_mutex_init (&self->probes_lock);
   self->probes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return self;
