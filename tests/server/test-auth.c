@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "atrium-db.h"
+#include "atrium-http-sink.h"
 #include "atrium-smtp-sink.h"
 #include "atrium-store.h"
 #include "atrium-test-server.h"
@@ -1224,6 +1225,67 @@ test_security_endpoints (Fixture       *f,
   g_assert_cmpuint (get (f, "/api/v1/audit?from=yesterday", admin, NULL), ==, 400);
 }
 
+static void
+test_sms_code (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumHttpSink) sink = atrium_http_sink_new (&error);
+  g_autoptr(AtriumClock) clock = atrium_clock_new_fixed (T0);
+  g_autofree char *config = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  g_autoptr(GPtrArray) requests = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GRegex) regex = g_regex_new ("code is ([0-9]{6})", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *token = NULL;
+  AtriumTestThread *server;
+  AtriumHttpSinkRequest *sent;
+  const char *text;
+  guint status;
+
+  g_assert_no_error (error);
+  config = g_strdup_printf ("%s[sms]\nurl = http://127.0.0.1:%u/send\n"
+                            "body_template = {\"to\":\"{to}\",\"text\":\"{message}\"}\n",
+                            CONFIG_NO_IP_BLOCK, atrium_http_sink_get_port (sink));
+  server = atrium_test_thread_start (config, clock);
+  {
+    const char *args[] = { "useradd", "--data-dir", atrium_test_thread_data_dir (server), "mia",
+                           "--email", "mia@example.org", "--phone", "+33612345678",
+                           "--role", "staff:1", "--password-stdin", NULL };
+
+    g_assert_cmpint (atrium_test_run_server_input (STAFF_PW "\n", NULL, NULL, args), ==, 0);
+  }
+  f->port = atrium_test_thread_port (server);
+
+  g_assert_cmpuint (login (f, "mia", STAFF_PW, NULL, &json, NULL), ==, 200);
+  {
+    JsonArray *methods = json_object_get_array_member (json_node_get_object (json), "methods");
+    gboolean has_sms = FALSE;
+
+    for (guint i = 0; i < json_array_get_length (methods); i++)
+      has_sms |= g_str_equal (json_array_get_string_element (methods, i), "sms");
+    g_assert_true (has_sms);
+  }
+  g_assert_cmpuint (send_code (f, member (json, "challenge"), "sms"), ==, 202);
+  g_assert_true (atrium_http_sink_wait_for (sink, 1, 5000));
+  requests = atrium_http_sink_get_requests (sink);
+  sent = requests->pdata[0];
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (sent->body, NULL),
+                                             g_bytes_get_size (sent->body), NULL));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (
+    json_parser_get_root (parser)), "to"), ==, "+33612345678");
+  text = json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)),
+                                        "text");
+  g_assert_true (g_regex_match (regex, text, 0, &match));
+  code = g_match_info_fetch (match, 1);
+  token = verify (f, member (json, "challenge"), code, &status);
+  g_assert_cmpuint (status, ==, 200);
+  atrium_test_thread_stop (server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1261,6 +1323,7 @@ main (int    argc,
   ADD ("/auth/injection-blocked", test_injection_blocked);
   ADD ("/auth/flood-blocked", test_flood_blocked);
   ADD ("/auth/security-endpoints", test_security_endpoints);
+  ADD ("/auth/sms-code", test_sms_code);
   ADD_CONFIG ("/auth/injection-logged-unblocked", CONFIG_NO_IP_BLOCK "[security]\nblocking = false\n",
               test_injection_logged_unblocked);
 
