@@ -116,4 +116,8 @@ void        atrium_request_add_header   (AtriumRequest *request,
                                          const char    *value);
 void        atrium_request_free         (AtriumRequest *request);
 
+gboolean    atrium_request_may_at_site  (AtriumRequest *request,
+                                         gint64         site_id,
+                                         guint          roles);
+
 G_END_DECLS

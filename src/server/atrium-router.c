@@ -97,6 +97,30 @@ atrium_request_get_query (AtriumRequest *request,
   return request->query != NULL ? g_hash_table_lookup (request->query, name) : NULL;
 }
 
+/* The object check for anything that belongs to a site: an administrator may act on
+ * every site; staff and managers only on the sites they were granted (@roles among
+ * ATRIUM_ROLE_STAFF and ATRIUM_ROLE_MANAGER); reporting is global. */
+gboolean
+atrium_request_may_at_site (AtriumRequest *request,
+                            gint64         site_id,
+                            guint          roles)
+{
+  const AtriumPrincipal *who = &request->principal;
+
+  if (who->roles & ATRIUM_ROLE_ADMIN)
+    return TRUE;
+  if ((roles & ATRIUM_ROLE_REPORTING) && (who->roles & ATRIUM_ROLE_REPORTING))
+    return TRUE;
+  for (guint i = 0; who->site_roles != NULL && i < who->site_roles->len; i++)
+    {
+      const AtriumSiteRole *grant = &g_array_index (who->site_roles, AtriumSiteRole, i);
+
+      if (grant->site_id == site_id && (grant->role & roles) != 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 void
 atrium_request_free (AtriumRequest *request)
 {

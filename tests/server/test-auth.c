@@ -54,6 +54,36 @@ useradd (Fixture     *f,
   return out;
 }
 
+/* A site-scoped route such as the occupancy and booking issues add: staff of the site
+ * (or an administrator) only; for anyone else the site's object does not exist. */
+static void
+handle_site_staff (AtriumRequest *request)
+{
+  guint64 site = 0;
+
+  if (!g_ascii_string_to_unsigned (atrium_request_get_param (request, 0), 10, 1, G_MAXINT64,
+                                   &site, NULL) ||
+      !atrium_request_may_at_site (request, (gint64) site,
+                                   ATRIUM_ROLE_STAFF | ATRIUM_ROLE_MANAGER))
+    {
+      atrium_request_reply_error (request, 404, "not_found", "There is no such site");
+      return;
+    }
+  atrium_request_reply_bytes (request, 204, NULL, NULL);
+}
+
+static const AtriumRoute site_routes[] = {
+  { "GET", "/test/sites/{id}/staff", ATRIUM_ROLE_STAFF | ATRIUM_ROLE_MANAGER | ATRIUM_ROLE_ADMIN,
+    0, NULL, handle_site_staff },
+};
+
+static void
+add_site_routes (AtriumServer *server,
+                 gpointer      user_data)
+{
+  atrium_server_add_routes (server, site_routes, G_N_ELEMENTS (site_routes));
+}
+
 static void
 fixture_setup_with (Fixture    *f,
                     const char *config)
@@ -67,7 +97,7 @@ fixture_setup_with (Fixture    *f,
   g_auto(GStrv) lines = NULL;
 
   f->clock = atrium_clock_new_fixed (T0);
-  f->server = atrium_test_thread_start (config, f->clock);
+  f->server = atrium_test_thread_start_full (config, f->clock, add_site_routes, NULL);
   f->port = atrium_test_thread_port (f->server);
 
   g_assert_nonnull ((p1 = useradd (f, "alice", PATRON_PW, "patron", NULL)));
@@ -1286,6 +1316,59 @@ test_sms_code (Fixture       *f,
   atrium_test_thread_stop (server);
 }
 
+static char *
+staff_token (Fixture    *f,
+             const char *name,
+             const char *role)
+{
+  g_autofree char *out = useradd (f, name, STAFF_PW, role, NULL);
+  const char *secret = strstr (out, "secret=");
+  g_autofree char *secret_text = g_strndup (secret + 7, strcspn (secret + 7, "&"));
+  g_autofree guint8 *key = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  g_autofree char *code = NULL;
+  gsize len = 0;
+  guint status;
+
+  key = atrium_base32_decode (secret_text, &len, NULL);
+  g_assert_cmpuint (login (f, name, STAFF_PW, NULL, &json, NULL), ==, 200);
+  code = g_strdup_printf ("%06u", atrium_totp_code (key, len, atrium_clock_now (f->clock)));
+  return verify (f, member (json, "challenge"), code, &status);
+}
+
+/* Who may touch what: patrons each other's sessions, staff each other's sites. */
+static void
+test_idor_matrix (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *one = staff_token (f, "una", "staff:1");
+  g_autofree char *two = staff_token (f, "tom", "staff:2");
+  g_autofree char *boss = staff_token (f, "meg", "manager:2");
+  g_autofree char *admin = admin_token (f);
+  g_autofree char *alice = login_token (f, "alice", PATRON_PW);
+  struct { const char *who; const char *token; const char *path; guint status; } matrix[] = {
+    { "staff 1", one, "/test/sites/1/staff", 204 },
+    { "staff 1", one, "/test/sites/2/staff", 404 },
+    { "staff 2", two, "/test/sites/2/staff", 204 },
+    { "staff 2", two, "/test/sites/1/staff", 404 },
+    { "manager 2", boss, "/test/sites/2/staff", 204 },
+    { "manager 2", boss, "/test/sites/1/staff", 404 },
+    { "admin", admin, "/test/sites/1/staff", 204 },
+    { "admin", admin, "/test/sites/2/staff", 204 },
+    { "patron", alice, "/test/sites/1/staff", 403 },
+    { "nobody", NULL, "/test/sites/1/staff", 401 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (matrix); i++)
+    {
+      guint status = get (f, matrix[i].path, matrix[i].token, NULL);
+
+      if (status != matrix[i].status)
+        g_error ("%s on %s: %u, expected %u", matrix[i].who, matrix[i].path, status,
+                 matrix[i].status);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1324,6 +1407,7 @@ main (int    argc,
   ADD ("/auth/flood-blocked", test_flood_blocked);
   ADD ("/auth/security-endpoints", test_security_endpoints);
   ADD ("/auth/sms-code", test_sms_code);
+  ADD ("/auth/idor-matrix", test_idor_matrix);
   ADD_CONFIG ("/auth/injection-logged-unblocked", CONFIG_NO_IP_BLOCK "[security]\nblocking = false\n",
               test_injection_logged_unblocked);
 

@@ -23,6 +23,8 @@ struct _AtriumTestThread
   GMainLoop    *loop;
   AtriumServer *server;
   guint16       port;
+  AtriumTestSetupFunc setup;
+  gpointer      setup_data;
   GMutex        lock;
   GCond         cond;
   gboolean      ready;
@@ -42,6 +44,8 @@ run (gpointer data)
   self->server = atrium_serve_start (&options, self->clock, &error);
   g_assert_no_error (error);
   self->port = atrium_server_get_port (self->server, ATRIUM_LISTENER_INSECURE);
+  if (self->setup != NULL)
+    self->setup (self->server, self->setup_data);
 
   g_mutex_lock (&self->lock);
   self->ready = TRUE;
@@ -58,6 +62,15 @@ AtriumTestThread *
 atrium_test_thread_start (const char  *config_text,
                           AtriumClock *clock)
 {
+  return atrium_test_thread_start_full (config_text, clock, NULL, NULL);
+}
+
+AtriumTestThread *
+atrium_test_thread_start_full (const char          *config_text,
+                               AtriumClock         *clock,
+                               AtriumTestSetupFunc  setup,
+                               gpointer             user_data)
+{
   AtriumTestThread *self = g_new0 (AtriumTestThread, 1);
   g_autoptr(GError) error = NULL;
 
@@ -72,6 +85,8 @@ atrium_test_thread_start (const char  *config_text,
       g_assert_true (g_file_set_contents (self->config_path, config_text, -1, NULL));
     }
   self->clock = g_object_ref (clock);
+  self->setup = setup;
+  self->setup_data = user_data;
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   g_mutex_init (&self->lock);

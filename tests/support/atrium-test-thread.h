@@ -15,6 +15,15 @@ typedef struct _AtriumTestThread AtriumTestThread;
 
 AtriumTestThread *atrium_test_thread_start    (const char       *config_text,
                                                AtriumClock      *clock);
+typedef void (*AtriumTestSetupFunc) (AtriumServer *server,
+                                     gpointer      user_data);
+
+/* Like atrium_test_thread_start(), and runs @setup on the server's thread before it
+ * serves (to add routes a test needs). */
+AtriumTestThread *atrium_test_thread_start_full (const char         *config_text,
+                                                 AtriumClock        *clock,
+                                                 AtriumTestSetupFunc setup,
+                                                 gpointer            user_data);
 void              atrium_test_thread_stop     (AtriumTestThread *thread);
 guint16           atrium_test_thread_port     (AtriumTestThread *thread);
 const char       *atrium_test_thread_data_dir (AtriumTestThread *thread);
