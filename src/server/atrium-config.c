@@ -50,6 +50,7 @@ static const Option options[] = {
   { "limits",   "max_connections",            OPT_UINT,      OFF (max_connections), 1, 100000 },
   { "limits",   "max_connections_per_ip",     OPT_UINT,      OFF (max_connections_per_ip), 1, 100000 },
   { "limits",   "requests_per_minute_per_ip", OPT_UINT,      OFF (requests_per_minute_per_ip), 1, 1000000 },
+  { "limits",   "requests_per_minute_per_account", OPT_UINT, OFF (requests_per_minute_per_account), 1, 1000000 },
   { "security", "blocking",                   OPT_BOOL,      OFF (blocking_enabled) },
   { "security", "blocked_networks",           OPT_STRV,      OFF (blocked_networks) },
   { "password", "min_length",                 OPT_UINT,      OFF (password_min_length), 10, 128 },
@@ -95,6 +96,7 @@ atrium_config_new_default (void)
   config->max_connections = 4096;
   config->max_connections_per_ip = 64;
   config->requests_per_minute_per_ip = 1200;
+  config->requests_per_minute_per_account = 600;
   config->blocking_enabled = TRUE;
   config->blocked_networks = g_new0 (char *, 1);
   config->password_min_length = 12;

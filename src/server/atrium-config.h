@@ -43,6 +43,7 @@ typedef struct
   guint          max_connections;
   guint          max_connections_per_ip;
   guint          requests_per_minute_per_ip;
+  guint          requests_per_minute_per_account;
 
   /* [security] */
   gboolean       blocking_enabled;

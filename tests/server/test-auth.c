@@ -1376,6 +1376,28 @@ test_idor_matrix (Fixture       *f,
     }
 }
 
+static void
+test_account_pace (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *token = login_token (f, "alice", PATRON_PW);
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(JsonNode) json = NULL;
+
+  for (guint i = 0; i < 20; i++)
+    g_assert_cmpuint (get (f, "/api/v1/me", token, NULL), ==, 200);
+  g_assert_cmpuint (atrium_test_request (f->port, "GET", "/api/v1/me", token, NULL, NULL, &json,
+                                         &headers), ==, 429);
+  g_assert_cmpstr (member (json, "error"), ==, "rate_limited");
+  g_assert_cmpuint (retry_after (headers), >=, 1);
+  /* Another account is not slowed down. */
+  {
+    g_autofree char *other = login_token (f, "bella", PATRON_PW);
+
+    g_assert_cmpuint (get (f, "/api/v1/me", other, NULL), ==, 200);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1415,6 +1437,8 @@ main (int    argc,
   ADD ("/auth/security-endpoints", test_security_endpoints);
   ADD ("/auth/sms-code", test_sms_code);
   ADD ("/auth/idor-matrix", test_idor_matrix);
+  ADD_CONFIG ("/auth/account-pace", CONFIG_NO_IP_BLOCK "[limits]\nrequests_per_minute_per_account = 20\n",
+              test_account_pace);
   ADD_CONFIG ("/auth/injection-logged-unblocked", CONFIG_NO_IP_BLOCK "[security]\nblocking = false\n",
               test_injection_logged_unblocked);
 

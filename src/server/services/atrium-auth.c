@@ -39,7 +39,14 @@ struct _AtriumAuth
   GThreadPool          *notices;      /* one thread sends notices, off the request path */
   GMutex                probes_lock;
   GHashTable           *probes;       /* ip → Probes */
+  GHashTable           *paces;        /* user id → Pace (under probes_lock) */
 };
+
+typedef struct
+{
+  double tokens;
+  gint64 updated;   /* monotonic µs */
+} Pace;
 
 #define PROBE_WINDOW_SECONDS 60
 #define PROBE_LIMIT          10
@@ -711,6 +718,51 @@ is_token_text (const char *token)
   return TRUE;
 }
 
+/* One account's requests, wherever they come from: a token bucket like the router's
+ * per address. Over the pace: 429 with Retry-After. */
+static gboolean
+account_over_pace (AtriumAuth    *self,
+                   AtriumRequest *request,
+                   gint64         user_id)
+{
+  double capacity = self->config->requests_per_minute_per_account;
+  double per_usec = capacity / (60.0 * G_USEC_PER_SEC);
+  gint64 now = g_get_monotonic_time ();
+  guint wait = 0;
+  Pace *pace;
+
+  g_mutex_lock (&self->probes_lock);
+  pace = g_hash_table_lookup (self->paces, &user_id);
+  if (pace == NULL)
+    {
+      gint64 *key = g_new (gint64, 1);
+
+      *key = user_id;
+      pace = g_new0 (Pace, 1);
+      pace->tokens = capacity;
+      pace->updated = now;
+      g_hash_table_insert (self->paces, key, pace);
+    }
+  pace->tokens = MIN (capacity, pace->tokens + (now - pace->updated) * per_usec);
+  pace->updated = now;
+  if (pace->tokens >= 1.0)
+    pace->tokens -= 1.0;
+  else
+    wait = (guint) ((1.0 - pace->tokens) / per_usec / G_USEC_PER_SEC) + 1;
+  g_mutex_unlock (&self->probes_lock);
+
+  if (wait == 0)
+    return FALSE;
+  {
+    g_autofree char *retry = g_strdup_printf ("%u", wait);
+
+    atrium_request_add_header (request, "Retry-After", retry);
+    atrium_request_reply_error (request, 429, "rate_limited",
+                                "Too many requests from this account; slow down");
+  }
+  return TRUE;
+}
+
 /* A kiosk's long-lived token: valid until revoked; the device serves one site. */
 static gboolean
 authenticate_device (AtriumAuth    *self,
@@ -818,6 +870,8 @@ atrium_auth_authenticate (AtriumRequest *request,
       atrium_store_write_end (store);
     }
 
+  if (account_over_pace (self, request, user->id))
+    return FALSE;
   request->principal.user_id = user->id;
   request->principal.session_id = session_id;
   request->principal.name = g_strdup (user->name);
@@ -1179,6 +1233,7 @@ atrium_auth_new (AtriumServer  *server,
   }
   g_mutex_init (&self->probes_lock);
   self->probes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->paces = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   return self;
 }
 
@@ -1193,6 +1248,7 @@ atrium_auth_free (AtriumAuth *self)
   if (self->probes != NULL)
     {
       g_hash_table_unref (self->probes);
+      g_hash_table_unref (self->paces);
       g_mutex_clear (&self->probes_lock);
     }
   atrium_secure_zero (self->secrets_key, sizeof self->secrets_key);
