@@ -7,7 +7,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build run check fuzz clean
+.PHONY: all deps build run check fuzz bench clean
 
 all: build
 
@@ -32,6 +32,11 @@ check: deps
 fuzz: deps
 	@BUILD=$(BUILD) ASAN_BUILD=$(ASAN_BUILD) FUZZ_BUILD=$(FUZZ_BUILD) \
 	  FUZZ_SECONDS=$(FUZZ_SECONDS) ./tools/check --fuzz-only
+
+# The benchmarks of tools/bench (meson benchmark(), suite 'bench'), one at a time, with
+# the figures they print. Not part of `make check`.
+bench: build
+	meson test -C $(BUILD) --benchmark --suite bench --verbose
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
