@@ -3,6 +3,11 @@
  * `atrium-server audit verify` as an operator runs it. */
 #include "config.h"
 
+#include "atrium-test-server.h"
+
+/* The real binary, arguments listed (tests/support). */
+#define run_server atrium_test_run_server_args
+
 #include <string.h>
 #include <sys/wait.h>
 #include <glib/gstdio.h>
@@ -37,31 +42,11 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_assert_cmpint (g_rmdir (path), ==, 0);
-    }
-  else
-    g_assert_cmpint (g_remove (path), ==, 0);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   g_assert_finalize_object (f->clock);
-  remove_tree (f->dir);
+  atrium_test_remove_tree (f->dir);
   g_free (f->dir);
 }
 
@@ -857,39 +842,6 @@ test_two_connections (Fixture       *f,
 }
 
 /* ---- the command line ----------------------------------------------------------------- */
-
-/* Runs atrium-server with @args (NULL-terminated); returns its exit status. */
-static int
-run_server (char       **out,
-            char       **err,
-            const char  *first_arg,
-            ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  const char *server = g_getenv ("ATRIUM_SERVER");
-  const char *arg;
-  GSpawnFlags flags;
-  int wait_status = 0;
-  va_list ap;
-
-  g_assert_nonnull (server);
-  g_ptr_array_add (argv, (char *) server);
-  va_start (ap, first_arg);
-  for (arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-
-  /* Output nobody collects must not reach the TAP stream. */
-  flags = (out == NULL ? G_SPAWN_STDOUT_TO_DEV_NULL : 0) |
-          (err == NULL ? G_SPAWN_STDERR_TO_DEV_NULL : 0);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, flags, NULL, NULL,
-                               out, err, &wait_status, &error));
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  return WEXITSTATUS (wait_status);
-}
 
 static void
 assert_one_line (const char *text)

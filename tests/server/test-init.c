@@ -2,6 +2,11 @@
 /* Drives the real atrium-server binary as an operator would. */
 #include "config.h"
 
+#include "atrium-test-server.h"
+
+/* The real binary, arguments listed (tests/support). */
+#define run_server atrium_test_run_server_args
+
 #include <string.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
@@ -22,66 +27,13 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_assert_cmpint (g_rmdir (path), ==, 0);
-    }
-  else
-    g_assert_cmpint (g_remove (path), ==, 0);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   g_chmod (f->data_dir, 0700);
-  remove_tree (f->base);
+  atrium_test_remove_tree (f->base);
   g_free (f->data_dir);
   g_free (f->base);
-}
-
-/* Runs atrium-server with @args (NULL-terminated); returns its exit status. */
-static int
-run_server (char       **out,
-            char       **err,
-            const char  *first_arg,
-            ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  const char *server = g_getenv ("ATRIUM_SERVER");
-  const char *arg;
-  GSpawnFlags flags;
-  int wait_status = 0;
-  va_list ap;
-
-  g_assert_nonnull (server);
-  g_ptr_array_add (argv, (char *) server);
-  va_start (ap, first_arg);
-  for (arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-
-  /* Output nobody collects must not reach the TAP stream. */
-  flags = (out == NULL ? G_SPAWN_STDOUT_TO_DEV_NULL : 0) |
-          (err == NULL ? G_SPAWN_STDERR_TO_DEV_NULL : 0);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, flags, NULL, NULL,
-                               out, err, &wait_status, &error));
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  return WEXITSTATUS (wait_status);
 }
 
 static mode_t
@@ -180,7 +132,7 @@ test_usage_errors (Fixture       *f,
   g_assert_nonnull (strstr (err2, "unknown command"));
   g_assert_cmpint (run_server (NULL, &err3, "init", "--data-dir", f->data_dir, "extra", NULL),
                    ==, 2);
-  g_assert_cmpint (run_server (NULL, &err4, NULL), ==, 2);
+  g_assert_cmpint (atrium_test_run_server (NULL, &err4, (const char *[]) { NULL }), ==, 2);
   g_assert_cmpint (run_server (&out, NULL, "--help", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "init"));
   g_assert_false (g_file_test (f->data_dir, G_FILE_TEST_EXISTS));

@@ -60,6 +60,24 @@ atrium_test_run_server (char              **out,
   return WEXITSTATUS (wait_status);
 }
 
+int
+atrium_test_run_server_args (char       **out,
+                             char       **err,
+                             const char  *first_arg,
+                             ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *arg;
+  va_list ap;
+
+  va_start (ap, first_arg);
+  for (arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  return atrium_test_run_server (out, err, (const char * const *) args->pdata);
+}
+
 /* Reads the "listening: …" lines the server prints once every socket is bound. */
 static void
 read_ports (AtriumTestProcess *proc,

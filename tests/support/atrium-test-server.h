@@ -32,6 +32,12 @@ int                atrium_test_run_server    (char              **out,
                                               char              **err,
                                               const char * const *args);
 
+/* The same with the arguments listed, NULL-terminated. */
+int                atrium_test_run_server_args (char             **out,
+                                                char             **err,
+                                                const char        *first_arg,
+                                                ...) G_GNUC_NULL_TERMINATED;
+
 /* A self-signed certificate and key for "localhost" and 127.0.0.1, made with openssl. */
 void               atrium_test_make_certificate (const char      *dir,
                                                  const char      *name,

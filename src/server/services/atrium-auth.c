@@ -326,25 +326,32 @@ create_session (AtriumAuth    *self,
   return token;
 }
 
+/* The session that ends a successful sign-in; @user passes into @result. */
 static gboolean
-finish_login (AtriumAuth        *self,
-              AtriumDb          *writer,
-              AtriumRequest     *request,
-              AtriumUser        *user,
-              gboolean           second_factor,
-              AtriumLoginResult *result,
-              GError           **error)
+finish_login (AtriumAuth         *self,
+              AtriumDb           *writer,
+              AtriumRequest      *request,
+              AtriumUser        **user,
+              gboolean            second_factor,
+              AtriumLoginResult  *result,
+              GError            **error)
 {
   gint64 now = atrium_clock_now (self->clock);
 
-  result->token = create_session (self, writer, request, user->id, second_factor, now, error);
+  result->token = create_session (self, writer, request, (*user)->id, second_factor, now,
+                                  error);
   if (result->token == NULL)
-    return FALSE;
-  note_origin (self, writer, request, user, now);
+    {
+      result->status = ATRIUM_LOGIN_FAILED;
+      return FALSE;
+    }
+  note_origin (self, writer, request, *user, now);
   result->status = ATRIUM_LOGIN_OK;
   result->expires_in = (gint64) self->config->session_idle_minutes * 60;
-  atrium_auth_audit (self, writer, request, "authn_login_success", ATRIUM_AUDIT_SUCCESS, user->id, user->id,
-         second_factor ? "with a second factor" : "password only");
+  atrium_auth_audit (self, writer, request, "authn_login_success", ATRIUM_AUDIT_SUCCESS,
+                     (*user)->id, (*user)->id,
+                     second_factor ? "with a second factor" : "password only");
+  result->user = g_steal_pointer (user);
   return TRUE;
 }
 
@@ -449,12 +456,8 @@ atrium_auth_login (AtriumAuth         *self,
       return TRUE;
     }
 
-  ok = finish_login (self, db, request, user, FALSE, result, error);
+  ok = finish_login (self, db, request, &user, FALSE, result, error);
   atrium_store_write_end (store);
-  if (ok)
-    result->user = g_steal_pointer (&user);
-  else
-    result->status = ATRIUM_LOGIN_FAILED;
   return ok;
 }
 
@@ -696,12 +699,8 @@ atrium_auth_verify_code (AtriumAuth         *self,
 
   atrium_store_exec_bound (db, "DELETE FROM challenge WHERE id_hash = ?1;", NULL,
                            's', id_hash, 0);
-  ok = finish_login (self, db, request, user, TRUE, result, error);
+  ok = finish_login (self, db, request, &user, TRUE, result, error);
   atrium_store_write_end (store);
-  if (ok)
-    result->user = g_steal_pointer (&user);
-  else
-    result->status = ATRIUM_LOGIN_FAILED;
   return ok;
 }
 
