@@ -5,7 +5,8 @@
 
 G_BEGIN_DECLS
 
-/* Everything secret comes from here: libsodium's CSPRNG, never g_random_*. */
+/* Everything secret comes from here: libsodium's CSPRNG, never GLib's non-cryptographic
+ * random functions. */
 void      atrium_crypto_init        (void);
 void      atrium_random_bytes       (void       *buf,
                                      gsize       len);
