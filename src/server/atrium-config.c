@@ -15,8 +15,7 @@ typedef enum
 {
   OPT_STRING,
   OPT_UINT,
-  OPT_BOOL,
-  OPT_TLS_FLOOR,
+  OPT_CHOICE,   /* one of two words, stored as an int-sized value (a gboolean, an enum) */
   OPT_STRV,
 } OptionType;
 
@@ -29,6 +28,8 @@ typedef struct
   gsize       offset;
   guint       min;
   guint       max;
+  const char *choices[2];   /* OPT_CHOICE: the two words, as the error message lists them */
+  int         values[2];    /* OPT_CHOICE: what each word stores */
 } Option;
 
 #define OFF(field) offsetof (AtriumConfig, field)
@@ -42,7 +43,8 @@ static const Option options[] = {
   { "server",   "public_host",                OPT_STRING,    OFF (public_host) },
   { "server",   "reset_url",                  OPT_STRING,    OFF (reset_url) },
   { "server",   "workers",                    OPT_UINT,      OFF (workers), 1, 64 },
-  { "tls",      "min_version",                OPT_TLS_FLOOR, OFF (tls_floor) },
+  { "tls",      "min_version",                OPT_CHOICE,    OFF (tls_floor), 0, 0, { "1.3", "1.2" },
+    { ATRIUM_TLS_1_3_ONLY, ATRIUM_TLS_1_2_AEAD } },
   { "limits",   "max_body_bytes",             OPT_UINT,      OFF (max_body_bytes), 1024, 16 << 20 },
   { "limits",   "max_header_bytes",           OPT_UINT,      OFF (max_header_bytes), 1024, 65536 },
   { "limits",   "header_timeout_seconds",     OPT_UINT,      OFF (header_timeout_seconds), 1, 300 },
@@ -51,11 +53,13 @@ static const Option options[] = {
   { "limits",   "max_connections_per_ip",     OPT_UINT,      OFF (max_connections_per_ip), 1, 100000 },
   { "limits",   "requests_per_minute_per_ip", OPT_UINT,      OFF (requests_per_minute_per_ip), 1, 1000000 },
   { "limits",   "requests_per_minute_per_account", OPT_UINT, OFF (requests_per_minute_per_account), 1, 1000000 },
-  { "security", "blocking",                   OPT_BOOL,      OFF (blocking_enabled) },
+  { "security", "blocking",                   OPT_CHOICE,    OFF (blocking_enabled), 0, 0, { "true", "false" },
+    { TRUE, FALSE } },
   { "security", "blocked_networks",           OPT_STRV,      OFF (blocked_networks) },
   { "password", "min_length",                 OPT_UINT,      OFF (password_min_length), 10, 128 },
   { "password", "min_classes",                OPT_UINT,      OFF (password_min_classes), 1, 4 },
-  { "password", "reject_common",              OPT_BOOL,      OFF (password_reject_common) },
+  { "password", "reject_common",              OPT_CHOICE,    OFF (password_reject_common), 0, 0, { "true", "false" },
+    { TRUE, FALSE } },
   { "password", "argon2_iterations",          OPT_UINT,      OFF (argon2_iterations), 2, 16 },
   { "password", "argon2_memory_mib",          OPT_UINT,      OFF (argon2_memory_mib), 19, 4096 },
   { "session",  "idle_minutes",               OPT_UINT,      OFF (session_idle_minutes), 1, 1440 },
@@ -235,24 +239,17 @@ apply_option (AtriumConfig  *config,
                         opt->min, opt->max, text);
       return TRUE;
 
-    case OPT_BOOL:
-      if (g_strcmp0 (text, "true") == 0)
-        *(gboolean *) field = TRUE;
-      else if (g_strcmp0 (text, "false") == 0)
-        *(gboolean *) field = FALSE;
+    case OPT_CHOICE:
+      /* gboolean and AtriumTlsFloor fields are both int-sized. */
+      G_STATIC_ASSERT (sizeof (gboolean) == sizeof (int));
+      G_STATIC_ASSERT (sizeof (AtriumTlsFloor) == sizeof (int));
+      if (g_strcmp0 (text, opt->choices[0]) == 0)
+        *(int *) field = opt->values[0];
+      else if (g_strcmp0 (text, opt->choices[1]) == 0)
+        *(int *) field = opt->values[1];
       else
-        return invalid (error, path, opt->group, opt->key,
-                        "expected true or false, got “%s”", text);
-      return TRUE;
-
-    case OPT_TLS_FLOOR:
-      if (g_strcmp0 (text, "1.3") == 0)
-        *(AtriumTlsFloor *) field = ATRIUM_TLS_1_3_ONLY;
-      else if (g_strcmp0 (text, "1.2") == 0)
-        *(AtriumTlsFloor *) field = ATRIUM_TLS_1_2_AEAD;
-      else
-        return invalid (error, path, opt->group, opt->key,
-                        "expected 1.3 or 1.2, got “%s”", text);
+        return invalid (error, path, opt->group, opt->key, "expected %s or %s, got “%s”",
+                        opt->choices[0], opt->choices[1], text);
       return TRUE;
 
     case OPT_STRV:

@@ -5,6 +5,8 @@
 
 #include "atrium-http-sink.h"
 
+#include "atrium-test-sync.h"
+
 #include <string.h>
 #include <gnutls/gnutls.h>
 
@@ -459,18 +461,8 @@ atrium_http_sink_wait_for (AtriumHttpSink *sink,
                            guint           n_requests,
                            guint           timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
-  gboolean done;
-
-  g_mutex_lock (&sink->mutex);
-  while (sink->requests->len < n_requests)
-    {
-      if (!g_cond_wait_until (&sink->cond, &sink->mutex, deadline))
-        break;
-    }
-  done = sink->requests->len >= n_requests;
-  g_mutex_unlock (&sink->mutex);
-  return done;
+  return atrium_test_wait_for_items (&sink->mutex, &sink->cond, sink->requests, n_requests,
+                                     timeout_ms);
 }
 
 /**
@@ -483,15 +475,8 @@ atrium_http_sink_wait_for (AtriumHttpSink *sink,
 GPtrArray *
 atrium_http_sink_get_requests (AtriumHttpSink *sink)
 {
-  GPtrArray *copy;
-
-  g_mutex_lock (&sink->mutex);
-  copy = g_ptr_array_new_full (sink->requests->len,
-                               (GDestroyNotify) atrium_http_sink_request_free);
-  for (guint i = 0; i < sink->requests->len; i++)
-    g_ptr_array_add (copy, request_copy (g_ptr_array_index (sink->requests, i)));
-  g_mutex_unlock (&sink->mutex);
-  return copy;
+  return atrium_test_copy_items (&sink->mutex, sink->requests, (GBoxedCopyFunc) request_copy,
+                                 (GDestroyNotify) atrium_http_sink_request_free);
 }
 
 guint

@@ -5,6 +5,8 @@
 
 #include "atrium-smtp-sink.h"
 
+#include "atrium-test-sync.h"
+
 #include <string.h>
 
 #define MAX_COMMAND_LINE   2048
@@ -787,18 +789,8 @@ atrium_smtp_sink_wait_for (AtriumSmtpSink *sink,
                            guint           n_messages,
                            guint           timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
-  gboolean done;
-
-  g_mutex_lock (&sink->mutex);
-  while (sink->messages->len < n_messages)
-    {
-      if (!g_cond_wait_until (&sink->cond, &sink->mutex, deadline))
-        break;
-    }
-  done = sink->messages->len >= n_messages;
-  g_mutex_unlock (&sink->mutex);
-  return done;
+  return atrium_test_wait_for_items (&sink->mutex, &sink->cond, sink->messages, n_messages,
+                                     timeout_ms);
 }
 
 /**
@@ -811,15 +803,8 @@ atrium_smtp_sink_wait_for (AtriumSmtpSink *sink,
 GPtrArray *
 atrium_smtp_sink_get_messages (AtriumSmtpSink *sink)
 {
-  GPtrArray *copy;
-
-  g_mutex_lock (&sink->mutex);
-  copy = g_ptr_array_new_full (sink->messages->len,
-                               (GDestroyNotify) atrium_smtp_sink_message_free);
-  for (guint i = 0; i < sink->messages->len; i++)
-    g_ptr_array_add (copy, message_copy (g_ptr_array_index (sink->messages, i)));
-  g_mutex_unlock (&sink->mutex);
-  return copy;
+  return atrium_test_copy_items (&sink->mutex, sink->messages, (GBoxedCopyFunc) message_copy,
+                                 (GDestroyNotify) atrium_smtp_sink_message_free);
 }
 
 /* How many connections the sink has accepted, e.g. to prove nothing connected. */
