@@ -76,7 +76,7 @@ test_steady_exact (void)
   /* The 15 intervals that end in the window were busy and already hold 30 ≥ 20 served:
    * the lookback stops at the window. */
   g_assert_cmpuint (totals.n_samples, ==, 21);
-  g_assert_cmpuint (totals.busy_seconds, ==, 900);
+  g_assert_cmpfloat (totals.busy_seconds, ==, 900);
   g_assert_cmpuint (totals.busy_served, ==, 30);
   g_assert_cmpuint (totals.lookback_seconds, ==, 900);
   g_assert_cmpuint (totals.window_joined, ==, 30);
@@ -296,7 +296,7 @@ test_idle_is_not_capacity (void)
    * quiet ones, not the walk-in, not the minute the group arrived. */
   atrium_wait_totals_compute (NULL, (const AtriumQueueSample *) samples->data, samples->len,
                               now, length, &totals);
-  g_assert_cmpuint (totals.busy_seconds, ==, 13 * 60);
+  g_assert_cmpfloat (totals.busy_seconds, ==, 13 * 60);
   g_assert_cmpuint (totals.busy_served, ==, 26);
   g_assert_cmpuint (totals.window_served, ==, 27);
 
@@ -305,6 +305,35 @@ test_idle_is_not_capacity (void)
   /* Taking the whole window as service time would have said 6 × 900 / 28 ≈ 193 s for a
    * desk that serves one every 30 s: ~173 s here. */
   g_assert_cmpfloat (wait, <, 6 * 900.0 / 28 * 0.95);
+}
+
+static void
+test_drained_interval (void)
+{
+  Counts counts[18];
+  g_autoptr(GArray) samples = NULL;
+  AtriumWaitTotals totals;
+  guint length;
+  gint64 now = T0 + 17 * 60;
+  double wait = -1;
+
+  /* Four waiting, two served a minute; then one minute serves the last five (four and a
+   * newcomer) and the queue is empty; then three arrive. */
+  counts[0] = (Counts) { 4, 0 };
+  for (guint i = 1; i <= 15; i++)
+    counts[i] = (Counts) { 2, 2 };
+  counts[16] = (Counts) { 1, 5 };
+  counts[17] = (Counts) { 3, 0 };
+  samples = make_samples (T0, counts, G_N_ELEMENTS (counts), &length);
+  g_assert_cmpuint (length, ==, 3);
+
+  /* 13 full minutes, five sixths of the one that emptied, none of the last. */
+  atrium_wait_totals_compute (NULL, (const AtriumQueueSample *) samples->data, samples->len,
+                              now, length, &totals);
+  g_assert_cmpfloat_with_epsilon (totals.busy_seconds, 13 * 60 + 50, 1e-9);
+  g_assert_cmpuint (totals.busy_served, ==, 31);
+  g_assert_cmpint (estimate (NULL, samples, now, length, &wait), ==, ATRIUM_WAIT_OK);
+  g_assert_cmpfloat_with_epsilon (wait, 4 * 830.0 / 32, 1e-9);
 }
 
 static void
@@ -329,7 +358,7 @@ test_silence_is_not_busy (void)
   /* 20 one-minute intervals, and the lookback went one interval further back than it
    * would have without the gap. */
   g_assert_cmpuint (totals.busy_served, ==, 20);
-  g_assert_cmpuint (totals.busy_seconds, ==, 20 * 60);
+  g_assert_cmpfloat (totals.busy_seconds, ==, 20 * 60);
   g_assert_cmpuint (totals.lookback_seconds, ==, 26 * 60);
 }
 
@@ -355,7 +384,7 @@ test_lookback_extends (void)
                               now, length, &totals);
   g_assert_cmpuint (totals.busy_served, ==, 20);
   g_assert_cmpuint (totals.lookback_seconds, ==, 77 * 60);
-  g_assert_cmpuint (totals.busy_seconds, ==, 77 * 60);
+  g_assert_cmpfloat (totals.busy_seconds, ==, 77 * 60);
   g_assert_cmpint (estimate (NULL, samples, now, length, &wait), ==, ATRIUM_WAIT_OK);
   g_assert_cmpfloat_with_epsilon (wait, 4 * 4620.0 / 21, 1e-9);
 
@@ -803,6 +832,7 @@ main (int   argc,
   g_test_add_func ("/waiting/stale", test_stale);
   g_test_add_func ("/waiting/order", test_order);
   g_test_add_func ("/waiting/idle-is-not-capacity", test_idle_is_not_capacity);
+  g_test_add_func ("/waiting/drained-interval", test_drained_interval);
   g_test_add_func ("/waiting/silence-is-not-busy", test_silence_is_not_busy);
   g_test_add_func ("/waiting/lookback-extends", test_lookback_extends);
   g_test_add_func ("/waiting/sim/theory", test_sim_theory);

@@ -155,7 +155,13 @@ atrium_wait_totals_compute (const AtriumWaitParams  *params,
 
       if (before > 0 && duration <= p.max_silence_seconds)
         {
-          totals->busy_seconds += (guint) duration;
+          /* Emptied by its end: the desk was saturated only until the last of the out
+           * services, which on average falls at out / (out + 1) of the interval (the
+           * last of out uniform points). The rest of it was idle capacity. */
+          if (after == 0)
+            totals->busy_seconds += (double) duration * sample->out / (sample->out + 1.0);
+          else
+            totals->busy_seconds += (double) duration;
           totals->busy_served = add_saturated (totals->busy_served, sample->out);
         }
       totals->lookback_seconds = (guint) CLAMP (now - start, 0, G_MAXUINT);
@@ -201,10 +207,10 @@ atrium_wait_estimate_from_totals (const AtriumWaitParams *params,
    * row before the window, or the sensor missed a post. */
   if (totals->first_ts > now - (gint64) p.window_seconds + (gint64) p.max_silence_seconds)
     return ATRIUM_WAIT_TOO_THIN;
-  if (totals->busy_served < p.min_served || totals->busy_seconds == 0)
+  if (totals->busy_served < p.min_served || totals->busy_seconds <= 0)
     return ATRIUM_WAIT_TOO_THIN;
 
-  seconds_per_service = (double) totals->busy_seconds / ((double) totals->busy_served + 1);
+  seconds_per_service = totals->busy_seconds / ((double) totals->busy_served + 1);
   if (wait_seconds != NULL)
     *wait_seconds = ((double) queue_length + 1) * seconds_per_service;
   return ATRIUM_WAIT_OK;

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
  * over intervals that began with someone waiting. Then every server was busy, so the
  * rate is the capacity; intervals that began with an empty queue measure how many came,
  * not how fast they could be served (an idle desk serves one an hour because one came).
+ * A busy interval that ends with the queue empty counts only up to its last service,
+ * on average out / (out + 1) of it: after that the servers were no longer all busy.
  * A newcomer waits for everyone ahead and then for a server to free up: queue_length + 1
  * services, hence the + 1. Dividing by busy_served + 1 rather than busy_served removes
  * most of the bias of an inverse: for a Poisson count S over a time T, T / S overstates
@@ -102,19 +104,22 @@ typedef enum
  *
  * What the estimate is made of. An interval is busy when the queue length before it
  * (the length now, minus the @in and plus the @out of it and every later sample, never
- * below 0) is above 0, and it lasted at most @max_silence_seconds.
+ * below 0) is above 0, and it lasted at most @max_silence_seconds. It adds its length to
+ * @busy_seconds, or, when the length after it is 0, its length × out / (out + 1).
  *
  * With @max_window_seconds equal to @window_seconds, the busy sums are plain sums over
- * the rows of the window that a store can compute in one query, with the length before a
- * row as a running sum (SUM (in - out) over the rows since the reset, ordered by stamp,
- * less the row's own) and its interval from the previous row's stamp.
+ * the rows of the window that a store can compute in one query: the length after a row
+ * is a running sum (SUM (in - out) over the rows since the reset, ordered by stamp), the
+ * length before it that less its own in - out, its interval the stamp less the previous
+ * row's (LAG). This equals the walk back from the length now as long as the counts never
+ * take the length below 0. Otherwise pass the rows (about 135 at one a minute).
  */
 typedef struct
 {
   guint  n_samples;
   gint64 first_ts;
   gint64 last_ts;
-  guint  busy_seconds;
+  double busy_seconds;
   guint  busy_served;
   guint  lookback_seconds;
   guint  window_joined;
