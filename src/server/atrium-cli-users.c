@@ -9,42 +9,16 @@
 #include <string.h>
 
 #include "atrium-accounts.h"
+#include "atrium-cli.h"
 #include "atrium-auth.h"
 #include "atrium-clock.h"
 #include "atrium-config.h"
 #include "atrium-random.h"
 #include "atrium-sms.h"
 #include "atrium-store-audit.h"
+#include "atrium-store-counts.h"
 #include "atrium-store.h"
 #include "atrium-totp.h"
-
-static int
-fail (const char *format,
-      ...) G_GNUC_PRINTF (1, 2);
-
-static int
-fail (const char *format,
-      ...)
-{
-  g_autofree char *message = NULL;
-  va_list ap;
-
-  va_start (ap, format);
-  message = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  fprintf (stderr, "atrium-server: %s\n", message);
-  return 1;
-}
-
-static int
-usage (GOptionContext *context,
-       const char     *message)
-{
-  g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
-
-  fprintf (stderr, "atrium-server: %s\n\n%s", message, help);
-  return 2;
-}
 
 /* One line from standard input, without its newline; never echoed, never logged. */
 static char *
@@ -149,12 +123,12 @@ new_password_hash (Cli        *cli,
   char *hash = NULL;
 
   if (password == NULL)
-    *status = fail ("no password on standard input");
+    *status = atrium_cli_fail ("no password on standard input");
   else if (!atrium_password_check (&policy, password, name, email, &rule, &error))
-    *status = fail ("password refused (%s): %s", atrium_password_rule_id (rule),
-                    error->message);
+    *status = atrium_cli_fail ("password refused (%s): %s", atrium_password_rule_id (rule),
+                               error->message);
   else if ((hash = atrium_password_hash (password, &params, &error)) == NULL)
-    *status = fail ("%s", error->message);
+    *status = atrium_cli_fail ("%s", error->message);
   atrium_secure_free_string (password);
   return hash;
 }
@@ -195,32 +169,34 @@ atrium_cli_useradd (int    argc,
   context = g_option_context_new ("NAME — create an account");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage (context, error->message);
+    return atrium_cli_usage (context, error->message);
   if (argc != 2)
-    return usage (context, "give exactly one user NAME");
+    return atrium_cli_usage (context, "give exactly one user NAME");
   name = argv[1];
   if (cli.data_dir == NULL || email == NULL || roles == NULL || !password_stdin)
-    return usage (context, "--data-dir, --email, --role and --password-stdin are required");
+    return atrium_cli_usage (context,
+                             "--data-dir, --email, --role and --password-stdin are required");
   if (!atrium_account_valid_name (name))
-    return fail ("“%s” is not a valid user name: 3 to 64 letters, digits, '.', '-' or '_'",
-                 name);
+    return atrium_cli_fail ("“%s” is not a valid user name: 3 to 64 letters, digits, '.', "
+                            "'-' or '_'", name);
   if (!atrium_account_valid_email (email))
-    return fail ("“%s” is not a valid email address", email);
+    return atrium_cli_fail ("“%s” is not a valid email address", email);
   if (phone != NULL && !atrium_sms_is_e164 (phone))
-    return fail ("“%s” is not a phone number in E.164 form such as +33612345678", phone);
+    return atrium_cli_fail ("“%s” is not a phone number in E.164 form such as +33612345678",
+                            phone);
   grants = atrium_account_parse_grants ((const char **) roles, &second_factor, &error);
   if (grants == NULL)
-    return fail ("%s", error->message);
+    return atrium_cli_fail ("%s", error->message);
 
   if (!cli_open (&cli, &error))
-    return fail ("%s", error->message);
+    return atrium_cli_fail ("%s", error->message);
   hash = new_password_hash (&cli, name, email, &status);
   if (hash == NULL)
     return status;
 
   if (!atrium_auth_load_secrets_key (cli.data_dir, secrets_key, &error) ||
       !atrium_db_exec (cli.db, "BEGIN IMMEDIATE;", &error))
-    return fail ("%s", error->message);
+    return atrium_cli_fail ("%s", error->message);
   user_id = atrium_account_create (cli.db, secrets_key, name, email, phone, hash, grants,
                                    atrium_clock_now (cli.clock), &uri, &codes, &error);
   atrium_secure_zero (secrets_key, sizeof secrets_key);
@@ -228,12 +204,12 @@ atrium_cli_useradd (int    argc,
     {
       atrium_db_exec (cli.db, "ROLLBACK;", NULL);
       if (g_error_matches (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_CONSTRAINT))
-        return fail ("a user with this name or email address already exists");
-      return fail ("%s", error->message);
+        return atrium_cli_fail ("a user with this name or email address already exists");
+      return atrium_cli_fail ("%s", error->message);
     }
   cli_audit (&cli, "user_created", user_id, second_factor ? "with TOTP enrolment" : NULL);
   if (!atrium_db_exec (cli.db, "COMMIT;", &error))
-    return fail ("%s", error->message);
+    return atrium_cli_fail ("%s", error->message);
 
   printf ("Created user %s (id %" G_GINT64_FORMAT ").\n", name, user_id);
   /* Roles beyond patron never sign in without a second factor: enrolled now. */
@@ -257,7 +233,8 @@ find_user_or_fail (Cli        *cli,
 
   if (user == NULL)
     *status = g_error_matches (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_NOT_FOUND)
-              ? fail ("there is no user %s", name) : fail ("%s", error->message);
+              ? atrium_cli_fail ("there is no user %s", name)
+              : atrium_cli_fail ("%s", error->message);
   return user;
 }
 
@@ -287,12 +264,12 @@ parse_name_command (Cli              *cli,
     memset (&used[2], 0, sizeof used[2]);
   g_option_context_add_main_entries (context, used, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage (context, error->message);
+    return atrium_cli_usage (context, error->message);
   if (argc != 2)
-    return usage (context, "give exactly one user NAME");
+    return atrium_cli_usage (context, "give exactly one user NAME");
   if (cli->data_dir == NULL || (with_password && !*password_stdin))
-    return usage (context, with_password ? "--data-dir and --password-stdin are required"
-                                         : "--data-dir is required");
+    return atrium_cli_usage (context, with_password ? "--data-dir and --password-stdin are required"
+                             : "--data-dir is required");
   *name_out = argv[1];
   return -1;
 }
@@ -314,7 +291,7 @@ atrium_cli_passwd (int    argc,
   if (status >= 0)
     return status;
   if (!cli_open (&cli, &error))
-    return fail ("%s", error->message);
+    return atrium_cli_fail ("%s", error->message);
   if ((user = find_user_or_fail (&cli, name, &status)) == NULL)
     return status;
   if ((hash = new_password_hash (&cli, user->name, user->email, &status)) == NULL)
@@ -328,11 +305,11 @@ atrium_cli_passwd (int    argc,
                                'i', user->id, 0) < 0)
     {
       atrium_db_exec (cli.db, "ROLLBACK;", NULL);
-      return fail ("%s", error->message);
+      return atrium_cli_fail ("%s", error->message);
     }
   cli_audit (&cli, "authn_password_change", user->id, "set by an administrator (cli)");
   if (!atrium_db_exec (cli.db, "COMMIT;", &error))
-    return fail ("%s", error->message);
+    return atrium_cli_fail ("%s", error->message);
   printf ("Password of %s changed; its sessions have ended.\n", user->name);
   return 0;
 }
@@ -353,18 +330,18 @@ atrium_cli_userdel (int    argc,
   if (status >= 0)
     return status;
   if (!cli_open (&cli, &error))
-    return fail ("%s", error->message);
+    return atrium_cli_fail ("%s", error->message);
   if ((user = find_user_or_fail (&cli, name, &status)) == NULL)
     return status;
   if (!atrium_db_exec (cli.db, "BEGIN IMMEDIATE;", &error) ||
       !atrium_store_user_delete (cli.db, user->id, &error))
     {
       atrium_db_exec (cli.db, "ROLLBACK;", NULL);
-      return fail ("%s", error->message);
+      return atrium_cli_fail ("%s", error->message);
     }
   cli_audit (&cli, "user_deleted", user->id, NULL);
   if (!atrium_db_exec (cli.db, "COMMIT;", &error))
-    return fail ("%s", error->message);
+    return atrium_cli_fail ("%s", error->message);
   printf ("Deleted user %s.\n", user->name);
   return 0;
 }
@@ -393,13 +370,13 @@ parse_device_command (Cli          *cli,
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage (context, error->message);
+    return atrium_cli_usage (context, error->message);
   if (argc != 1)
-    return usage (context, "unexpected argument");
+    return atrium_cli_usage (context, "unexpected argument");
   if (cli->data_dir == NULL || number_text == NULL)
-    return usage (context, "--data-dir and --site/--id are required");
+    return atrium_cli_usage (context, "--data-dir and --site/--id are required");
   if (!g_ascii_string_to_unsigned (number_text, 10, 1, G_MAXINT64, &value, NULL))
-    return usage (context, "the id must be a positive whole number");
+    return atrium_cli_usage (context, "the id must be a positive whole number");
   *number = (gint64) value;
   return -1;
 }
@@ -414,7 +391,7 @@ atrium_cli_kiosk_add (int    argc,
   g_autofree char *name = NULL;
   g_autofree char *token = NULL;
   g_autofree char *hash = NULL;
-  gint64 site = 0, device;
+  gint64 site = 0, device = 0;
   gint64 now;
   int status;
 
@@ -423,7 +400,7 @@ atrium_cli_kiosk_add (int    argc,
   if (status >= 0)
     return status;
   if (!cli_open (&cli, &error))
-    return fail ("%s", error->message);
+    return atrium_cli_fail ("%s", error->message);
   now = atrium_clock_now (cli.clock);
   token = atrium_random_base64url (32);
   hash = atrium_token_hash (token);
@@ -432,21 +409,11 @@ atrium_cli_kiosk_add (int    argc,
 
   if (!atrium_db_exec (cli.db, "BEGIN IMMEDIATE;", &error) ||
       !atrium_store_site_ensure (cli.db, site, &error) ||
-      atrium_store_exec_bound (cli.db, "INSERT INTO device (kind, site_id, name, created_at)"
-                                       " VALUES ('kiosk', ?1, ?2, ?3);", &error,
-                               'i', site, 's', name, 'i', now, 0) < 0)
+      (device = atrium_store_device_create (cli.db, "kiosk", site, name, hash, now,
+                                            &error)) == 0)
     {
       atrium_db_exec (cli.db, "ROLLBACK;", NULL);
-      return fail ("%s", error->message);
-    }
-  device = sqlite3_last_insert_rowid (atrium_db_get_handle (cli.db));
-  if (atrium_store_exec_bound (cli.db, "INSERT INTO session (token_hash, device_id,"
-                                       " second_factor, created_at, last_seen_at)"
-                                       " VALUES (?1, ?2, 0, ?3, ?3);", &error,
-                               's', hash, 'i', device, 'i', now, 0) < 0)
-    {
-      atrium_db_exec (cli.db, "ROLLBACK;", NULL);
-      return fail ("%s", error->message);
+      return atrium_cli_fail ("%s", error->message);
     }
   {
     g_autofree char *subject = g_strdup_printf ("device:%" G_GINT64_FORMAT, device);
@@ -456,7 +423,7 @@ atrium_cli_kiosk_add (int    argc,
     atrium_store_audit_append (cli.db, cli.clock, &entry, NULL);
   }
   if (!atrium_db_exec (cli.db, "COMMIT;", &error))
-    return fail ("%s", error->message);
+    return atrium_cli_fail ("%s", error->message);
   printf ("Kiosk %" G_GINT64_FORMAT " for site %" G_GINT64_FORMAT " registered.\n"
           "Its token (shown once; put it in the kiosk's settings):\n%s\n", device, site, token);
   atrium_secure_zero (token, strlen (token));
@@ -480,9 +447,9 @@ atrium_cli_kiosk_revoke (int    argc,
   if (status >= 0)
     return status;
   if (!cli_open (&cli, &error))
-    return fail ("%s", error->message);
+    return atrium_cli_fail ("%s", error->message);
   if (!atrium_db_exec (cli.db, "BEGIN IMMEDIATE;", &error))
-    return fail ("%s", error->message);
+    return atrium_cli_fail ("%s", error->message);
   changed = atrium_store_exec_bound (cli.db, "UPDATE device SET revoked_at = ?2 WHERE id = ?1"
                                              " AND kind = 'kiosk' AND revoked_at IS NULL;",
                                      &error, 'i', device, 'i', atrium_clock_now (cli.clock), 0);
@@ -492,8 +459,8 @@ atrium_cli_kiosk_revoke (int    argc,
   if (changed != 1)
     {
       atrium_db_exec (cli.db, "ROLLBACK;", NULL);
-      return changed == 0 ? fail ("there is no active kiosk %" G_GINT64_FORMAT, device)
-                          : fail ("%s", error->message);
+      return changed == 0 ? atrium_cli_fail ("there is no active kiosk %" G_GINT64_FORMAT, device)
+                          : atrium_cli_fail ("%s", error->message);
     }
   {
     g_autofree char *subject = g_strdup_printf ("device:%" G_GINT64_FORMAT, device);
@@ -503,7 +470,7 @@ atrium_cli_kiosk_revoke (int    argc,
     atrium_store_audit_append (cli.db, cli.clock, &entry, NULL);
   }
   if (!atrium_db_exec (cli.db, "COMMIT;", &error))
-    return fail ("%s", error->message);
+    return atrium_cli_fail ("%s", error->message);
   printf ("Kiosk %" G_GINT64_FORMAT " revoked.\n", device);
   return 0;
 }

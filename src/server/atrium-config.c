@@ -43,6 +43,7 @@ static const Option options[] = {
   { "server",   "public_host",                OPT_STRING,    OFF (public_host) },
   { "server",   "reset_url",                  OPT_STRING,    OFF (reset_url) },
   { "server",   "workers",                    OPT_UINT,      OFF (workers), 1, 64 },
+  { "server",   "processes",                  OPT_UINT,      OFF (processes), 1, 64 },
   { "tls",      "min_version",                OPT_CHOICE,    OFF (tls_floor), 0, 0, { "1.3", "1.2" },
     { ATRIUM_TLS_1_3_ONLY, ATRIUM_TLS_1_2_AEAD } },
   { "limits",   "max_body_bytes",             OPT_UINT,      OFF (max_body_bytes), 1024, 16 << 20 },
@@ -71,6 +72,16 @@ static const Option options[] = {
   { "brute_force", "ip_window_seconds",       OPT_UINT,      OFF (ip_window_seconds), 1, 86400 },
   { "brute_force", "ip_block_seconds",        OPT_UINT,      OFF (ip_block_seconds), 1, 604800 },
   { "brute_force", "ip_repeat_block_seconds", OPT_UINT,      OFF (ip_repeat_block_seconds), 1, 2592000 },
+  { "occupancy", "sensor_max_skew_seconds",   OPT_UINT,      OFF (sensor_max_skew_seconds), 1, 86400 },
+  { "occupancy", "sensor_silent_minutes",     OPT_UINT,      OFF (sensor_silent_minutes), 1, 10080 },
+  { "occupancy", "wait_window_minutes",       OPT_UINT,      OFF (wait_window_minutes), 1, 240 },
+  { "occupancy", "wait_min_served",           OPT_UINT,      OFF (wait_min_served), 1, 1000 },
+  { "live",     "max_subscribers",            OPT_UINT,      OFF (live_max_subscribers), 1, 1000000 },
+  { "live",     "max_message_bytes",          OPT_UINT,      OFF (live_max_message_bytes), 64, 1 << 20 },
+  { "live",     "max_queued_kib",             OPT_UINT,      OFF (live_max_queued_kib), 4, 1 << 20 },
+  { "live",     "heartbeat_seconds",          OPT_UINT,      OFF (live_heartbeat_seconds), 1, 3600 },
+  { "public",   "open_feed",                  OPT_CHOICE,    OFF (open_feed), 0, 0, { "true", "false" },
+    { TRUE, FALSE } },
   { "mail",     "host",                       OPT_STRING,    OFF (mail_host) },
   { "mail",     "port",                       OPT_UINT,      OFF (mail_port), 1, 65535 },
   { "mail",     "tls",                        OPT_STRING,    OFF (mail_tls) },
@@ -92,6 +103,15 @@ atrium_config_new_default (void)
   AtriumConfig *config = g_new0 (AtriumConfig, 1);
 
   config->workers = 4;
+  config->processes = 1;
+  config->sensor_max_skew_seconds = 300;
+  config->sensor_silent_minutes = 10;
+  config->wait_window_minutes = 15;
+  config->wait_min_served = 5;
+  config->live_max_subscribers = 20000;
+  config->live_max_message_bytes = 4096;
+  config->live_max_queued_kib = 256;
+  config->live_heartbeat_seconds = 15;
   config->tls_floor = ATRIUM_TLS_1_3_ONLY;
   config->max_body_bytes = 64 * 1024;
   config->max_header_bytes = 8 * 1024;

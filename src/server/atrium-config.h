@@ -31,6 +31,7 @@ typedef struct
   char          *public_host;         /* host name used in redirects; default: the Host header */
   char          *reset_url;           /* where reset links point; the token follows '#' */
   guint          workers;             /* threads running handlers and DB work */
+  guint          processes;           /* HTTP processes sharing the port (SO_REUSEPORT) */
 
   /* [tls] */
   AtriumTlsFloor tls_floor;
@@ -68,6 +69,21 @@ typedef struct
   guint          ip_window_seconds;
   guint          ip_block_seconds;
   guint          ip_repeat_block_seconds;    /* for an address blocked before */
+
+  /* [occupancy] */
+  guint          sensor_max_skew_seconds;    /* posts stamped further from our clock: 422 */
+  guint          sensor_silent_minutes;      /* a sensor quiet this long raises an event */
+  guint          wait_window_minutes;        /* the service rate's sliding window */
+  guint          wait_min_served;            /* fewer served in the window: no estimate */
+
+  /* [live] */
+  guint          live_max_subscribers;
+  guint          live_max_message_bytes;
+  guint          live_max_queued_kib;        /* a subscriber this far behind is dropped */
+  guint          live_heartbeat_seconds;
+
+  /* [public] */
+  gboolean       open_feed;                  /* occupancy readable without credentials */
 
   /* [mail]: SMTP submission for codes, reset links and notices; no host, no email */
   char          *mail_host;

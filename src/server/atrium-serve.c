@@ -11,6 +11,10 @@
 
 #include "atrium-auth.h"
 #include "atrium-handlers.h"
+#include "atrium-occupancy.h"
+#include "atrium-simulator.h"
+
+#define SIMULATOR_INTERVAL_SECONDS 10
 
 static void
 override (char       **field,
@@ -72,15 +76,26 @@ atrium_serve_start (const AtriumServeOptions  *options,
 
     if (auth == NULL)
       return NULL;
-    atrium_server_set_auth (server, auth, (GDestroyNotify) atrium_auth_free);
+    atrium_server_set_service (server, ATRIUM_SERVICE_AUTH, auth,
+                               (GDestroyNotify) atrium_auth_free);
     atrium_server_set_authenticator (server, atrium_auth_authenticate, auth);
     atrium_server_set_security_hook (server, atrium_auth_security, auth);
+  }
+  {
+    AtriumOccupancy *occupancy = atrium_occupancy_new (server, NULL, NULL, error);
+
+    if (occupancy == NULL)
+      return NULL;
+    atrium_server_set_service (server, ATRIUM_SERVICE_OCCUPANCY, occupancy,
+                               (GDestroyNotify) atrium_occupancy_free);
   }
   atrium_handlers_register_system (server);
   atrium_handlers_register_auth (server);
   atrium_handlers_register_account (server);
   atrium_handlers_register_users (server);
   atrium_handlers_register_security (server);
+  atrium_handlers_register_sites (server);
+  atrium_handlers_register_occupancy (server);
 
   {
     AtriumConfig *c = atrium_server_get_config (server);
@@ -137,6 +152,7 @@ atrium_serve_run (const AtriumServeOptions *options)
   g_autoptr(GError) error = NULL;
   g_autoptr(AtriumServer) server = atrium_serve_start (options, NULL, &error);
   g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(AtriumSimulator) simulator = NULL;
   Running running;
   guint ids[3];
 
@@ -155,6 +171,21 @@ atrium_serve_run (const AtriumServeOptions *options)
   if (atrium_server_get_config (server)->unix_path != NULL)
     printf ("listening: unix %s\n", atrium_server_get_config (server)->unix_path);
   fflush (stdout);
+
+  /* The periodic work: resets at closing time, statistics, silent sensors. */
+  atrium_occupancy_start (atrium_server_get_service (server, ATRIUM_SERVICE_OCCUPANCY), TRUE);
+  if (options->simulate_sensors)
+    {
+      simulator = atrium_simulator_start (server, SIMULATOR_INTERVAL_SECONDS, 0, &error);
+      if (simulator == NULL)
+        {
+          fprintf (stderr, "atrium-server: %s\n", error->message);
+          return 1;
+        }
+      printf ("simulating the sensors: a post from each every %u s\n",
+              SIMULATOR_INTERVAL_SECONDS);
+      fflush (stdout);
+    }
 
   loop = g_main_loop_new (NULL, FALSE);
   running.server = server;

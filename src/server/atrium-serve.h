@@ -16,6 +16,8 @@ typedef struct
   char *http;
   char *unix_path;
   char *insecure_http;
+  int   workers;            /* HTTP processes; 0: the configuration's [server] processes */
+  gboolean simulate_sensors;
 } AtriumServeOptions;
 
 AtriumServer *atrium_serve_start (const AtriumServeOptions  *options,

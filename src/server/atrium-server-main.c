@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "atrium-cli.h"
+#include "atrium-cli-sites.h"
 #include "atrium-cli-users.h"
 #include "atrium-data-dir.h"
 #include "atrium-serve.h"
@@ -15,12 +17,9 @@
 #include "atrium-store-audit.h"
 
 /* Exit statuses of every command (DESIGN.md §8). */
-enum
-{
-  EXIT_OK    = 0,
-  EXIT_ERROR = 1,
-  EXIT_USAGE = 2,
-};
+#define EXIT_OK    ATRIUM_CLI_OK
+#define EXIT_ERROR ATRIUM_CLI_ERROR
+#define EXIT_USAGE ATRIUM_CLI_USAGE
 
 typedef struct
 {
@@ -28,16 +27,6 @@ typedef struct
   const char *summary;
   int       (*run) (int argc, char **argv);
 } Command;
-
-static int
-usage_error (GOptionContext *context,
-             const char     *message)
-{
-  g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
-
-  fprintf (stderr, "atrium-server: %s\n\n%s", message, help);
-  return EXIT_USAGE;
-}
 
 /* Parses a subcommand's options; anything left over is a usage error. */
 static gboolean
@@ -50,14 +39,14 @@ parse_options (GOptionContext  *context,
 
   if (!g_option_context_parse (context, argc, argv, &error))
     {
-      *status = usage_error (context, error->message);
+      *status = atrium_cli_usage (context, error->message);
       return FALSE;
     }
   if (*argc > 1)
     {
       g_autofree char *message = g_strdup_printf ("unexpected argument '%s'", (*argv)[1]);
 
-      *status = usage_error (context, message);
+      *status = atrium_cli_usage (context, message);
       return FALSE;
     }
   return TRUE;
@@ -85,7 +74,7 @@ cmd_init (int    argc,
   if (!parse_options (context, &argc, &argv, &status))
     return status;
   if (data_dir == NULL || *data_dir == '\0')
-    return usage_error (context, "--data-dir is required");
+    return atrium_cli_usage (context, "--data-dir is required");
 
   if (!atrium_data_dir_init (data_dir, &state, &version, &error))
     {
@@ -137,6 +126,10 @@ cmd_serve (int    argc,
       "Serve the API on a Unix socket (made 0600)", "PATH" },
     { "insecure-http", 0, 0, G_OPTION_ARG_STRING, &options.insecure_http,
       "Serve the API over plain HTTP on loopback, for tests and benchmarks", "127.0.0.1:PORT" },
+    { "simulate-sensors", 0, 0, G_OPTION_ARG_NONE, &options.simulate_sensors,
+      "Feed plausible traffic through the sensor API (demos)", NULL },
+    { "workers", 0, 0, G_OPTION_ARG_INT, &options.workers,
+      "HTTP processes sharing the port (default: [server] processes)", "N" },
     { NULL }
   };
 
@@ -145,7 +138,7 @@ cmd_serve (int    argc,
   if (parse_options (context, &argc, &argv, &status))
     {
       if (options.data_dir == NULL || *options.data_dir == '\0')
-        status = usage_error (context, "--data-dir is required");
+        status = atrium_cli_usage (context, "--data-dir is required");
       else
         status = atrium_serve_run (&options);
     }
@@ -187,12 +180,12 @@ cmd_audit (int    argc,
   if (argc >= 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0))
     return parse_options (context, &argc, &argv, &status) ? EXIT_OK : status;
   if (argc < 2)
-    return usage_error (context, "audit needs a subcommand: verify");
+    return atrium_cli_usage (context, "audit needs a subcommand: verify");
   if (strcmp (argv[1], "verify") != 0)
     {
       g_autofree char *message = g_strdup_printf ("unknown audit subcommand '%s'", argv[1]);
 
-      return usage_error (context, message);
+      return atrium_cli_usage (context, message);
     }
 
   /* The options of `verify` follow the sub-word, which stands in for argv[0]. */
@@ -201,7 +194,7 @@ cmd_audit (int    argc,
   if (!parse_options (context, &argc, &argv, &status))
     return status;
   if (data_dir == NULL || *data_dir == '\0')
-    return usage_error (context, "--data-dir is required");
+    return atrium_cli_usage (context, "--data-dir is required");
 
   db = atrium_store_open (data_dir, FALSE, NULL, &error);
   if (db == NULL)
@@ -231,6 +224,8 @@ static const Command commands[] = {
   { "userdel", "Delete an account", atrium_cli_userdel },
   { "kiosk-add", "Register a kiosk and print its device token", atrium_cli_kiosk_add },
   { "kiosk-revoke", "Revoke a kiosk's device token", atrium_cli_kiosk_revoke },
+  { "sensor-add", "Register a people counter and print its key", atrium_cli_sensor_add },
+  { "demo", "Load the demo institution; prints its accounts once", atrium_cli_demo },
   { "audit", "Check the audit trail (audit verify)", cmd_audit },
 };
 

@@ -46,8 +46,8 @@ struct _AtriumServer
   gpointer               authenticate_data;
   AtriumSecurityFunc     security;
   gpointer               security_data;
-  gpointer               auth;
-  GDestroyNotify         auth_free;
+  gpointer               services[ATRIUM_N_SERVICES];
+  GDestroyNotify         service_free[ATRIUM_N_SERVICES];
   GMutex                 error_log_lock;
   FILE                  *error_log;
 };

@@ -521,6 +521,15 @@ resolve_listen_address (const char  *text,
   return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (inet, port));
 }
 
+/* The certificate served now (a new reference), or NULL. */
+GTlsCertificate *
+atrium_server_get_certificate (AtriumServer *self)
+{
+  GTlsCertificate *cert = soup_server_get_tls_certificate (self->soup);
+
+  return cert != NULL ? g_object_ref (cert) : NULL;
+}
+
 gboolean
 atrium_server_load_certificate (AtriumServer  *self,
                                 GError       **error)
@@ -719,8 +728,9 @@ atrium_server_free (AtriumServer *self)
     return;
 
   atrium_server_shutdown_router (self);
-  if (self->auth_free != NULL)
-    self->auth_free (self->auth);
+  for (int kind = ATRIUM_N_SERVICES - 1; kind >= 0; kind--)
+    if (self->service_free[kind] != NULL)
+      self->service_free[kind] (self->services[kind]);
   soup_server_disconnect (self->soup);
   soup_server_disconnect (self->redirect_soup);
   g_clear_object (&self->soup);
@@ -740,20 +750,22 @@ atrium_server_free (AtriumServer *self)
   g_free (self);
 }
 
-/* The authentication service, owned by the server from here on. */
+/* A service, owned by the server from here on. */
 void
-atrium_server_set_auth (AtriumServer   *self,
-                        gpointer        auth,
-                        GDestroyNotify  free_func)
+atrium_server_set_service (AtriumServer   *self,
+                           AtriumService   kind,
+                           gpointer        service,
+                           GDestroyNotify  free_func)
 {
-  self->auth = auth;
-  self->auth_free = free_func;
+  self->services[kind] = service;
+  self->service_free[kind] = free_func;
 }
 
 gpointer
-atrium_server_get_auth (AtriumServer *self)
+atrium_server_get_service (AtriumServer  *self,
+                           AtriumService  kind)
 {
-  return self->auth;
+  return self->services[kind];
 }
 
 AtriumConfig *

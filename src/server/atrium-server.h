@@ -69,6 +69,7 @@ void          atrium_server_set_security_hook  (AtriumServer        *self,
 
 gboolean      atrium_server_load_certificate   (AtriumServer        *self,
                                                 GError             **error);
+GTlsCertificate *atrium_server_get_certificate (AtriumServer        *self);
 gboolean      atrium_server_listen             (AtriumServer        *self,
                                                 AtriumListenerKind   kind,
                                                 const char          *address,
@@ -79,10 +80,21 @@ void          atrium_server_drain              (AtriumServer        *self,
                                                 GMainLoop           *loop);
 guint         atrium_server_get_open_connections (AtriumServer      *self);
 
-void          atrium_server_set_auth           (AtriumServer        *self,
-                                                gpointer             auth,
+/* The services the server owns; freed in reverse order once the router has stopped. */
+typedef enum
+{
+  ATRIUM_SERVICE_AUTH,
+  ATRIUM_SERVICE_LIVE,
+  ATRIUM_SERVICE_OCCUPANCY,
+  ATRIUM_N_SERVICES
+} AtriumService;
+
+void          atrium_server_set_service        (AtriumServer        *self,
+                                                AtriumService        kind,
+                                                gpointer             service,
                                                 GDestroyNotify       free_func);
-gpointer      atrium_server_get_auth           (AtriumServer        *self);
+gpointer      atrium_server_get_service        (AtriumServer        *self,
+                                                AtriumService        kind);
 
 void          atrium_server_log_error          (AtriumServer        *self,
                                                 const char          *request_id,

@@ -52,6 +52,16 @@ test_example_matches_defaults (void)
   g_assert_cmpuint (loaded->requests_per_minute_per_ip, ==,
                     defaults->requests_per_minute_per_ip);
   g_assert_cmpint (loaded->blocking_enabled, ==, defaults->blocking_enabled);
+  g_assert_cmpuint (loaded->processes, ==, defaults->processes);
+  g_assert_cmpuint (loaded->sensor_max_skew_seconds, ==, defaults->sensor_max_skew_seconds);
+  g_assert_cmpuint (loaded->sensor_silent_minutes, ==, defaults->sensor_silent_minutes);
+  g_assert_cmpuint (loaded->wait_window_minutes, ==, defaults->wait_window_minutes);
+  g_assert_cmpuint (loaded->wait_min_served, ==, defaults->wait_min_served);
+  g_assert_cmpuint (loaded->live_max_subscribers, ==, defaults->live_max_subscribers);
+  g_assert_cmpuint (loaded->live_max_message_bytes, ==, defaults->live_max_message_bytes);
+  g_assert_cmpuint (loaded->live_max_queued_kib, ==, defaults->live_max_queued_kib);
+  g_assert_cmpuint (loaded->live_heartbeat_seconds, ==, defaults->live_heartbeat_seconds);
+  g_assert_cmpint (loaded->open_feed, ==, defaults->open_feed);
   g_assert_cmpstr (loaded->https, ==, "0.0.0.0:443");
   g_assert_cmpuint (g_strv_length (loaded->blocked_networks), ==, 2);
   g_remove (path);

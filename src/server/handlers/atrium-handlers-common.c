@@ -5,14 +5,17 @@
 
 #include "atrium-handlers.h"
 
+#include <libsoup/soup.h>
+
 #include "atrium-auth.h"
+#include "atrium-store-audit.h"
 
 /* What the handlers of every API area share. */
 
 AtriumAuth *
 atrium_handlers_auth (AtriumRequest *request)
 {
-  return atrium_server_get_auth (request->server);
+  return atrium_server_get_service (request->server, ATRIUM_SERVICE_AUTH);
 }
 
 /* A member of the decoded body; the schema already vouched for its type. */
@@ -100,4 +103,61 @@ atrium_handlers_add_user_members (JsonBuilder      *builder,
       json_builder_add_boolean_value (builder, user->disabled);
     }
   atrium_handlers_add_roles (builder, user);
+}
+
+/* An audit entry about something other than a user: "site:3", "space:12". */
+void
+atrium_handlers_audit (AtriumRequest *request,
+                       AtriumDb      *writer,
+                       const char    *event,
+                       const char    *subject,
+                       const char    *detail)
+{
+  g_autofree char *actor = request->principal.user_id != 0
+    ? g_strdup_printf ("user:%" G_GINT64_FORMAT, request->principal.user_id)
+    : g_strdup_printf ("device:%" G_GINT64_FORMAT, request->principal.device_id);
+  AtriumAuditEntry entry = { event, ATRIUM_AUDIT_SUCCESS, actor, subject, request->client_ip,
+                             request->request_id, detail };
+  g_autoptr(GError) error = NULL;
+
+  if (!atrium_store_audit_append (writer, atrium_server_get_clock (request->server), &entry,
+                                  &error))
+    atrium_server_log_error (request->server, request->request_id, "audit: %s",
+                             error->message);
+}
+
+/* The path's {id} as a positive number, or a 404 naming @what. */
+gboolean
+atrium_handlers_param_id (AtriumRequest *request,
+                          guint          index,
+                          const char    *what,
+                          gint64        *id)
+{
+  guint64 value = 0;
+
+  if (!g_ascii_string_to_unsigned (atrium_request_get_param (request, index), 10, 1,
+                                   G_MAXINT64, &value, NULL))
+    {
+      atrium_request_reply_error (request, SOUP_STATUS_NOT_FOUND, "not_found",
+                                  "There is no such %s", what);
+      return FALSE;
+    }
+  *id = (gint64) value;
+  return TRUE;
+}
+
+/* Answers a failed store call: 404, 409 for a constraint, else 500 (logged). */
+void
+atrium_handlers_reply_store_error (AtriumRequest *request,
+                                   const GError  *error,
+                                   const char    *conflict)
+{
+  if (g_error_matches (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_NOT_FOUND))
+    atrium_request_reply_error (request, SOUP_STATUS_NOT_FOUND, "not_found", "%s",
+                                error->message);
+  else if (g_error_matches (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_CONSTRAINT))
+    atrium_request_reply_error (request, SOUP_STATUS_CONFLICT, "conflict", "%s", conflict);
+  else
+    atrium_server_log_error (request->server, request->request_id, "%s",
+                             error != NULL ? error->message : "store error");
 }

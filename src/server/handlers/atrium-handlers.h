@@ -21,11 +21,26 @@ void        atrium_handlers_add_user_members (JsonBuilder      *builder,
                                               const AtriumUser *user,
                                               gboolean          full);
 
+void        atrium_handlers_audit            (AtriumRequest    *request,
+                                              AtriumDb         *writer,
+                                              const char       *event,
+                                              const char       *subject,
+                                              const char       *detail);
+gboolean    atrium_handlers_param_id         (AtriumRequest    *request,
+                                              guint             index,
+                                              const char       *what,
+                                              gint64           *id);
+void        atrium_handlers_reply_store_error (AtriumRequest   *request,
+                                              const GError     *error,
+                                              const char       *conflict);
+
 /* Each API area registers its table of routes. */
 void atrium_handlers_register_system (AtriumServer *server);
 void atrium_handlers_register_auth    (AtriumServer *server);
 void atrium_handlers_register_account (AtriumServer *server);
 void atrium_handlers_register_users   (AtriumServer *server);
 void atrium_handlers_register_security (AtriumServer *server);
+void atrium_handlers_register_sites   (AtriumServer *server);
+void atrium_handlers_register_occupancy (AtriumServer *server);
 
 G_END_DECLS

@@ -919,13 +919,25 @@ atrium_auth_notify (AtriumAuth       *self,
                     const char       *text,
                     const char       *request_id)
 {
+  if (user != NULL)
+    atrium_auth_notify_email (self, user->email, subject, text, request_id);
+}
+
+/* Mails @to in the background; without a mail server, nothing. */
+void
+atrium_auth_notify_email (AtriumAuth *self,
+                          const char *to,
+                          const char *subject,
+                          const char *text,
+                          const char *request_id)
+{
   Notice *notice;
 
-  if (self->mailer == NULL || user == NULL)
+  if (self->mailer == NULL || to == NULL)
     return;
   notice = g_new0 (Notice, 1);
   notice->auth = self;
-  notice->to = g_strdup (user->email);
+  notice->to = g_strdup (to);
   notice->subject = g_strdup (subject);
   notice->text = g_strdup (text);
   notice->request_id = g_strdup (request_id);

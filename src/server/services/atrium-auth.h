@@ -81,6 +81,11 @@ void        atrium_auth_notify         (AtriumAuth        *auth,
                                         const char        *subject,
                                         const char        *text,
                                         const char        *request_id);
+void        atrium_auth_notify_email   (AtriumAuth        *auth,
+                                        const char        *to,
+                                        const char        *subject,
+                                        const char        *text,
+                                        const char        *request_id);
 gboolean    atrium_auth_has_mail       (AtriumAuth        *auth);
 const guint8 *atrium_auth_get_secrets_key (AtriumAuth     *auth);
 void        atrium_auth_clear_throttle (AtriumDb          *writer,

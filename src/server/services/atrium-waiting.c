@@ -246,7 +246,7 @@ atrium_wait_estimate (const AtriumWaitParams  *params,
  * atrium_wait_status_to_string:
  * @status: a status
  *
- * Returns: a stable lower-case name for logs and the API ("ok", "empty", "too-thin",
+ * Returns: a stable lower-case name for logs and the API ("ok", "empty", "too_thin",
  *   "stale")
  */
 const char *
@@ -259,7 +259,7 @@ atrium_wait_status_to_string (AtriumWaitStatus status)
     case ATRIUM_WAIT_EMPTY:
       return "empty";
     case ATRIUM_WAIT_TOO_THIN:
-      return "too-thin";
+      return "too_thin";
     case ATRIUM_WAIT_STALE:
       return "stale";
     default:

@@ -175,9 +175,150 @@ static const char migration_2[] =
   "  blocked     INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1))"
   ");";
 
+/* Sites in full, their spaces, queues and resources, sensors and what they count, and
+ * the statistics (issue 4). Times of day are minutes after local midnight in the site's
+ * time zone; weekdays are ISO (1 = Monday). Live counts are kept here, not only in
+ * memory, so that every server process and a restart see the same figures. */
+static const char migration_3[] =
+  "ALTER TABLE site ADD COLUMN address  TEXT NOT NULL DEFAULT ''"
+  "  CHECK (length (address) <= 500);"
+  "ALTER TABLE site ADD COLUMN timezone TEXT NOT NULL DEFAULT 'UTC'"
+  "  CHECK (length (timezone) BETWEEN 1 AND 64);"
+
+  /* Several periods a day are allowed (a library that closes for lunch). */
+  "CREATE TABLE site_hours ("
+  "  site_id     INTEGER NOT NULL REFERENCES site (id) ON DELETE CASCADE,"
+  "  weekday     INTEGER NOT NULL CHECK (weekday BETWEEN 1 AND 7),"
+  "  opens       INTEGER NOT NULL CHECK (opens BETWEEN 0 AND 1439),"
+  "  closes      INTEGER NOT NULL CHECK (closes BETWEEN 1 AND 1440 AND closes > opens),"
+  "  UNIQUE (site_id, weekday, opens)"
+  ");"
+
+  /* A date whose hours differ: closed all day (no periods) or special periods. */
+  "CREATE TABLE site_exception ("
+  "  site_id     INTEGER NOT NULL REFERENCES site (id) ON DELETE CASCADE,"
+  "  date        TEXT    NOT NULL CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),"
+  "  opens       INTEGER CHECK (opens IS NULL OR opens BETWEEN 0 AND 1439),"
+  "  closes      INTEGER CHECK (closes IS NULL OR (closes BETWEEN 1 AND 1440 AND closes > opens)),"
+  "  note        TEXT    NOT NULL DEFAULT '' CHECK (length (note) <= 200),"
+  "  CHECK ((opens IS NULL) = (closes IS NULL)),"
+  "  UNIQUE (site_id, date, opens)"
+  ");"
+
+  "CREATE TABLE space ("
+  "  id          INTEGER PRIMARY KEY,"
+  "  site_id     INTEGER NOT NULL REFERENCES site (id) ON DELETE RESTRICT,"
+  "  name        TEXT    NOT NULL CHECK (length (name) BETWEEN 1 AND 200),"
+  "  kind        TEXT    NOT NULL CHECK (kind IN ('reading_room', 'floor', 'study_room',"
+  "                                              'other')),"
+  "  capacity    INTEGER NOT NULL CHECK (capacity BETWEEN 0 AND 100000),"
+  "  attributes  TEXT    NOT NULL DEFAULT '{}' CHECK (attributes LIKE '{%}'),"
+  "  UNIQUE (site_id, name)"
+  ");"
+
+  /* Capacity that differs by day and hour (a room half closed in the evening). */
+  "CREATE TABLE space_capacity ("
+  "  space_id    INTEGER NOT NULL REFERENCES space (id) ON DELETE CASCADE,"
+  "  weekday     INTEGER CHECK (weekday IS NULL OR weekday BETWEEN 1 AND 7),"
+  "  starts      INTEGER NOT NULL CHECK (starts BETWEEN 0 AND 1439),"
+  "  ends        INTEGER NOT NULL CHECK (ends BETWEEN 1 AND 1440 AND ends > starts),"
+  "  capacity    INTEGER NOT NULL CHECK (capacity BETWEEN 0 AND 100000)"
+  ");"
+  "CREATE INDEX space_capacity_space ON space_capacity (space_id);"
+
+  "CREATE TABLE queue ("
+  "  id          INTEGER PRIMARY KEY,"
+  "  site_id     INTEGER NOT NULL REFERENCES site (id) ON DELETE RESTRICT,"
+  "  name        TEXT    NOT NULL CHECK (length (name) BETWEEN 1 AND 200),"
+  "  kind        TEXT    NOT NULL CHECK (kind IN ('entrance', 'loan_desk', 'help_desk',"
+  "                                              'other')),"
+  "  UNIQUE (site_id, name)"
+  ");"
+
+  /* What patrons book (issue 5 adds the rules); the demo institution has about 60. */
+  "CREATE TABLE resource ("
+  "  id          INTEGER PRIMARY KEY,"
+  "  site_id     INTEGER NOT NULL REFERENCES site (id) ON DELETE RESTRICT,"
+  "  space_id    INTEGER REFERENCES space (id) ON DELETE SET NULL,"
+  "  type        TEXT    NOT NULL CHECK (type IN ('seat', 'room', 'equipment')),"
+  "  name        TEXT    NOT NULL CHECK (length (name) BETWEEN 1 AND 200),"
+  "  capacity    INTEGER NOT NULL DEFAULT 1 CHECK (capacity BETWEEN 1 AND 1000),"
+  "  attributes  TEXT    NOT NULL DEFAULT '{}' CHECK (attributes LIKE '{%}'),"
+  "  UNIQUE (site_id, name)"
+  ");"
+
+  /* A sensor is a device (its key is a device session) that counts one space or one
+   * queue. */
+  "CREATE TABLE sensor ("
+  "  device_id     INTEGER PRIMARY KEY REFERENCES device (id) ON DELETE CASCADE,"
+  "  space_id      INTEGER REFERENCES space (id) ON DELETE CASCADE,"
+  "  queue_id      INTEGER REFERENCES queue (id) ON DELETE CASCADE,"
+  "  last_seen_at  INTEGER,"
+  "  silent_since  INTEGER,"
+  "  CHECK ((space_id IS NULL) <> (queue_id IS NULL))"
+  ");"
+
+  /* Each post once: (sensor, seq) is the idempotency key. */
+  "CREATE TABLE sensor_count ("
+  "  device_id     INTEGER NOT NULL REFERENCES sensor (device_id) ON DELETE CASCADE,"
+  "  seq           INTEGER NOT NULL CHECK (seq >= 0),"
+  "  ts            INTEGER NOT NULL,"
+  "  entries       INTEGER NOT NULL CHECK (entries BETWEEN 0 AND 100000),"
+  "  exits         INTEGER NOT NULL CHECK (exits BETWEEN 0 AND 100000),"
+  "  received_at   INTEGER NOT NULL,"
+  "  PRIMARY KEY (device_id, seq)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX sensor_count_ts ON sensor_count (device_id, ts);"
+
+  /* The live figure of each space and queue. `area` and `since` integrate the count
+   * over time for the mean occupancy of the statistics. */
+  "CREATE TABLE counter ("
+  "  space_id      INTEGER UNIQUE REFERENCES space (id) ON DELETE CASCADE,"
+  "  queue_id      INTEGER UNIQUE REFERENCES queue (id) ON DELETE CASCADE,"
+  "  count         INTEGER NOT NULL DEFAULT 0 CHECK (count >= 0),"
+  "  reset_at      INTEGER NOT NULL DEFAULT 0,"
+  "  since         INTEGER NOT NULL DEFAULT 0,"
+  "  updated_at    INTEGER NOT NULL DEFAULT 0,"
+  "  over_since    INTEGER,"
+  "  CHECK ((space_id IS NULL) <> (queue_id IS NULL))"
+  ");"
+
+  /* Five-minute buckets: what statistics and forecasts are made of. */
+  "CREATE TABLE stat_bucket ("
+  "  space_id      INTEGER REFERENCES space (id) ON DELETE CASCADE,"
+  "  queue_id      INTEGER REFERENCES queue (id) ON DELETE CASCADE,"
+  "  start         INTEGER NOT NULL CHECK (start % 300 = 0),"
+  "  entries       INTEGER NOT NULL DEFAULT 0,"
+  "  exits         INTEGER NOT NULL DEFAULT 0,"
+  "  peak          INTEGER NOT NULL DEFAULT 0,"
+  "  area          INTEGER NOT NULL DEFAULT 0,"
+  "  wait_sum      REAL    NOT NULL DEFAULT 0,"
+  "  wait_n        INTEGER NOT NULL DEFAULT 0,"
+  "  CHECK ((space_id IS NULL) <> (queue_id IS NULL))"
+  ");"
+  "CREATE UNIQUE INDEX stat_bucket_space ON stat_bucket (space_id, start)"
+  "  WHERE space_id IS NOT NULL;"
+  "CREATE UNIQUE INDEX stat_bucket_queue ON stat_bucket (queue_id, start)"
+  "  WHERE queue_id IS NOT NULL;"
+
+  /* What staff should know about a site: over capacity, a silent sensor, a recount. */
+  "CREATE TABLE site_event ("
+  "  id          INTEGER PRIMARY KEY,"
+  "  site_id     INTEGER NOT NULL REFERENCES site (id) ON DELETE CASCADE,"
+  "  at          INTEGER NOT NULL,"
+  "  kind        TEXT    NOT NULL CHECK (kind IN ('over_capacity', 'sensor_silent',"
+  "                                              'sensor_back', 'correction')),"
+  "  space_id    INTEGER,"
+  "  queue_id    INTEGER,"
+  "  device_id   INTEGER,"
+  "  detail      TEXT    NOT NULL DEFAULT ''"
+  ");"
+  "CREATE INDEX site_event_site ON site_event (site_id, at);";
+
 static const AtriumMigration migrations[] = {
   { 1, migration_1 },
   { 2, migration_2 },
+  { 3, migration_3 },
 };
 
 const AtriumMigration *

@@ -58,22 +58,6 @@ rows_to_json (AtriumDb      *db,
   return TRUE;
 }
 
-static sqlite3_stmt *
-prepare (AtriumDb    *db,
-         const char  *sql,
-         GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (atrium_db_get_handle (db), sql, -1, &stmt, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      atrium_db_set_error (db, rc, "prepare", error);
-      return NULL;
-    }
-  return stmt;
-}
-
 gboolean
 atrium_store_audit_list (AtriumDb     *db,
                          const char   *from,
@@ -83,12 +67,12 @@ atrium_store_audit_list (AtriumDb     *db,
                          JsonBuilder  *builder,
                          GError      **error)
 {
-  sqlite3_stmt *stmt = prepare (db,
-                                "SELECT id, at, event, outcome, actor, subject, ip, request_id,"
-                                " detail FROM audit"
-                                " WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2)"
-                                " AND (?3 IS NULL OR event = ?3)"
-                                " ORDER BY id DESC LIMIT ?4;", error);
+  sqlite3_stmt *stmt = atrium_store_prepare (
+    db, "SELECT id, at, event, outcome, actor, subject, ip, request_id,"
+    " detail FROM audit"
+    " WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2)"
+    " AND (?3 IS NULL OR event = ?3)"
+    " ORDER BY id DESC LIMIT ?4;", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -105,9 +89,9 @@ atrium_store_events_list (AtriumDb     *db,
                           JsonBuilder  *builder,
                           GError      **error)
 {
-  sqlite3_stmt *stmt = prepare (db,
-                                "SELECT id, at, event, ip, user_id, request_id, detail, blocked"
-                                " FROM security_event ORDER BY id DESC LIMIT ?1;", error);
+  sqlite3_stmt *stmt = atrium_store_prepare (
+    db, "SELECT id, at, event, ip, user_id, request_id, detail, blocked"
+    " FROM security_event ORDER BY id DESC LIMIT ?1;", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -121,9 +105,9 @@ atrium_store_blocks_list (AtriumDb     *db,
                           JsonBuilder  *builder,
                           GError      **error)
 {
-  sqlite3_stmt *stmt = prepare (db,
-                                "SELECT ip, until, offences, reason FROM ip_block"
-                                " WHERE until > ?1 ORDER BY until DESC;", error);
+  sqlite3_stmt *stmt = atrium_store_prepare (
+    db, "SELECT ip, until, offences, reason FROM ip_block"
+    " WHERE until > ?1 ORDER BY until DESC;", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -138,7 +122,8 @@ atrium_store_blocks_active (AtriumDb    *db,
                             GHashTable  *ip_to_until,
                             GError     **error)
 {
-  sqlite3_stmt *stmt = prepare (db, "SELECT ip, until FROM ip_block WHERE until > ?1;", error);
+  sqlite3_stmt *stmt = atrium_store_prepare (db, "SELECT ip, until FROM ip_block"
+    " WHERE until > ?1;", error);
   int rc;
 
   if (stmt == NULL)

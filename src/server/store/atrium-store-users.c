@@ -160,6 +160,22 @@ atrium_store_exec_bound (AtriumDb    *db,
   return sqlite3_changes (handle);
 }
 
+sqlite3_stmt *
+atrium_store_prepare (AtriumDb    *db,
+                      const char  *sql,
+                      GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (atrium_db_get_handle (db), sql, -1, &stmt, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      atrium_db_set_error (db, rc, "prepare", error);
+      return NULL;
+    }
+  return stmt;
+}
+
 static char *
 column_text (sqlite3_stmt *stmt,
              int           column)

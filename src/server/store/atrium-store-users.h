@@ -139,6 +139,10 @@ gint64      atrium_store_exec_bound        (AtriumDb     *db,
                                             const char   *sql,
                                             GError      **error,
                                             ...);
+/* A prepared statement, or NULL with @error set. */
+sqlite3_stmt *atrium_store_prepare         (AtriumDb     *db,
+                                            const char   *sql,
+                                            GError      **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumUser, atrium_user_free)
 
