@@ -36,6 +36,12 @@ typedef enum
 
 typedef void (*AtriumHandler) (AtriumRequest *request);
 
+/* A read the HTTP thread may answer itself, from memory, for a caller it authenticated
+ * moments ago: the answer, or NULL to go the usual way. Must never block. */
+typedef GBytes *(*AtriumFastHandler) (AtriumServer *server,
+                                      char * const *params,
+                                      guint         n_params);
+
 /* One endpoint. `path` segments in braces ("{id}") are captured as parameters. */
 typedef struct
 {
@@ -45,6 +51,7 @@ typedef struct
   guint                  flags;     /* AtriumRouteFlags */
   const AtriumJsonField *schema;    /* with JSON_BODY */
   AtriumHandler          handler;
+  AtriumFastHandler      fast;      /* optional: see AtriumFastHandler */
 } AtriumRoute;
 
 /* Who made the request, once authentication has run. */

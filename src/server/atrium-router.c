@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "atrium-random.h"
+#include "atrium-totp.h"
 
 /* ---- answers ------------------------------------------------------------------------- */
 
@@ -191,13 +192,37 @@ open_error_log (AtriumServer *self)
 
 /* ---- routes -------------------------------------------------------------------------- */
 
+/* A route's path split once: matching runs for every request. */
+typedef struct
+{
+  const AtriumRoute *route;
+  char             **segments;
+  guint              n_segments;
+} CompiledRoute;
+
+static void
+compiled_route_free (gpointer data)
+{
+  CompiledRoute *compiled = data;
+
+  g_strfreev (compiled->segments);
+  g_free (compiled);
+}
+
 void
 atrium_server_add_routes (AtriumServer      *self,
                           const AtriumRoute *routes,
                           guint              n_routes)
 {
   for (guint i = 0; i < n_routes; i++)
-    g_ptr_array_add (self->routes, (gpointer) &routes[i]);
+    {
+      CompiledRoute *compiled = g_new0 (CompiledRoute, 1);
+
+      compiled->route = &routes[i];
+      compiled->segments = g_strsplit (routes[i].path, "/", -1);
+      compiled->n_segments = g_strv_length (compiled->segments);
+      g_ptr_array_add (self->routes, compiled);
+    }
 }
 
 void
@@ -332,28 +357,65 @@ scan_request (AtriumRequest *request)
   return found;
 }
 
-/* Matches "/api/v1/users/{id}" against "/api/v1/users/42"; captures into @params. */
-static gboolean
-path_matches (const char  *pattern,
-              const char  *path,
-              char       **params,
-              guint       *n_params)
+#define MAX_SEGMENTS 16
+
+typedef struct
 {
-  g_auto(GStrv) want = g_strsplit (pattern, "/", -1);
-  g_auto(GStrv) have = g_strsplit (path, "/", -1);
+  const char *start;
+  gsize       length;
+} Segment;
+
+/* Splits @path at '/' without copying; FALSE when it has too many segments. */
+static gboolean
+split_path (const char *path,
+            Segment    *segments,
+            guint      *n_segments)
+{
+  const char *start = path;
   guint n = 0;
 
-  if (g_strv_length (want) != g_strv_length (have))
-    return FALSE;
-  for (guint i = 0; want[i] != NULL; i++)
+  for (;;)
     {
-      if (want[i][0] == '{')
+      const char *end = strchr (start, '/');
+
+      if (n == MAX_SEGMENTS)
+        return FALSE;
+      segments[n].start = start;
+      segments[n].length = end != NULL ? (gsize) (end - start) : strlen (start);
+      n++;
+      if (end == NULL)
+        break;
+      start = end + 1;
+    }
+  *n_segments = n;
+  return TRUE;
+}
+
+/* Matches "/api/v1/users/{id}" against the split "/api/v1/users/42"; captures into
+ * @params. */
+static gboolean
+path_matches (const CompiledRoute  *compiled,
+              const Segment        *have,
+              guint                 n_have,
+              char                **params,
+              guint                *n_params)
+{
+  guint n = 0;
+
+  if (compiled->n_segments != n_have)
+    return FALSE;
+  for (guint i = 0; i < n_have; i++)
+    {
+      const char *want = compiled->segments[i];
+
+      if (want[0] == '{')
         {
-          if (have[i][0] == '\0' || n >= 4)
+          if (have[i].length == 0 || n >= 4)
             goto no;
-          params[n++] = g_strdup (have[i]);
+          params[n++] = g_strndup (have[i].start, have[i].length);
         }
-      else if (strcmp (want[i], have[i]) != 0)
+      else if (strlen (want) != have[i].length ||
+               memcmp (want, have[i].start, have[i].length) != 0)
         goto no;
     }
   *n_params = n;
@@ -373,25 +435,109 @@ find_route (AtriumServer  *self,
             guint         *n_params,
             GString       *allowed)
 {
+  Segment have[MAX_SEGMENTS];
+  guint n_have = 0;
+
+  if (!split_path (path, have, &n_have))
+    return NULL;
   for (guint i = 0; i < self->routes->len; i++)
     {
-      const AtriumRoute *route = self->routes->pdata[i];
+      const CompiledRoute *compiled = self->routes->pdata[i];
       char *scratch[4] = { NULL };
       guint n = 0;
 
-      if (!path_matches (route->path, path, scratch, &n))
+      if (!path_matches (compiled, have, n_have, scratch, &n))
         continue;
-      if (strcmp (route->method, method) == 0)
+      if (strcmp (compiled->route->method, method) == 0)
         {
           memcpy (params, scratch, sizeof scratch);
           *n_params = n;
-          return route;
+          return compiled->route;
         }
-      g_string_append_printf (allowed, "%s%s", allowed->len > 0 ? ", " : "", route->method);
+      g_string_append_printf (allowed, "%s%s", allowed->len > 0 ? ", " : "",
+                              compiled->route->method);
       for (guint j = 0; j < n; j++)
         g_free (scratch[j]);
     }
   return NULL;
+}
+
+/* ---- fast reads: callers authenticated moments ago ----------------------------------- */
+
+/* The hottest reads (occupancy: every kiosk and patron) are answered on the HTTP thread,
+ * from memory, for a token the full path authenticated less than this long ago. A
+ * session ended in the meantime can read occupancy that much longer; nothing else. */
+#define RECENT_SECONDS 2
+#define RECENT_MAX     100000
+
+typedef struct
+{
+  guint  roles;
+  gint64 until;    /* monotonic µs */
+} RecentCaller;
+
+static char *
+bearer_hash (const char *authorization)
+{
+  if (authorization == NULL || !g_str_has_prefix (authorization, "Bearer ") ||
+      strlen (authorization) > 256)
+    return NULL;
+  return atrium_token_hash (authorization + 7);
+}
+
+static gboolean
+recently_authenticated (AtriumServer      *self,
+                        SoupServerMessage *msg,
+                        const AtriumRoute *route)
+{
+  g_autofree char *hash = NULL;
+  RecentCaller *caller;
+
+  if (route->flags & ATRIUM_ROUTE_PUBLIC)
+    return TRUE;
+  hash = bearer_hash (soup_message_headers_get_one (
+    soup_server_message_get_request_headers (msg), "Authorization"));
+  caller = hash != NULL ? g_hash_table_lookup (self->recent, hash) : NULL;
+  return caller != NULL && caller->until > g_get_monotonic_time () &&
+         (caller->roles & route->roles) != 0;
+}
+
+/* After the full path answered a fast route: its caller may take the fast path next. */
+static void
+remember_caller (AtriumServer  *self,
+                 AtriumRequest *request)
+{
+  char *hash;
+  RecentCaller *caller;
+
+  if (request->route->fast == NULL || request->status != SOUP_STATUS_OK ||
+      request->principal.roles == 0 || (hash = bearer_hash (request->authorization)) == NULL)
+    return;
+  if (g_hash_table_size (self->recent) >= RECENT_MAX)
+    g_hash_table_remove_all (self->recent);
+  caller = g_new (RecentCaller, 1);
+  caller->roles = request->principal.roles;
+  caller->until = g_get_monotonic_time () + RECENT_SECONDS * G_USEC_PER_SEC;
+  g_hash_table_replace (self->recent, hash, caller);
+}
+
+static gboolean
+answer_fast (AtriumServer      *self,
+             SoupServerMessage *msg,
+             const AtriumRoute *route,
+             char             **params,
+             guint              n_params)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (route->fast == NULL || !recently_authenticated (self, msg, route) ||
+      (bytes = route->fast (self, params, n_params)) == NULL)
+    return FALSE;
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
+                                         "application/json", NULL);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), bytes);
+  return TRUE;
 }
 
 /* ---- rate limits: a token bucket per address ----------------------------------------- */
@@ -480,6 +626,14 @@ sweep_buckets (gpointer data)
   GHashTableIter iter;
   RateBucket *bucket;
 
+  {
+    RecentCaller *caller;
+
+    g_hash_table_iter_init (&iter, self->recent);
+    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &caller))
+      if (caller->until <= now)
+        g_hash_table_iter_remove (&iter);
+  }
   g_hash_table_iter_init (&iter, self->buckets);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &bucket))
     if (bucket->tokens + (now - bucket->updated) * per_usec >= capacity &&
@@ -685,6 +839,7 @@ finish_job (gpointer data)
   if (request->status >= 500)
     atrium_server_log_error (job->server, request->request_id, "%s %s answered %u",
                              request->method, request->path, request->status);
+  remember_caller (job->server, request);
   soup_server_message_unpause (job->msg);
 
   g_object_unref (job->msg);
@@ -769,6 +924,14 @@ handle_api (SoupServer        *soup,
       return;
     }
 
+  /* The fast path: no query (nothing to scan), no flood, a caller seen moments ago. */
+  if (query == NULL && !flood && answer_fast (self, msg, route, params, n_params))
+    {
+      for (guint i = 0; i < n_params; i++)
+        g_free (params[i]);
+      return;
+    }
+
   job = g_new0 (Job, 1);
   job->server = self;
   job->msg = g_object_ref (msg);
@@ -782,8 +945,9 @@ handle_api (SoupServer        *soup,
 void
 atrium_server_init_router (AtriumServer *self)
 {
-  self->routes = g_ptr_array_new ();
+  self->routes = g_ptr_array_new_with_free_func (compiled_route_free);
   self->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->recent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->workers = g_thread_pool_new (worker, NULL, self->config->workers, FALSE, NULL);
   g_mutex_init (&self->error_log_lock);
   self->error_log = open_error_log (self);
@@ -808,6 +972,7 @@ atrium_server_shutdown_router (AtriumServer *self)
   if (self->sweep_id != 0)
     g_source_destroy (g_main_context_find_source_by_id (self->context, self->sweep_id));
   g_hash_table_unref (self->buckets);
+  g_hash_table_unref (self->recent);
   g_ptr_array_unref (self->routes);
   if (self->error_log != NULL)
     fclose (self->error_log);

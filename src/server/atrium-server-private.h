@@ -30,6 +30,7 @@ struct _AtriumServer
   GHashTable            *connections;   /* GSocket* → Connection */
   GHashTable            *per_ip;        /* ip → open connections */
   GHashTable            *buckets;       /* ip → RateBucket */
+  GHashTable            *recent;        /* token hash → RecentCaller (fast reads) */
   guint                  sweep_id;
 
   /* any thread */

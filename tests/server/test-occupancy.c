@@ -302,6 +302,49 @@ test_document (Fixture       *f,
                                          f->seed.kiosk, NULL, NULL, NULL, NULL), ==, 404);
 }
 
+/* The hot read: after the full path has authenticated a token, the HTTP thread answers it
+ * from memory for two seconds; a token it never saw, or one that has ended, goes the full
+ * way and is refused. */
+static void
+test_fast_read (Fixture       *f,
+                gconstpointer  data)
+{
+  AtriumStore *store = atrium_server_get_store (atrium_test_thread_server (f->server));
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autofree char *kiosk_hash = atrium_token_hash (f->seed.kiosk);
+  AtriumDb *db;
+
+  g_assert_cmpuint (atrium_test_request (f->port, "GET", "/api/v1/occupancy", f->seed.kiosk,
+                                         NULL, &first, NULL, NULL), ==, 200);
+  g_assert_cmpuint (atrium_test_request (f->port, "GET", "/api/v1/occupancy", f->seed.kiosk,
+                                         NULL, &second, NULL, &headers), ==, 200);
+  g_assert_cmpstr (first, ==, second);
+  g_assert_cmpstr (soup_message_headers_get_content_type (headers, NULL), ==,
+                   "application/json");
+  g_assert_cmpstr (soup_message_headers_get_one (headers, "X-Content-Type-Options"), ==,
+                   "nosniff");
+  g_assert_cmpuint (atrium_test_request (f->port, "GET", "/api/v1/occupancy",
+                                         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL,
+                                         NULL, NULL, NULL), ==, 401);
+  /* A sensor key is authenticated but may not read: never the fast way either. */
+  g_assert_cmpuint (atrium_test_request (f->port, "GET", "/api/v1/occupancy",
+                                         f->seed.space_key, NULL, NULL, NULL, NULL), ==, 403);
+  g_assert_cmpuint (atrium_test_request (f->port, "GET", "/api/v1/occupancy",
+                                         f->seed.space_key, NULL, NULL, NULL, NULL), ==, 403);
+
+  /* The kiosk's token is revoked: refused once the two seconds are over. */
+  db = atrium_store_write_begin (store);
+  g_assert_cmpint (atrium_store_exec_bound (db, "DELETE FROM session WHERE token_hash = ?1;",
+                                            NULL, 's', kiosk_hash, 0),
+                   ==, 1);
+  atrium_store_write_end (store);
+  g_usleep (2100 * 1000);
+  g_assert_cmpuint (atrium_test_request (f->port, "GET", "/api/v1/occupancy", f->seed.kiosk,
+                                         NULL, NULL, NULL, NULL), ==, 401);
+}
+
 static void
 test_idempotent_and_ordering (Fixture       *f,
                               gconstpointer  data)
@@ -765,6 +808,7 @@ main (int    argc,
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/occupancy/document", test_document);
+  ADD ("/occupancy/fast-read", test_fast_read);
   ADD ("/occupancy/idempotent-and-ordering", test_idempotent_and_ordering);
   ADD ("/occupancy/clamping", test_clamping);
   ADD ("/occupancy/reset-at-closing", test_reset_at_closing);
