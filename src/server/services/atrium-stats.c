@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "atrium-stats"
+
+#include "config.h"
+
+#include "atrium-stats.h"
+
+#include <math.h>
+
+/*
+ * Time zones. GTimeZone tells the offset in force at an instant but not when it
+ * changes, so the few places that need a change find it by bisection (an offset is
+ * constant between changes, and two changes are never within a couple of days of each
+ * other in the tz database). "Wall" seconds are the local clock reading written as if it
+ * were UTC: wall = unix + offset.
+ */
+
+#define SECONDS_PER_DAY   86400
+#define SECONDS_PER_HOUR  3600
+#define SLOT_SECONDS      1800
+#define SLOTS_PER_DAY     (SECONDS_PER_DAY / SLOT_SECONDS)
+/* GDate's Julian day of 1970-01-01 (its day 1 is 1 January of year 1). */
+#define UNIX_EPOCH_JULIAN 719163
+/* 1900-01-01 and 9000-01-01 UTC: well inside GDate's years, whatever the shift. */
+#define TIME_MIN          G_GINT64_CONSTANT (-2208988800)
+#define TIME_MAX          G_GINT64_CONSTANT (221845392000)
+
+G_DEFINE_QUARK (atrium-stats-error-quark, atrium_stats_error)
+
+static const char * const granularity_names[] = {
+  [ATRIUM_STATS_5MIN] = "5min",
+  [ATRIUM_STATS_HOUR] = "hour",
+  [ATRIUM_STATS_DAY] = "day",
+  [ATRIUM_STATS_WEEK] = "week",
+  [ATRIUM_STATS_MONTH] = "month",
+};
+
+gboolean
+atrium_stats_granularity_from_string (const char             *text,
+                                      AtriumStatsGranularity *out)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (granularity_names); i++)
+    if (g_str_equal (text, granularity_names[i]))
+      {
+        *out = (AtriumStatsGranularity) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+atrium_stats_granularity_to_string (AtriumStatsGranularity granularity)
+{
+  g_return_val_if_fail ((guint) granularity < G_N_ELEMENTS (granularity_names), NULL);
+
+  return granularity_names[granularity];
+}
+
+/* ---- time ------------------------------------------------------------------------ */
+
+static gint64
+floor_div (gint64 a,
+           gint64 b)
+{
+  return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+static gint64
+floor_mod (gint64 a,
+           gint64 b)
+{
+  return a - floor_div (a, b) * b;
+}
+
+static gint64
+offset_at (GTimeZone *tz,
+           gint64     instant)
+{
+  return g_time_zone_get_offset (tz, g_time_zone_find_interval (tz, G_TIME_TYPE_UNIVERSAL,
+                                                                 instant));
+}
+
+static gint64
+wall_of (GTimeZone *tz,
+         gint64     instant)
+{
+  return instant + offset_at (tz, instant);
+}
+
+/* The first instant in (@lo, @hi] whose offset differs from @lo's, when @hi's does. */
+static gint64
+change_between (GTimeZone *tz,
+                gint64     lo,
+                gint64     hi)
+{
+  gint64 before = offset_at (tz, lo);
+
+  while (hi - lo > 1)
+    {
+      gint64 mid = lo + (hi - lo) / 2;
+
+      if (offset_at (tz, mid) == before)
+        lo = mid;
+      else
+        hi = mid;
+    }
+  return hi;
+}
+
+/* The first instant at which the local clock reads @wall or later: the moment of the
+ * change when @wall falls in a skipped hour, the first pass through a repeated one. */
+static gint64
+wall_to_unix (GTimeZone *tz,
+              gint64     wall)
+{
+  gint64 instant = wall - offset_at (tz, wall) - SECONDS_PER_DAY;
+
+  for (guint i = 0; i < 8; i++)
+    {
+      gint64 offset = offset_at (tz, instant);
+      gint64 reach;
+
+      if (instant + offset >= wall)
+        return instant;
+      /* Under this offset the clock reaches @wall here, unless the offset changes first. */
+      reach = wall - offset;
+      if (offset_at (tz, reach) == offset)
+        return reach;
+      instant = change_between (tz, instant, reach);
+    }
+  return instant;
+}
+
+static gint64
+day_start (GTimeZone *tz,
+           gint64     day)
+{
+  return wall_to_unix (tz, day * SECONDS_PER_DAY);
+}
+
+static void
+days_to_date (gint64  day,
+              GDate  *date)
+{
+  g_date_clear (date, 1);
+  g_date_set_julian (date, (guint32) (day + UNIX_EPOCH_JULIAN));
+}
+
+static gint64
+date_to_days (const GDate *date)
+{
+  return (gint64) g_date_get_julian (date) - UNIX_EPOCH_JULIAN;
+}
+
+/* The start of the clock hour or half hour (@unit) holding @instant: the last instant
+ * at which the clock read a multiple of @unit, or a change of offset after it. */
+static gint64
+clock_floor (GTimeZone *tz,
+             gint64     instant,
+             gint64     unit)
+{
+  gint64 offset = offset_at (tz, instant);
+  gint64 start = instant - floor_mod (instant + offset, unit);
+
+  if (offset_at (tz, start) != offset)
+    start = change_between (tz, start, instant);
+  return start;
+}
+
+static gint64
+clock_next (GTimeZone *tz,
+            gint64     instant,
+            gint64     unit)
+{
+  gint64 offset = offset_at (tz, instant);
+  gint64 next = instant + unit - floor_mod (instant + offset, unit);
+
+  if (offset_at (tz, next) != offset)
+    next = change_between (tz, instant, next);
+  return next;
+}
+
+/* Days since 1970-01-01 of the first day of the day, week or month holding @day. */
+static gint64
+unit_first_day (AtriumStatsGranularity granularity,
+                gint64                 day)
+{
+  GDate date;
+
+  switch (granularity)
+    {
+    case ATRIUM_STATS_DAY:
+      return day;
+    case ATRIUM_STATS_WEEK:
+      /* 1970-01-01 was a Thursday, so Monday is 3 days before a multiple of 7. */
+      return day - floor_mod (day + 3, 7);
+    case ATRIUM_STATS_MONTH:
+      days_to_date (day, &date);
+      g_date_set_day (&date, 1);
+      return date_to_days (&date);
+    case ATRIUM_STATS_5MIN:
+    case ATRIUM_STATS_HOUR:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gint64
+unit_next_day (AtriumStatsGranularity granularity,
+               gint64                 first_day)
+{
+  GDate date;
+
+  switch (granularity)
+    {
+    case ATRIUM_STATS_DAY:
+      return first_day + 1;
+    case ATRIUM_STATS_WEEK:
+      return first_day + 7;
+    case ATRIUM_STATS_MONTH:
+      days_to_date (first_day, &date);
+      g_date_add_months (&date, 1);
+      return date_to_days (&date);
+    case ATRIUM_STATS_5MIN:
+    case ATRIUM_STATS_HOUR:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The first day of the calendar unit whose local-midnight boundaries hold @instant. */
+static gint64
+calendar_unit_of (GTimeZone              *tz,
+                  gint64                  instant,
+                  AtriumStatsGranularity  granularity)
+{
+  gint64 first = unit_first_day (granularity,
+                                 floor_div (wall_of (tz, instant), SECONDS_PER_DAY));
+
+  /* Only a clock set back across midnight makes the date and the boundaries disagree;
+   * the boundaries win, so the units never overlap. */
+  while (day_start (tz, first) > instant)
+    first = unit_first_day (granularity, first - 1);
+  while (day_start (tz, unit_next_day (granularity, first)) <= instant)
+    first = unit_next_day (granularity, first);
+  return first;
+}
+
+/**
+ * atrium_stats_floor:
+ *
+ * Returns: the start of the @granularity unit holding @instant, in @tz.
+ */
+gint64
+atrium_stats_floor (GTimeZone              *tz,
+                    gint64                  instant,
+                    AtriumStatsGranularity  granularity)
+{
+  g_return_val_if_fail (tz != NULL, instant);
+  g_return_val_if_fail (instant >= TIME_MIN && instant <= TIME_MAX, instant);
+
+  switch (granularity)
+    {
+    case ATRIUM_STATS_5MIN:
+      return instant - floor_mod (instant, ATRIUM_STATS_ROW_SECONDS);
+    case ATRIUM_STATS_HOUR:
+      return clock_floor (tz, instant, SECONDS_PER_HOUR);
+    case ATRIUM_STATS_DAY:
+    case ATRIUM_STATS_WEEK:
+    case ATRIUM_STATS_MONTH:
+      return day_start (tz, calendar_unit_of (tz, instant, granularity));
+    default:
+      g_return_val_if_reached (instant);
+    }
+}
+
+/**
+ * atrium_stats_next:
+ *
+ * Returns: the start of the @granularity unit after the one holding @instant, in @tz:
+ *   the first unit boundary later than @instant.
+ */
+gint64
+atrium_stats_next (GTimeZone              *tz,
+                   gint64                  instant,
+                   AtriumStatsGranularity  granularity)
+{
+  g_return_val_if_fail (tz != NULL, instant);
+  g_return_val_if_fail (instant >= TIME_MIN && instant <= TIME_MAX, instant);
+
+  switch (granularity)
+    {
+    case ATRIUM_STATS_5MIN:
+      return atrium_stats_floor (tz, instant, granularity) + ATRIUM_STATS_ROW_SECONDS;
+    case ATRIUM_STATS_HOUR:
+      return clock_next (tz, instant, SECONDS_PER_HOUR);
+    case ATRIUM_STATS_DAY:
+    case ATRIUM_STATS_WEEK:
+    case ATRIUM_STATS_MONTH:
+      return day_start (tz, unit_next_day (granularity,
+                                           calendar_unit_of (tz, instant, granularity)));
+    default:
+      g_return_val_if_reached (instant);
+    }
+}
+
+static gboolean
+check_range (gint64    from,
+             gint64    to,
+             GError  **error)
+{
+  if (to < from)
+    {
+      g_set_error_literal (error, ATRIUM_STATS_ERROR, ATRIUM_STATS_ERROR_INVALID_RANGE,
+                           "The period ends before it starts");
+      return FALSE;
+    }
+  if (from < TIME_MIN || to > TIME_MAX)
+    {
+      g_set_error_literal (error, ATRIUM_STATS_ERROR, ATRIUM_STATS_ERROR_INVALID_RANGE,
+                           "The period must lie between the years 1900 and 8999");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The bucket boundaries of [@from, @to): @from, the unit boundaries inside, @to. */
+static GArray *
+build_axis (GTimeZone               *tz,
+            gint64                   from,
+            gint64                   to,
+            AtriumStatsGranularity   granularity,
+            GError                 **error)
+{
+  g_autoptr(GArray) axis = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 instant = from;
+
+  if (!check_range (from, to, error))
+    return NULL;
+  g_array_append_val (axis, instant);
+  while (instant < to)
+    {
+      if (axis->len > ATRIUM_STATS_MAX_BUCKETS)
+        {
+          g_set_error (error, ATRIUM_STATS_ERROR, ATRIUM_STATS_ERROR_TOO_MANY_BUCKETS,
+                       "More than %d buckets: choose a coarser granularity or a shorter "
+                       "period", ATRIUM_STATS_MAX_BUCKETS);
+          return NULL;
+        }
+      instant = MIN (atrium_stats_next (tz, instant, granularity), to);
+      g_array_append_val (axis, instant);
+    }
+  return g_steal_pointer (&axis);
+}
+
+/* ---- rows and sums ------------------------------------------------------------------ */
+
+static gboolean
+row_is_valid (const AtriumStatsBucket *row)
+{
+  if (floor_mod (row->start, ATRIUM_STATS_ROW_SECONDS) != 0)
+    return FALSE;
+  if (!isfinite (row->mean) || row->mean < 0)
+    return FALSE;
+  if (row->wait_n > 0 && (!isfinite (row->wait_mean) || row->wait_mean < 0))
+    return FALSE;
+  return TRUE;
+}
+
+static int
+compare_rows (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  const AtriumStatsBucket *row_a = a;
+  const AtriumStatsBucket *row_b = b;
+
+  return (row_a->start > row_b->start) - (row_a->start < row_b->start);
+}
+
+/* The valid rows that start in [@from, @to), by start, the first row of a start only. */
+static GArray *
+sorted_rows (const AtriumStatsBucket *rows,
+             guint                    n_rows,
+             gint64                   from,
+             gint64                   to)
+{
+  GArray *sorted = g_array_new (FALSE, FALSE, sizeof (AtriumStatsBucket));
+  guint kept = 0;
+
+  for (guint i = 0; i < n_rows; i++)
+    if (rows[i].start >= from && rows[i].start < to && row_is_valid (&rows[i]))
+      g_array_append_val (sorted, rows[i]);
+
+  /* A stable sort keeps repeated starts in the caller's order. */
+  g_qsort_with_data (sorted->data, (gint) sorted->len, sizeof (AtriumStatsBucket),
+                     compare_rows, NULL);
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      const AtriumStatsBucket *row = &g_array_index (sorted, AtriumStatsBucket, i);
+
+      if (kept > 0 && g_array_index (sorted, AtriumStatsBucket, kept - 1).start == row->start)
+        continue;
+      g_array_index (sorted, AtriumStatsBucket, kept++) = *row;
+    }
+  g_array_set_size (sorted, kept);
+  return sorted;
+}
+
+/* While a bucket is being filled, its mean and wait_mean hold weighted sums. */
+static void
+add_row (AtriumStatsAggregate    *sum,
+         const AtriumStatsBucket *row)
+{
+  sum->covered += ATRIUM_STATS_ROW_SECONDS;
+  sum->entries += row->entries;
+  sum->exits += row->exits;
+  sum->peak = MAX (sum->peak, row->peak);
+  sum->mean += row->mean * ATRIUM_STATS_ROW_SECONDS;
+  if (row->wait_n > 0)
+    {
+      sum->wait_mean += row->wait_mean * row->wait_n;
+      sum->wait_n += row->wait_n;
+    }
+}
+
+static void
+add_part (AtriumStatsAggregate       *sum,
+          const AtriumStatsAggregate *part)
+{
+  sum->covered += part->covered;
+  sum->entries += part->entries;
+  sum->exits += part->exits;
+  sum->peak = MAX (sum->peak, part->peak);
+  sum->mean += part->mean * (double) part->covered;
+  sum->wait_mean += part->wait_mean * (double) part->wait_n;
+  sum->wait_n += part->wait_n;
+}
+
+static void
+finish_sum (AtriumStatsAggregate *sum)
+{
+  sum->mean = sum->covered > 0 ? sum->mean / (double) sum->covered : 0.0;
+  sum->wait_mean = sum->wait_n > 0 ? sum->wait_mean / (double) sum->wait_n : 0.0;
+}
+
+/* One aggregate per pair of neighbours in @axis (sorted, equal neighbours allowed). */
+static GArray *
+aggregate_on_axis (const AtriumStatsBucket *rows,
+                   guint                    n_rows,
+                   const GArray            *axis)
+{
+  const gint64 *bounds = (const gint64 *) (gpointer) axis->data;
+  guint n_buckets = axis->len - 1;
+  g_autoptr(GArray) sorted = sorted_rows (rows, n_rows, bounds[0], bounds[n_buckets]);
+  GArray *series = g_array_sized_new (FALSE, TRUE, sizeof (AtriumStatsAggregate), n_buckets);
+  guint r = 0;
+
+  for (guint i = 0; i < n_buckets; i++)
+    {
+      AtriumStatsAggregate bucket = { .start = bounds[i], .end = bounds[i + 1] };
+
+      for (; r < sorted->len; r++)
+        {
+          const AtriumStatsBucket *row = &g_array_index (sorted, AtriumStatsBucket, r);
+
+          if (row->start >= bucket.end)
+            break;
+          if (row->start >= bucket.start)
+            add_row (&bucket, row);
+        }
+      finish_sum (&bucket);
+      g_array_append_val (series, bucket);
+    }
+  return series;
+}
+
+/**
+ * atrium_stats_aggregate:
+ * @rows: (array length=n_rows): stored buckets in any order; those outside [@from, @to)
+ *   are skipped
+ * @tz: the site's time zone
+ * @from: unix seconds
+ * @to: unix seconds, excluded
+ *
+ * Aggregates @rows into @granularity buckets with boundaries in @tz, every bucket of
+ * the period included, empty or not, so a chart has a continuous axis. When @from or
+ * @to is not a unit boundary (see atrium_stats_floor()) the first or last bucket is
+ * clipped to the period. A row counts in the bucket holding its start.
+ *
+ * Returns: (transfer full) (element-type AtriumStatsAggregate): the series, or %NULL
+ *   with @error set
+ */
+GArray *
+atrium_stats_aggregate (const AtriumStatsBucket  *rows,
+                        guint                     n_rows,
+                        GTimeZone                *tz,
+                        gint64                    from,
+                        gint64                    to,
+                        AtriumStatsGranularity    granularity,
+                        GError                  **error)
+{
+  g_autoptr(GArray) axis = NULL;
+
+  g_return_val_if_fail (rows != NULL || n_rows == 0, NULL);
+  g_return_val_if_fail (tz != NULL, NULL);
+  g_return_val_if_fail ((guint) granularity < G_N_ELEMENTS (granularity_names), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  axis = build_axis (tz, from, to, granularity, error);
+  if (axis == NULL)
+    return NULL;
+  return aggregate_on_axis (rows, n_rows, axis);
+}
+
+/**
+ * atrium_stats_sum:
+ * @parts: (array length=n_parts): consecutive buckets, such as a whole series
+ * @total: (out caller-allocates): their totals, from the first start to the last end;
+ *   all zero when @n_parts is 0
+ *
+ * The same totals as aggregating the rows over the whole period at once.
+ */
+void
+atrium_stats_sum (const AtriumStatsAggregate *parts,
+                  guint                       n_parts,
+                  AtriumStatsAggregate       *total)
+{
+  g_return_if_fail (parts != NULL || n_parts == 0);
+  g_return_if_fail (total != NULL);
+
+  *total = (AtriumStatsAggregate) { 0, };
+  if (n_parts == 0)
+    return;
+  total->start = parts[0].start;
+  total->end = parts[n_parts - 1].end;
+  for (guint i = 0; i < n_parts; i++)
+    add_part (total, &parts[i]);
+  finish_sum (total);
+}
