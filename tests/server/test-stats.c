@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Occupancy statistics: aggregation checked against hand-computed values and against an
  * independent reference keyed by GDateTime's local dates; Europe/Paris DST days; ISO
- * weeks. */
+ * weeks; comparison periods. */
 #include "config.h"
 
 #include <math.h>
@@ -114,6 +114,7 @@ test_names (void)
   const char *names[] = { "5min", "hour", "day", "week", "month" };
   const char *bad[] = { "", "Hour", "days", "5 min", "year" };
   AtriumStatsGranularity granularity;
+  AtriumStatsComparison comparison;
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
@@ -125,6 +126,11 @@ test_names (void)
     g_assert_false (atrium_stats_granularity_from_string (bad[i], &granularity));
   g_assert_false (atrium_stats_granularity_from_string (NULL, &granularity));
 
+  g_assert_true (atrium_stats_comparison_from_string ("previous", &comparison));
+  g_assert_cmpint (comparison, ==, ATRIUM_STATS_COMPARE_PREVIOUS);
+  g_assert_true (atrium_stats_comparison_from_string ("year", &comparison));
+  g_assert_cmpint (comparison, ==, ATRIUM_STATS_COMPARE_YEAR);
+  g_assert_false (atrium_stats_comparison_from_string ("week", &comparison));
 }
 
 /* ---- hand-computed aggregation ------------------------------------------------------ */
@@ -694,6 +700,186 @@ test_aggregate_reference (void)
     }
 }
 
+/* ---- comparison periods --------------------------------------------------------------- */
+
+static GArray *
+compared (const GArray           *rows,
+          GTimeZone              *tz,
+          gint64                  from,
+          gint64                  to,
+          AtriumStatsGranularity  granularity,
+          AtriumStatsComparison   comparison)
+{
+  g_autoptr(GError) error = NULL;
+  GArray *series;
+  gint64 cmp_from, cmp_to;
+
+  g_assert_true (atrium_stats_comparison_range (tz, from, to, granularity, comparison,
+                                                &cmp_from, &cmp_to, &error));
+  g_assert_no_error (error);
+  series = atrium_stats_aggregate_compared ((const AtriumStatsBucket *) (gpointer) rows->data,
+                                            rows->len, tz, from, to, granularity, comparison,
+                                            &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (series);
+  assert_consecutive (series, cmp_from, cmp_to);
+  return series;
+}
+
+static void
+assert_same_buckets (GArray *a,
+                     GArray *b)
+{
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i++)
+    {
+      const AtriumStatsAggregate *x = bucket (a, i), *y = bucket (b, i);
+
+      g_assert_cmpint (x->start, ==, y->start);
+      g_assert_cmpint (x->end, ==, y->end);
+      assert_aggregate (x, y->covered, y->entries, y->exits, y->peak, y->mean, y->wait_n,
+                        y->wait_mean);
+    }
+}
+
+static void
+test_compare_calendar (void)
+{
+  g_autoptr(GTimeZone) tz = paris ();
+  g_autoptr(GDate) first = g_date_new_dmy (1, G_DATE_FEBRUARY, 2024);
+  g_autoptr(GArray) rows = make_history (tz, first, 120, 7, NULL, DAY_NORMAL);
+  g_autoptr(GArray) weeks = NULL, weeks_before = NULL, weeks_plain = NULL;
+  g_autoptr(GArray) months = NULL, months_before = NULL, days = NULL, days_before = NULL;
+  AtriumStatsAggregate total, total_before;
+  AtriumStatsDelta delta;
+  gint64 from, to;
+
+  /* Four ISO weeks from Monday 6 May: the four weeks before, Monday to Monday, each the
+   * same as aggregating that period directly. */
+  from = at (tz, 2024, 5, 6, 0, 0);
+  to = at (tz, 2024, 6, 3, 0, 0);
+  weeks = aggregate (rows, tz, from, to, ATRIUM_STATS_WEEK);
+  weeks_before = compared (rows, tz, from, to, ATRIUM_STATS_WEEK,
+                           ATRIUM_STATS_COMPARE_PREVIOUS);
+  g_assert_cmpuint (weeks_before->len, ==, weeks->len);
+  g_assert_cmpint (bucket (weeks_before, 0)->start, ==, at (tz, 2024, 4, 8, 0, 0));
+  g_assert_cmpint (bucket (weeks_before, 3)->end, ==, from);
+  weeks_plain = aggregate (rows, tz, at (tz, 2024, 4, 8, 0, 0), from, ATRIUM_STATS_WEEK);
+  assert_same_buckets (weeks_before, weeks_plain);
+
+  /* Totals and deltas. */
+  atrium_stats_sum ((AtriumStatsAggregate *) (gpointer) weeks->data, weeks->len, &total);
+  atrium_stats_sum ((AtriumStatsAggregate *) (gpointer) weeks_before->data,
+                    weeks_before->len, &total_before);
+  atrium_stats_delta (&total, &total_before, &delta);
+  g_assert_true (delta.comparable);
+  g_assert_cmpint (delta.entries, ==, (gint64) total.entries - (gint64) total_before.entries);
+  g_assert_cmpint (delta.peak, ==, (gint64) total.peak - (gint64) total_before.peak);
+  g_assert_cmpfloat_with_epsilon (delta.mean, total.mean - total_before.mean, 1e-12);
+  g_assert_true (delta.has_wait);
+  g_test_message ("4 weeks from 2024-05-06: entries %" G_GUINT64_FORMAT " vs %"
+                  G_GUINT64_FORMAT ", mean %.2f vs %.2f", total.entries,
+                  total_before.entries, total.mean, total_before.mean);
+
+  /* Three months: the three before (December–February); a year before: March–May. */
+  from = at (tz, 2024, 3, 1, 0, 0);
+  to = at (tz, 2024, 6, 1, 0, 0);
+  months = aggregate (rows, tz, from, to, ATRIUM_STATS_MONTH);
+  months_before = compared (rows, tz, from, to, ATRIUM_STATS_MONTH,
+                            ATRIUM_STATS_COMPARE_PREVIOUS);
+  g_assert_cmpuint (months_before->len, ==, 3);
+  g_assert_cmpint (bucket (months_before, 0)->start, ==, at (tz, 2023, 12, 1, 0, 0));
+  g_assert_cmpint (bucket (months_before, 1)->start, ==, at (tz, 2024, 1, 1, 0, 0));
+  g_assert_cmpint (bucket (months_before, 2)->start, ==, at (tz, 2024, 2, 1, 0, 0));
+  g_assert_cmpint (bucket (months_before, 2)->end, ==, from);
+  /* The history starts on 1 February: December and January have no data. */
+  g_assert_cmpint (bucket (months_before, 0)->covered, ==, 0);
+  g_assert_cmpint (bucket (months_before, 2)->covered, ==, 29 * 86400);
+  g_clear_pointer (&months_before, g_array_unref);
+  months_before = compared (rows, tz, from, to, ATRIUM_STATS_MONTH, ATRIUM_STATS_COMPARE_YEAR);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (bucket (months_before, i)->start, ==, at (tz, 2023, 3 + (int) i, 1, 0, 0));
+  atrium_stats_sum ((AtriumStatsAggregate *) (gpointer) months_before->data,
+                    months_before->len, &total_before);
+  atrium_stats_sum ((AtriumStatsAggregate *) (gpointer) months->data, months->len, &total);
+  atrium_stats_delta (&total, &total_before, &delta);
+  g_assert_false (delta.comparable);
+  g_assert_cmpint (delta.entries, ==, 0);
+
+  /* Days a year before: 52 weeks, so Monday 13 May 2024 meets Monday 15 May 2023. */
+  from = at (tz, 2024, 5, 13, 0, 0);
+  to = at (tz, 2024, 5, 20, 0, 0);
+  days_before = compared (rows, tz, from, to, ATRIUM_STATS_DAY, ATRIUM_STATS_COMPARE_YEAR);
+  g_assert_cmpuint (days_before->len, ==, 7);
+  for (guint i = 0; i < 7; i++)
+    {
+      g_autoptr(GDateTime) start = local_time (tz, bucket (days_before, i)->start);
+
+      g_assert_cmpint (bucket (days_before, i)->start, ==, at (tz, 2023, 5, 15 + (int) i, 0, 0));
+      g_assert_cmpint (g_date_time_get_day_of_week (start), ==, i + 1);
+    }
+
+  /* Ten days before a ten-day period; the days match one by one. */
+  to = at (tz, 2024, 5, 23, 0, 0);
+  days = aggregate (rows, tz, from, to, ATRIUM_STATS_DAY);
+  g_clear_pointer (&days_before, g_array_unref);
+  days_before = compared (rows, tz, from, to, ATRIUM_STATS_DAY, ATRIUM_STATS_COMPARE_PREVIOUS);
+  g_assert_cmpuint (days_before->len, ==, 10);
+  for (guint i = 0; i < 10; i++)
+    g_assert_cmpint (bucket (days_before, i)->start, ==, at (tz, 2024, 5, 3 + (int) i, 0, 0));
+}
+
+static void
+test_compare_hours (void)
+{
+  g_autoptr(GTimeZone) tz = paris ();
+  g_autoptr(GDate) first = g_date_new_dmy (25, G_DATE_MARCH, 2024);
+  g_autoptr(GArray) rows = make_history (tz, first, 230, 11, NULL, DAY_NORMAL);
+  g_autoptr(GArray) spring = NULL, autumn = NULL, window = NULL, plain = NULL;
+  gint64 from, to, cmp_from, cmp_to;
+  g_autoptr(GError) error = NULL;
+
+  /* Sunday 31 March (23 hours) against Saturday 30 March (24): the hour before the
+   * skipped one meets two hours, the others one each, and together they make the whole
+   * Saturday. */
+  from = at (tz, 2024, 3, 31, 0, 0);
+  to = at (tz, 2024, 4, 1, 0, 0);
+  spring = compared (rows, tz, from, to, ATRIUM_STATS_HOUR, ATRIUM_STATS_COMPARE_PREVIOUS);
+  g_assert_cmpuint (spring->len, ==, 23);
+  g_assert_cmpint (bucket (spring, 0)->start, ==, at (tz, 2024, 3, 30, 0, 0));
+  g_assert_cmpint (bucket (spring, 1)->start, ==, at (tz, 2024, 3, 30, 1, 0));
+  g_assert_cmpint (bucket (spring, 1)->end, ==, at (tz, 2024, 3, 30, 3, 0));
+  for (guint i = 2; i < 23; i++)
+    g_assert_cmpint (bucket (spring, i)->start, ==, at (tz, 2024, 3, 30, (int) i + 1, 0));
+  g_assert_cmpint (bucket (spring, 22)->end, ==, from);
+
+  /* Sunday 27 October (25 hours) against Saturday 26: the repeated 02:00 meets nothing. */
+  from = at (tz, 2024, 10, 27, 0, 0);
+  to = at (tz, 2024, 10, 28, 0, 0);
+  autumn = compared (rows, tz, from, to, ATRIUM_STATS_HOUR, ATRIUM_STATS_COMPARE_PREVIOUS);
+  g_assert_cmpuint (autumn->len, ==, 25);
+  g_assert_cmpint (bucket (autumn, 2)->start, ==, at (tz, 2024, 10, 26, 2, 0));
+  g_assert_cmpint (bucket (autumn, 2)->end, ==, at (tz, 2024, 10, 26, 3, 0));
+  g_assert_cmpint (bucket (autumn, 3)->start, ==, bucket (autumn, 3)->end);
+  g_assert_cmpint (bucket (autumn, 3)->covered, ==, 0);
+  for (guint i = 4; i < 25; i++)
+    g_assert_cmpint (bucket (autumn, i)->start, ==, at (tz, 2024, 10, 26, (int) i - 1, 0));
+
+  /* Three hours that are not whole days: the three hours just before. */
+  from = at (tz, 2024, 6, 5, 10, 0);
+  to = at (tz, 2024, 6, 5, 13, 0);
+  window = compared (rows, tz, from, to, ATRIUM_STATS_HOUR, ATRIUM_STATS_COMPARE_PREVIOUS);
+  plain = aggregate (rows, tz, at (tz, 2024, 6, 5, 7, 0), from, ATRIUM_STATS_HOUR);
+  assert_same_buckets (window, plain);
+
+  /* A comparison before 1900 is refused. */
+  g_assert_false (atrium_stats_comparison_range (tz, at (tz, 1900, 3, 1, 0, 0),
+                                                 at (tz, 1900, 4, 1, 0, 0), ATRIUM_STATS_DAY,
+                                                 ATRIUM_STATS_COMPARE_YEAR, &cmp_from,
+                                                 &cmp_to, &error));
+  g_assert_error (error, ATRIUM_STATS_ERROR, ATRIUM_STATS_ERROR_INVALID_RANGE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -707,6 +893,8 @@ main (int    argc,
   g_test_add_func ("/stats/aggregate/reference", test_aggregate_reference);
   g_test_add_func ("/stats/dst/days", test_dst_days);
   g_test_add_func ("/stats/calendar-units", test_calendar_units);
+  g_test_add_func ("/stats/compare/calendar", test_compare_calendar);
+  g_test_add_func ("/stats/compare/hours", test_compare_hours);
 
   return g_test_run ();
 }

@@ -35,6 +35,11 @@ static const char * const granularity_names[] = {
   [ATRIUM_STATS_MONTH] = "month",
 };
 
+static const char * const comparison_names[] = {
+  [ATRIUM_STATS_COMPARE_PREVIOUS] = "previous",
+  [ATRIUM_STATS_COMPARE_YEAR] = "year",
+};
+
 gboolean
 atrium_stats_granularity_from_string (const char             *text,
                                       AtriumStatsGranularity *out)
@@ -56,6 +61,21 @@ atrium_stats_granularity_to_string (AtriumStatsGranularity granularity)
   g_return_val_if_fail ((guint) granularity < G_N_ELEMENTS (granularity_names), NULL);
 
   return granularity_names[granularity];
+}
+
+gboolean
+atrium_stats_comparison_from_string (const char            *text,
+                                     AtriumStatsComparison *out)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (comparison_names); i++)
+    if (g_str_equal (text, comparison_names[i]))
+      {
+        *out = (AtriumStatsComparison) i;
+        return TRUE;
+      }
+  return FALSE;
 }
 
 /* ---- time ------------------------------------------------------------------------ */
@@ -539,4 +559,235 @@ atrium_stats_sum (const AtriumStatsAggregate *parts,
   for (guint i = 0; i < n_parts; i++)
     add_part (total, &parts[i]);
   finish_sum (total);
+}
+
+/* ---- comparison periods ------------------------------------------------------------- */
+
+/* Back by calendar months and days (local clock times kept), or by plain seconds. */
+typedef struct
+{
+  guint  months;
+  gint64 days;
+  gint64 seconds;
+} Shift;
+
+static Shift
+comparison_shift (GTimeZone              *tz,
+                  gint64                  from,
+                  gint64                  to,
+                  AtriumStatsGranularity  granularity,
+                  AtriumStatsComparison   comparison)
+{
+  Shift shift = { 0, 0, 0 };
+  gint64 wall_from = wall_of (tz, from);
+  gint64 wall_to = wall_of (tz, to);
+  gint64 day_from = floor_div (wall_from, SECONDS_PER_DAY);
+  gint64 day_to = floor_div (wall_to, SECONDS_PER_DAY);
+  gint64 clock_from = wall_from - day_from * SECONDS_PER_DAY;
+  gint64 clock_to = wall_to - day_to * SECONDS_PER_DAY;
+  /* Whole local days, a part of a day counting as one. */
+  gint64 days = day_to - day_from + (clock_to > clock_from ? 1 : 0);
+
+  if (comparison == ATRIUM_STATS_COMPARE_YEAR)
+    {
+      if (granularity == ATRIUM_STATS_MONTH)
+        shift.months = 12;
+      else
+        shift.days = 52 * 7;
+      return shift;
+    }
+
+  switch (granularity)
+    {
+    case ATRIUM_STATS_MONTH:
+      {
+        GDate a, b;
+        gint64 months;
+
+        days_to_date (day_from, &a);
+        days_to_date (day_to, &b);
+        months = (gint64) g_date_get_year (&b) * 12 + g_date_get_month (&b)
+                 - (gint64) g_date_get_year (&a) * 12 - g_date_get_month (&a);
+        if (g_date_get_day (&b) > g_date_get_day (&a)
+            || (g_date_get_day (&b) == g_date_get_day (&a) && clock_to > clock_from))
+          months++;
+        shift.months = (guint) CLAMP (months, 1, 12 * 9000);
+        break;
+      }
+    case ATRIUM_STATS_WEEK:
+      shift.days = MAX (days + 6, 7) / 7 * 7;
+      break;
+    case ATRIUM_STATS_DAY:
+      shift.days = MAX (days, 1);
+      break;
+    case ATRIUM_STATS_5MIN:
+    case ATRIUM_STATS_HOUR:
+    default:
+      if (clock_from == clock_to && day_to > day_from)
+        shift.days = day_to - day_from;
+      else
+        shift.seconds = MAX (to - from, ATRIUM_STATS_ROW_SECONDS);
+      break;
+    }
+  return shift;
+}
+
+static gint64
+shift_back (GTimeZone   *tz,
+            gint64       instant,
+            const Shift *shift)
+{
+  gint64 wall, day;
+
+  if (shift->seconds != 0)
+    return instant - shift->seconds;
+
+  /* At a change of offset the clock has two readings; take the later one, so that the
+   * hour before a skipped hour spans two hours in the comparison and a repeated hour
+   * maps onto nothing the second time. */
+  wall = MAX (wall_of (tz, instant), wall_of (tz, instant - 1) + 1);
+  day = floor_div (wall, SECONDS_PER_DAY);
+  if (shift->months > 0)
+    {
+      GDate date;
+
+      days_to_date (day, &date);
+      g_date_subtract_months (&date, shift->months);
+      day = date_to_days (&date);
+    }
+  day -= shift->days;
+  return wall_to_unix (tz, day * SECONDS_PER_DAY + floor_mod (wall, SECONDS_PER_DAY));
+}
+
+/* The period's axis moved back: bucket i of the period and of the comparison match. */
+static GArray *
+comparison_axis (GTimeZone               *tz,
+                 gint64                   from,
+                 gint64                   to,
+                 AtriumStatsGranularity   granularity,
+                 AtriumStatsComparison    comparison,
+                 GError                 **error)
+{
+  g_autoptr(GArray) axis = build_axis (tz, from, to, granularity, error);
+  Shift shift;
+
+  if (axis == NULL)
+    return NULL;
+  shift = comparison_shift (tz, from, to, granularity, comparison);
+  if (from - TIME_MIN < shift.seconds + (gint64) (shift.months * 31 + shift.days + 1)
+                                        * SECONDS_PER_DAY)
+    {
+      g_set_error_literal (error, ATRIUM_STATS_ERROR, ATRIUM_STATS_ERROR_INVALID_RANGE,
+                           "The comparison period would start before 1900");
+      return NULL;
+    }
+  for (guint i = 0; i < axis->len; i++)
+    {
+      gint64 *bound = &g_array_index (axis, gint64, i);
+
+      *bound = shift_back (tz, *bound, &shift);
+      /* A repeated hour would step back: it maps onto nothing instead. */
+      if (i > 0)
+        *bound = MAX (*bound, g_array_index (axis, gint64, i - 1));
+    }
+  return g_steal_pointer (&axis);
+}
+
+/**
+ * atrium_stats_comparison_range:
+ * @cmp_from: (out): the comparison period's start
+ * @cmp_to: (out): its end, excluded
+ *
+ * The rows the store must read for atrium_stats_aggregate_compared() with the same
+ * arguments. Returns: %FALSE with @error set when atrium_stats_aggregate() would fail
+ * or the comparison period starts before 1900.
+ */
+gboolean
+atrium_stats_comparison_range (GTimeZone               *tz,
+                               gint64                   from,
+                               gint64                   to,
+                               AtriumStatsGranularity   granularity,
+                               AtriumStatsComparison    comparison,
+                               gint64                  *cmp_from,
+                               gint64                  *cmp_to,
+                               GError                 **error)
+{
+  g_autoptr(GArray) axis = NULL;
+
+  g_return_val_if_fail (tz != NULL, FALSE);
+  g_return_val_if_fail ((guint) granularity < G_N_ELEMENTS (granularity_names), FALSE);
+  g_return_val_if_fail ((guint) comparison < G_N_ELEMENTS (comparison_names), FALSE);
+  g_return_val_if_fail (cmp_from != NULL && cmp_to != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  axis = comparison_axis (tz, from, to, granularity, comparison, error);
+  if (axis == NULL)
+    return FALSE;
+  *cmp_from = g_array_index (axis, gint64, 0);
+  *cmp_to = g_array_index (axis, gint64, axis->len - 1);
+  return TRUE;
+}
+
+/**
+ * atrium_stats_aggregate_compared:
+ * @rows: (array length=n_rows): stored buckets of the comparison period (others are
+ *   skipped)
+ *
+ * The comparison series of atrium_stats_aggregate() with the same arguments: exactly
+ * as many buckets, bucket i being bucket i of the period moved back by @comparison.
+ * The buckets are consecutive from the comparison period's start to its end, so
+ * atrium_stats_sum() of the series gives the comparison totals. Around a change of
+ * offset two matching buckets may differ in length (see AtriumStatsAggregate.end).
+ *
+ * Returns: (transfer full) (element-type AtriumStatsAggregate): the series, or %NULL
+ *   with @error set
+ */
+GArray *
+atrium_stats_aggregate_compared (const AtriumStatsBucket  *rows,
+                                 guint                     n_rows,
+                                 GTimeZone                *tz,
+                                 gint64                    from,
+                                 gint64                    to,
+                                 AtriumStatsGranularity    granularity,
+                                 AtriumStatsComparison     comparison,
+                                 GError                  **error)
+{
+  g_autoptr(GArray) axis = NULL;
+
+  g_return_val_if_fail (rows != NULL || n_rows == 0, NULL);
+  g_return_val_if_fail (tz != NULL, NULL);
+  g_return_val_if_fail ((guint) granularity < G_N_ELEMENTS (granularity_names), NULL);
+  g_return_val_if_fail ((guint) comparison < G_N_ELEMENTS (comparison_names), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  axis = comparison_axis (tz, from, to, granularity, comparison, error);
+  if (axis == NULL)
+    return NULL;
+  return aggregate_on_axis (rows, n_rows, axis);
+}
+
+/**
+ * atrium_stats_delta:
+ * @delta: (out caller-allocates): @current minus @comparison
+ */
+void
+atrium_stats_delta (const AtriumStatsAggregate *current,
+                    const AtriumStatsAggregate *comparison,
+                    AtriumStatsDelta           *delta)
+{
+  g_return_if_fail (current != NULL && comparison != NULL && delta != NULL);
+
+  *delta = (AtriumStatsDelta) { 0, };
+  if (current->covered == 0 || comparison->covered == 0)
+    return;
+  delta->comparable = TRUE;
+  delta->entries = (gint64) current->entries - (gint64) comparison->entries;
+  delta->exits = (gint64) current->exits - (gint64) comparison->exits;
+  delta->peak = (gint64) current->peak - (gint64) comparison->peak;
+  delta->mean = current->mean - comparison->mean;
+  if (current->wait_n > 0 && comparison->wait_n > 0)
+    {
+      delta->has_wait = TRUE;
+      delta->wait_mean = current->wait_mean - comparison->wait_mean;
+    }
 }

@@ -6,15 +6,15 @@
 G_BEGIN_DECLS
 
 /* Occupancy statistics from the stored 5-minute buckets: series by hour, day, week and
- * month in a site's time zone. Pure computation, safe from any thread: the store reads
- * the rows, the handlers encode the answers. */
+ * month in a site's time zone, and comparison periods. Pure computation, safe from any
+ * thread: the store reads the rows, the handlers encode the answers. */
 
 #define ATRIUM_STATS_ERROR (atrium_stats_error_quark ())
 
 /**
  * AtriumStatsError:
- * @ATRIUM_STATS_ERROR_INVALID_RANGE: @to is before @from, or a bound lies outside
- *   1900–8999
+ * @ATRIUM_STATS_ERROR_INVALID_RANGE: @to is before @from, or a bound (of the period or of
+ *   its comparison) lies outside 1900–8999
  * @ATRIUM_STATS_ERROR_TOO_MANY_BUCKETS: the series would have more than
  *   %ATRIUM_STATS_MAX_BUCKETS buckets; ask for a coarser granularity or a shorter period
  *
@@ -60,7 +60,7 @@ typedef struct
  * AtriumStatsAggregate:
  * @start: unix seconds; a unit boundary in the site's time zone, or the period's start
  * @end: unix seconds, excluded; @end - @start is 82800 or 90000 for a day with a DST
- *   change
+ *   change; a comparison bucket may be 0 long (see #AtriumStatsComparison)
  * @covered: seconds with data: %ATRIUM_STATS_ROW_SECONDS per stored row found. A missing
  *   row is no data, never zero people: 0 marks an empty bucket, a value below
  *   @end - @start a partial one
@@ -104,11 +104,54 @@ typedef enum
   ATRIUM_STATS_MONTH,
 } AtriumStatsGranularity;
 
+/**
+ * AtriumStatsComparison:
+ * @ATRIUM_STATS_COMPARE_PREVIOUS: the period of the same calendar length just before:
+ *   as many months (month granularity), weeks (week) or local days (day; hour and
+ *   5-minute when @from and @to show the same local time of day), rounded up; otherwise
+ *   the same number of seconds
+ * @ATRIUM_STATS_COMPARE_YEAR: the same months a year earlier (month granularity);
+ *   otherwise 52 weeks (364 days) earlier, so that a Monday is compared with a Monday
+ *
+ * Calendar shifts move local clock times: 1 March 10:00 a month back is 1 February
+ * 10:00 (31 March is clamped to the end of February). Each bucket boundary moves so, so
+ * around a change of offset matching buckets can differ in length: the hour before a
+ * skipped hour meets two hours, the second pass through a repeated hour meets nothing.
+ */
+typedef enum
+{
+  ATRIUM_STATS_COMPARE_PREVIOUS,
+  ATRIUM_STATS_COMPARE_YEAR,
+} AtriumStatsComparison;
+
+/**
+ * AtriumStatsDelta:
+ * @comparable: both periods have data (@covered > 0); the other members are 0 if not
+ * @entries: current minus comparison
+ * @exits: likewise
+ * @peak: likewise
+ * @mean: likewise
+ * @has_wait: both periods have waiting data
+ * @wait_mean: current minus comparison, 0 unless @has_wait
+ */
+typedef struct
+{
+  gboolean comparable;
+  gint64   entries;
+  gint64   exits;
+  gint64   peak;
+  double   mean;
+  gboolean has_wait;
+  double   wait_mean;
+} AtriumStatsDelta;
+
 GQuark               atrium_stats_error_quark             (void);
 
 gboolean             atrium_stats_granularity_from_string (const char             *text,
                                                            AtriumStatsGranularity *out);
 const char          *atrium_stats_granularity_to_string   (AtriumStatsGranularity granularity);
+gboolean             atrium_stats_comparison_from_string  (const char            *text,
+                                                           AtriumStatsComparison *out);
 
 /* Unit boundaries in @tz: where a bucket holding @instant starts, where the next does. */
 gint64               atrium_stats_floor                   (GTimeZone              *tz,
@@ -129,5 +172,27 @@ GArray              *atrium_stats_aggregate               (const AtriumStatsBuck
 void                 atrium_stats_sum                     (const AtriumStatsAggregate *parts,
                                                            guint                       n_parts,
                                                            AtriumStatsAggregate       *total);
+
+/* The comparison period to read rows for, its series aligned bucket by bucket with
+ * atrium_stats_aggregate()'s, and the differences of two totals. */
+gboolean             atrium_stats_comparison_range        (GTimeZone               *tz,
+                                                           gint64                   from,
+                                                           gint64                   to,
+                                                           AtriumStatsGranularity   granularity,
+                                                           AtriumStatsComparison    comparison,
+                                                           gint64                  *cmp_from,
+                                                           gint64                  *cmp_to,
+                                                           GError                 **error);
+GArray              *atrium_stats_aggregate_compared      (const AtriumStatsBucket  *rows,
+                                                           guint                     n_rows,
+                                                           GTimeZone                *tz,
+                                                           gint64                    from,
+                                                           gint64                    to,
+                                                           AtriumStatsGranularity    granularity,
+                                                           AtriumStatsComparison     comparison,
+                                                           GError                  **error);
+void                 atrium_stats_delta                   (const AtriumStatsAggregate *current,
+                                                           const AtriumStatsAggregate *comparison,
+                                                           AtriumStatsDelta           *delta);
 
 G_END_DECLS
