@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Occupancy statistics: aggregation checked against hand-computed values and against an
  * independent reference keyed by GDateTime's local dates; Europe/Paris DST days; ISO
- * weeks; comparison periods. */
+ * weeks; comparison periods; the "popular times" forecast on a synthetic history with a
+ * known weekday pattern and seeded noise. */
 #include "config.h"
 
 #include <math.h>
@@ -499,6 +500,18 @@ pattern (GDateWeekday weekday,
   return amplitude * (0.1 + 0.9 * MAX (morning, afternoon));
 }
 
+/* The true value of a half hour: the pattern over its six 5-minute rows. */
+static double
+pattern_slot (GDateWeekday weekday,
+              guint        slot)
+{
+  double sum = 0.0;
+
+  for (guint j = 0; j < 6; j++)
+    sum += pattern (weekday, slot * 30.0 + j * 5.0 + 2.5);
+  return sum / 6;
+}
+
 #define DAY_NOISE 0.08  /* standard deviation of a day's crowd, relative */
 #define ROW_NOISE 3.0   /* standard deviation of a row's mean, people */
 
@@ -880,6 +893,415 @@ test_compare_hours (void)
   g_assert_error (error, ATRIUM_STATS_ERROR, ATRIUM_STATS_ERROR_INVALID_RANGE);
 }
 
+/* ---- forecast ------------------------------------------------------------------------- */
+
+/* History of the 8 weeks before Monday 3 June 2024 (no change of offset inside). */
+#define FORECAST_DAY   3
+#define FORECAST_MONTH G_DATE_JUNE
+#define FORECAST_YEAR  2024
+#define PEAK           120.0
+
+static AtriumStatsForecast *
+forecast_for (const GArray *rows,
+              GTimeZone    *tz,
+              const GDate  *date)
+{
+  AtriumStatsForecast *forecast =
+    atrium_stats_forecast ((const AtriumStatsBucket *) (gpointer) rows->data, rows->len, tz,
+                           date);
+
+  g_assert_nonnull (forecast);
+  g_assert_nonnull (forecast->slots);
+  return forecast;
+}
+
+static AtriumStatsForecastSlot *
+slot_of (AtriumStatsForecast *forecast,
+         guint                i)
+{
+  g_assert_cmpuint (i, <, forecast->slots->len);
+  return &g_array_index (forecast->slots, AtriumStatsForecastSlot, i);
+}
+
+/* The weight of the day @week weeks back: 2^(-(week - 1)/4), as documented. */
+static double
+week_weight (guint week)
+{
+  return pow (2.0, -(week - 1.0) / 4.0);
+}
+
+/* The standard error of a weighted mean of the same weekday of @weeks weeks (without
+ * week @without, 0 for none), from the noise the history was made with. */
+static double
+standard_error (double truth,
+                guint  weeks,
+                guint  without)
+{
+  double sum = 0, squares = 0;
+
+  for (guint week = 1; week <= weeks; week++)
+    if (week != without)
+      {
+        sum += week_weight (week);
+        squares += week_weight (week) * week_weight (week);
+      }
+  return sqrt (pow (DAY_NOISE * truth, 2) + ROW_NOISE * ROW_NOISE / 6) * sqrt (squares) / sum;
+}
+
+/* The largest error against the true pattern, the mean one over the open half hours,
+ * and the largest in standard errors; closed half hours must forecast exactly 0. */
+static void
+forecast_error (AtriumStatsForecast *forecast,
+                GDateWeekday         weekday,
+                guint                weeks,
+                guint                without,
+                double              *max_error,
+                double              *mean_error,
+                double              *max_ratio)
+{
+  guint open = 0;
+
+  *max_error = 0;
+  *mean_error = 0;
+  *max_ratio = 0;
+  g_assert_cmpuint (forecast->slots->len, ==, 48);
+  for (guint i = 0; i < 48; i++)
+    {
+      double truth = pattern_slot (weekday, i);
+      double error = fabs (slot_of (forecast, i)->occupancy - truth);
+
+      *max_error = MAX (*max_error, error);
+      if (truth > 0)
+        {
+          double ratio = error / standard_error (truth, weeks, without);
+
+          *max_ratio = MAX (*max_ratio, ratio);
+          *mean_error += error;
+          open++;
+        }
+      else
+        g_assert_cmpfloat (slot_of (forecast, i)->occupancy, ==, 0.0);
+    }
+  *mean_error = open > 0 ? *mean_error / open : 0.0;
+}
+
+/* The plain weighted mean of the same weekdays' half hours, from GDateTime's calendar:
+ * what the forecast must be when no day is odd. */
+static void
+plain_forecast (const GArray *rows,
+                GTimeZone    *tz,
+                const GDate  *date,
+                double        expected[48])
+{
+  double sums[9][48] = { { 0 } }, sum, weights;
+  guint counts[9][48] = { { 0 } };
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const AtriumStatsBucket *row = &g_array_index (rows, AtriumStatsBucket, i);
+      g_autoptr(GDateTime) local = local_time (tz, row->start);
+      GDate day;
+      int age;
+
+      g_date_clear (&day, 1);
+      g_date_set_dmy (&day, (GDateDay) g_date_time_get_day_of_month (local),
+                      (GDateMonth) g_date_time_get_month (local),
+                      (GDateYear) g_date_time_get_year (local));
+      age = g_date_days_between (&day, date);
+      if (age > 0 && age % 7 == 0 && age / 7 <= 8)
+        {
+          guint slot = (guint) (g_date_time_get_hour (local) * 2
+                                + g_date_time_get_minute (local) / 30);
+
+          sums[age / 7][slot] += row->mean;
+          counts[age / 7][slot]++;
+        }
+    }
+  for (guint slot = 0; slot < 48; slot++)
+    {
+      sum = weights = 0;
+      for (guint week = 1; week <= 8; week++)
+        if (counts[week][slot] > 0)
+          {
+            sum += sums[week][slot] / counts[week][slot] * week_weight (week);
+            weights += week_weight (week);
+          }
+      expected[slot] = weights > 0 ? sum / weights : 0.0;
+    }
+}
+
+static double
+forecast_shift (AtriumStatsForecast *a,
+                AtriumStatsForecast *b)
+{
+  double shift = 0;
+
+  g_assert_cmpuint (a->slots->len, ==, b->slots->len);
+  for (guint i = 0; i < a->slots->len; i++)
+    shift = MAX (shift, fabs (slot_of (a, i)->occupancy - slot_of (b, i)->occupancy));
+  return shift;
+}
+
+/* The bounds below come from the noise model, not from this seed's luck: they hold for
+ * other seeds too. */
+static GArray *
+forecast_history (GTimeZone   *tz,
+                  const GDate *date,
+                  guint        weeks,
+                  const GDate *odd_day,
+                  DayKind      odd_kind)
+{
+  GDate first = *date;
+
+  g_date_subtract_days (&first, 7 * weeks);
+  return make_history (tz, &first, 7 * weeks, 42, odd_day, odd_kind);
+}
+
+static void
+test_forecast_pattern (void)
+{
+  g_autoptr(GTimeZone) tz = paris ();
+  g_autoptr(GDate) monday = g_date_new_dmy (FORECAST_DAY, FORECAST_MONTH, FORECAST_YEAR);
+  g_autoptr(GArray) rows = forecast_history (tz, monday, 8, NULL, DAY_NORMAL);
+  g_autoptr(AtriumStatsForecast) forecast = forecast_for (rows, tz, monday);
+  double max_error, mean_error, ratio, plain[48];
+  gint64 from, to;
+
+  g_assert_cmpuint (forecast->days_with_data, ==, 8);
+  g_assert_cmpuint (forecast->outlier_days, ==, 0);
+  g_assert_false (forecast->insufficient_history);
+  atrium_stats_forecast_range (tz, monday, &from, &to);
+  g_assert_cmpint (from, ==, at (tz, 2024, 4, 8, 0, 0));
+  g_assert_cmpint (to, ==, at (tz, 2024, 6, 3, 0, 0));
+  for (guint i = 0; i < 48; i++)
+    {
+      g_assert_cmpint (slot_of (forecast, i)->start, ==,
+                       at (tz, 2024, 6, 3, (int) i / 2, (int) i % 2 * 30));
+      g_assert_cmpint (slot_of (forecast, i)->end - slot_of (forecast, i)->start, ==, 1800);
+      g_assert_cmpuint (slot_of (forecast, i)->samples, ==, 8);
+    }
+
+  /* Ordinary weeks only: nothing is left out, every week has its documented weight. */
+  plain_forecast (rows, tz, monday, plain);
+  for (guint i = 0; i < 48; i++)
+    g_assert_cmpfloat_with_epsilon (slot_of (forecast, i)->occupancy, plain[i], 1e-9);
+
+  /* Against the pattern the history was made from, within its noise. */
+  forecast_error (forecast, G_DATE_MONDAY, 8, 0, &max_error, &mean_error, &ratio);
+  g_test_message ("Monday forecast: max error %.2f (%.1f %% of the 120 peak; %.1f standard "
+                  "errors), mean %.2f while open; 11:00-11:30 %.1f for %.1f", max_error,
+                  100 * max_error / PEAK, ratio, mean_error,
+                  slot_of (forecast, 22)->occupancy, pattern_slot (G_DATE_MONDAY, 22));
+  g_assert_cmpfloat (ratio, <=, 4.0);
+  /* The busiest half hour is one of the two around 11:00. */
+  for (guint i = 0; i < 48; i++)
+    g_assert_cmpfloat (slot_of (forecast, i)->occupancy, <=,
+                       MAX (slot_of (forecast, 21)->occupancy,
+                            slot_of (forecast, 22)->occupancy));
+
+  /* Saturday is half of Monday; Sunday is closed (exactly 0). */
+  for (guint d = 5; d <= 6; d++)
+    {
+      g_autoptr(GDate) date = g_date_new_dmy (FORECAST_DAY, FORECAST_MONTH, FORECAST_YEAR);
+      g_autoptr(AtriumStatsForecast) other = NULL;
+
+      g_date_add_days (date, d);
+      other = forecast_for (rows, tz, date);
+      plain_forecast (rows, tz, date, plain);
+      for (guint i = 0; i < 48; i++)
+        g_assert_cmpfloat_with_epsilon (slot_of (other, i)->occupancy, plain[i], 1e-9);
+      forecast_error (other, g_date_get_weekday (date), 8, 0, &max_error, &mean_error, &ratio);
+      g_test_message ("%s forecast: max error %.2f (%.1f standard errors), mean %.2f while "
+                      "open", d == 5 ? "Saturday" : "Sunday", max_error, ratio, mean_error);
+      g_assert_cmpfloat (ratio, <=, 4.0);
+    }
+}
+
+/* A closed or a doubled Monday is left out as if it had no rows: the forecast is that of
+ * seven Mondays, and moves only by what one good day fewer moves it. A Monday closed in
+ * the afternoon only loses its afternoon. */
+static void
+test_forecast_outliers (void)
+{
+  g_autoptr(GTimeZone) tz = paris ();
+  g_autoptr(GDate) monday = g_date_new_dmy (FORECAST_DAY, FORECAST_MONTH, FORECAST_YEAR);
+  g_autoptr(GArray) rows = forecast_history (tz, monday, 8, NULL, DAY_NORMAL);
+  g_autoptr(AtriumStatsForecast) base = forecast_for (rows, tz, monday);
+  const guint weeks_back[] = { 1, 3 };
+  struct { DayKind kind; const char *name; guint outliers; } odd[] = {
+    { DAY_CLOSED, "closed (rows of zeros)", 1 },
+    { DAY_DOUBLED, "doubled", 1 },
+    { DAY_CLOSED_AFTERNOON, "closed from 14:00", 0 },
+  };
+
+  for (guint w = 0; w < G_N_ELEMENTS (weeks_back); w++)
+    {
+      g_autoptr(GDate) day = g_date_new_dmy (FORECAST_DAY, FORECAST_MONTH, FORECAST_YEAR);
+      g_autoptr(GArray) absent_rows = NULL;
+      g_autoptr(AtriumStatsForecast) absent = NULL;
+      double max_error, mean_error, ratio, total_weight = 0;
+
+      for (guint week = 1; week <= 8; week++)
+        total_weight += week_weight (week);
+      g_date_subtract_days (day, 7 * weeks_back[w]);
+      absent_rows = forecast_history (tz, monday, 8, day, DAY_ABSENT);
+      absent = forecast_for (absent_rows, tz, monday);
+      g_assert_cmpuint (absent->days_with_data, ==, 7);
+      g_assert_cmpuint (absent->outlier_days, ==, 0);
+      g_assert_false (absent->insufficient_history);
+      forecast_error (absent, G_DATE_MONDAY, 8, weeks_back[w], &max_error, &mean_error,
+                      &ratio);
+      g_assert_cmpfloat (ratio, <=, 4.0);
+      g_test_message ("Monday %u weeks back without rows: forecast moved by at most %.2f",
+                      weeks_back[w], forecast_shift (base, absent));
+
+      for (guint i = 0; i < G_N_ELEMENTS (odd); i++)
+        {
+          g_autoptr(GArray) odd_rows = forecast_history (tz, monday, 8, day, odd[i].kind);
+          g_autoptr(AtriumStatsForecast) forecast = forecast_for (odd_rows, tz, monday);
+          double shift = forecast_shift (base, forecast);
+          double plain = week_weight (weeks_back[w]) / total_weight
+                         * pattern_slot (G_DATE_MONDAY, 22);
+
+          g_assert_cmpuint (forecast->days_with_data, ==, 8);
+          g_assert_cmpuint (forecast->outlier_days, ==, odd[i].outliers);
+          forecast_error (forecast, G_DATE_MONDAY, 8, weeks_back[w], &max_error, &mean_error,
+                          &ratio);
+          g_test_message ("Monday %u weeks back %s: forecast moved by at most %.2f (%.1f %% "
+                          "of the peak; a plain weighted mean: about %.1f); differs from "
+                          "no rows by %.2f; max error %.2f (%.1f standard errors)",
+                          weeks_back[w], odd[i].name, shift, 100 * shift / PEAK, plain,
+                          forecast_shift (forecast, absent), max_error, ratio);
+          /* A whole odd day weighs exactly what a day without rows weighs; an afternoon
+           * of zeros is left out half hour by half hour. Either way the forecast stays
+           * within the noise of seven good Mondays. */
+          if (odd[i].outliers == 1)
+            g_assert_cmpfloat (forecast_shift (forecast, absent), ==, 0.0);
+          g_assert_cmpfloat (ratio, <=, 4.0);
+          g_assert_cmpfloat (shift, <, plain / 2);
+        }
+    }
+}
+
+static void
+test_forecast_short_history (void)
+{
+  g_autoptr(GTimeZone) tz = paris ();
+  g_autoptr(GDate) monday = g_date_new_dmy (FORECAST_DAY, FORECAST_MONTH, FORECAST_YEAR);
+  g_autoptr(GArray) rows = forecast_history (tz, monday, 2, NULL, DAY_NORMAL);
+  g_autoptr(GArray) three = forecast_history (tz, monday, 3, NULL, DAY_NORMAL);
+  g_autoptr(GArray) none = g_array_new (FALSE, FALSE, sizeof (AtriumStatsBucket));
+  g_autoptr(AtriumStatsForecast) forecast = forecast_for (rows, tz, monday);
+  g_autoptr(AtriumStatsForecast) enough = forecast_for (three, tz, monday);
+  g_autoptr(AtriumStatsForecast) empty = forecast_for (none, tz, monday);
+  double max_error, mean_error, ratio;
+
+  /* Flagged, and still a forecast from the two Mondays there are. */
+  g_assert_cmpuint (forecast->days_with_data, ==, 2);
+  g_assert_true (forecast->insufficient_history);
+  for (guint i = 0; i < 48; i++)
+    g_assert_cmpuint (slot_of (forecast, i)->samples, ==, 2);
+  forecast_error (forecast, G_DATE_MONDAY, 2, 0, &max_error, &mean_error, &ratio);
+  g_test_message ("2 weeks of history: flagged; max error %.2f (%.1f standard errors), "
+                  "mean %.2f while open", max_error, ratio, mean_error);
+  g_assert_cmpfloat (ratio, <=, 4.0);
+
+  g_assert_cmpuint (enough->days_with_data, ==, 3);
+  g_assert_false (enough->insufficient_history);
+
+  g_assert_cmpuint (empty->days_with_data, ==, 0);
+  g_assert_true (empty->insufficient_history);
+  g_assert_cmpuint (empty->slots->len, ==, 48);
+  for (guint i = 0; i < 48; i++)
+    {
+      g_assert_cmpuint (slot_of (empty, i)->samples, ==, 0);
+      g_assert_cmpfloat (slot_of (empty, i)->occupancy, ==, 0.0);
+    }
+}
+
+/* Recent weeks weigh more: with a crowd growing week after week, the forecast is above
+ * the unweighted mean. */
+static void
+test_forecast_recent_weeks (void)
+{
+  g_autoptr(GTimeZone) tz = paris ();
+  g_autoptr(GDate) monday = g_date_new_dmy (FORECAST_DAY, FORECAST_MONTH, FORECAST_YEAR);
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (AtriumStatsBucket));
+  g_autoptr(AtriumStatsForecast) forecast = NULL;
+  double value, sum = 0, weights = 0;
+
+  for (guint week = 1; week <= 8; week++)
+    {
+      gint64 noon = at (tz, 2024, 6, 3, 12, 0) - week * 7 * 86400;
+      AtriumStatsBucket row = { noon, 0, 0, 0, 100.0 + 10.0 * (8 - week), 0.0, 0 };
+
+      g_array_append_val (rows, row);
+    }
+  forecast = forecast_for (rows, tz, monday);
+  value = slot_of (forecast, 24)->occupancy;
+  /* 170 (last week) … 100 (eight weeks ago): no outlier among them; 135 unweighted,
+   * more with the weeks' weights. */
+  for (guint week = 1; week <= 8; week++)
+    {
+      sum += (100.0 + 10.0 * (8 - week)) * week_weight (week);
+      weights += week_weight (week);
+    }
+  g_test_message ("growing crowd: forecast %.2f, unweighted mean 135", value);
+  g_assert_cmpfloat_with_epsilon (value, sum / weights, 1e-9);
+  g_assert_cmpfloat (value, >, 136.0);
+  g_assert_cmpuint (slot_of (forecast, 24)->samples, ==, 8);
+  g_assert_cmpuint (slot_of (forecast, 23)->samples, ==, 0);
+}
+
+/* Sundays of a change: 46 and 50 half hours, each with the history of its clock time. */
+static void
+test_forecast_dst (void)
+{
+  g_autoptr(GTimeZone) tz = paris ();
+  struct { int month, day; guint slots; } days[] = { { 3, 31, 46 }, { 10, 27, 50 } };
+
+  for (guint d = 0; d < G_N_ELEMENTS (days); d++)
+    {
+      g_autoptr(GDate) sunday = g_date_new_dmy (days[d].day, days[d].month, 2024);
+      g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (AtriumStatsBucket));
+      g_autoptr(AtriumStatsForecast) forecast = NULL;
+      gint64 from, to;
+      guint repeated = 0;
+
+      /* Each row's occupancy is its clock time in minutes / 10. */
+      atrium_stats_forecast_range (tz, sunday, &from, &to);
+      for (gint64 t = from; t < to; t += ROW)
+        {
+          g_autoptr(GDateTime) local = local_time (tz, t);
+          AtriumStatsBucket row = { .start = t };
+
+          row.mean = (g_date_time_get_hour (local) * 60 + g_date_time_get_minute (local)) / 10.0;
+          g_array_append_val (rows, row);
+        }
+      forecast = forecast_for (rows, tz, sunday);
+      g_assert_cmpuint (forecast->slots->len, ==, days[d].slots);
+      g_assert_cmpint (slot_of (forecast, 0)->start, ==, to);
+      g_assert_cmpint (slot_of (forecast, days[d].slots - 1)->end, ==,
+                       midnight_after (tz, 2024, days[d].month, days[d].day, 1));
+      for (guint i = 0; i < forecast->slots->len; i++)
+        {
+          AtriumStatsForecastSlot *slot = slot_of (forecast, i);
+          g_autoptr(GDateTime) local = local_time (tz, slot->start);
+          double minute = g_date_time_get_hour (local) * 60 + g_date_time_get_minute (local);
+
+          g_assert_cmpint (slot->end - slot->start, ==, 1800);
+          if (i > 0)
+            g_assert_cmpint (slot->start, ==, slot_of (forecast, i - 1)->end);
+          g_assert_cmpuint (slot->samples, ==, 8);
+          /* The mean of minutes m, m+5 … m+25, over 10. */
+          g_assert_cmpfloat_with_epsilon (slot->occupancy, (minute + 12.5) / 10.0, 1e-9);
+          if (g_date_time_get_hour (local) == 2)
+            repeated++;
+        }
+      g_assert_cmpuint (repeated, ==, days[d].slots == 50 ? 4 : 0);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -895,6 +1317,11 @@ main (int    argc,
   g_test_add_func ("/stats/calendar-units", test_calendar_units);
   g_test_add_func ("/stats/compare/calendar", test_compare_calendar);
   g_test_add_func ("/stats/compare/hours", test_compare_hours);
+  g_test_add_func ("/stats/forecast/pattern", test_forecast_pattern);
+  g_test_add_func ("/stats/forecast/outliers", test_forecast_outliers);
+  g_test_add_func ("/stats/forecast/short-history", test_forecast_short_history);
+  g_test_add_func ("/stats/forecast/recent-weeks", test_forecast_recent_weeks);
+  g_test_add_func ("/stats/forecast/dst", test_forecast_dst);
 
   return g_test_run ();
 }

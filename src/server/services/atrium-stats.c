@@ -6,6 +6,7 @@
 #include "atrium-stats.h"
 
 #include <math.h>
+#include <string.h>
 
 /*
  * Time zones. GTimeZone tells the offset in force at an instant but not when it
@@ -790,4 +791,293 @@ atrium_stats_delta (const AtriumStatsAggregate *current,
       delta->has_wait = TRUE;
       delta->wait_mean = current->wait_mean - comparison->wait_mean;
     }
+}
+
+/* ---- forecast ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  double value;
+  double weight;
+} Sample;
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b,
+                 gpointer      user_data)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Sorts @values. */
+static double
+median (double *values,
+        guint   n_values)
+{
+  g_qsort_with_data (values, (gint) n_values, sizeof (double), compare_doubles, NULL);
+  if (n_values % 2 == 1)
+    return values[n_values / 2];
+  return (values[n_values / 2 - 1] + values[n_values / 2]) / 2;
+}
+
+/* Within one half hour, a day is left out (part of a day closed, or crowded) when it is
+ * further from the days' median m than m/2, 3·sqrt(m) and 2 people. sqrt(m) is the
+ * spread of a count of people who come at random: it keeps the quiet hours, which vary
+ * most, from losing ordinary days. Which of two days is the odd one cannot be told, so
+ * this needs three. The others are averaged with their weights. */
+static double
+robust_mean (const Sample *samples,
+             guint         n_samples)
+{
+  double values[ATRIUM_STATS_FORECAST_WEEKS];
+  double center, limit, sum = 0.0, weights = 0.0, all_sum = 0.0, all_weights = 0.0;
+
+  g_assert (n_samples <= ATRIUM_STATS_FORECAST_WEEKS);
+  if (n_samples == 0)
+    return 0.0;
+  for (guint i = 0; i < n_samples; i++)
+    values[i] = samples[i].value;
+  center = median (values, n_samples);
+  limit = MAX (0.5 * center, 2.0);
+
+  for (guint i = 0; i < n_samples; i++)
+    {
+      double deviation = ABS (samples[i].value - center);
+
+      all_sum += samples[i].value * samples[i].weight;
+      all_weights += samples[i].weight;
+      /* deviation > 3·sqrt(center), without libm */
+      if (n_samples >= 3 && deviation > limit && deviation * deviation > 9.0 * center)
+        continue;
+      sum += samples[i].value * samples[i].weight;
+      weights += samples[i].weight;
+    }
+  /* Nothing typical (say two days of 0 and two of 100): keep them all. */
+  if (weights == 0.0)
+    return all_sum / all_weights;
+  return sum / weights;
+}
+
+/* The same weekday in the weeks before the date; index 0 is the week before. */
+typedef struct
+{
+  double   value[ATRIUM_STATS_FORECAST_WEEKS][SLOTS_PER_DAY];  /* the rows' mean */
+  guint    rows[ATRIUM_STATS_FORECAST_WEEKS][SLOTS_PER_DAY];
+  gboolean seen[ATRIUM_STATS_FORECAST_WEEKS];                 /* any row that day */
+  gboolean outlier[ATRIUM_STATS_FORECAST_WEEKS];
+} Weekdays;
+
+static void
+collect_weekdays (const GArray *rows,
+                  GTimeZone    *tz,
+                  gint64        day,
+                  Weekdays     *weekdays)
+{
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const AtriumStatsBucket *row = &g_array_index (rows, AtriumStatsBucket, i);
+      gint64 wall = wall_of (tz, row->start);
+      gint64 age = day - floor_div (wall, SECONDS_PER_DAY);
+      guint week, slot;
+
+      if (age <= 0 || age % 7 != 0 || age / 7 > ATRIUM_STATS_FORECAST_WEEKS)
+        continue;
+      /* By clock time: both passes through a repeated hour land in its half hours, and
+       * a skipped hour has none. */
+      week = (guint) (age / 7 - 1);
+      slot = (guint) (floor_mod (wall, SECONDS_PER_DAY) / SLOT_SECONDS);
+      weekdays->value[week][slot] += row->mean;
+      weekdays->rows[week][slot]++;
+      weekdays->seen[week] = TRUE;
+    }
+  for (guint week = 0; week < ATRIUM_STATS_FORECAST_WEEKS; week++)
+    for (guint slot = 0; slot < SLOTS_PER_DAY; slot++)
+      if (weekdays->rows[week][slot] > 0)
+        weekdays->value[week][slot] /= weekdays->rows[week][slot];
+}
+
+/* A whole day unlike the others (a closure, an event) is left out: one whose half hours
+ * differ from the median day's by more than half that day's total, plus 2 people a half
+ * hour. Ordinary weeks differ by far less; a closed or doubled day by the whole total.
+ * Which of two days is the odd one cannot be told, so this needs three. */
+static void
+find_outlier_days (Weekdays *weekdays)
+{
+  double medians[SLOTS_PER_DAY];
+  guint n_days = 0, n_outliers = 0;
+
+  for (guint week = 0; week < ATRIUM_STATS_FORECAST_WEEKS; week++)
+    n_days += weekdays->seen[week] ? 1 : 0;
+  if (n_days < 3)
+    return;
+
+  for (guint slot = 0; slot < SLOTS_PER_DAY; slot++)
+    {
+      double values[ATRIUM_STATS_FORECAST_WEEKS];
+      guint n = 0;
+
+      for (guint week = 0; week < ATRIUM_STATS_FORECAST_WEEKS; week++)
+        if (weekdays->rows[week][slot] > 0)
+          values[n++] = weekdays->value[week][slot];
+      medians[slot] = n > 0 ? median (values, n) : 0.0;
+    }
+
+  for (guint week = 0; week < ATRIUM_STATS_FORECAST_WEEKS; week++)
+    {
+      double total = 0.0, distance = 0.0;
+      guint compared = 0;
+
+      if (!weekdays->seen[week])
+        continue;
+      /* Only the half hours the day has data for: a day partly missing is no outlier. */
+      for (guint slot = 0; slot < SLOTS_PER_DAY; slot++)
+        if (weekdays->rows[week][slot] > 0)
+          {
+            total += medians[slot];
+            distance += ABS (weekdays->value[week][slot] - medians[slot]);
+            compared++;
+          }
+      weekdays->outlier[week] = distance > 0.5 * total + 2.0 * compared;
+      n_outliers += weekdays->outlier[week] ? 1 : 0;
+    }
+  /* No day is typical, then: keep them all. */
+  if (n_outliers == n_days)
+    memset (weekdays->outlier, 0, sizeof weekdays->outlier);
+}
+
+void
+atrium_stats_forecast_free (AtriumStatsForecast *forecast)
+{
+  if (forecast == NULL)
+    return;
+  g_clear_pointer (&forecast->slots, g_array_unref);
+  g_free (forecast);
+}
+
+/**
+ * atrium_stats_forecast_range:
+ * @date: the local date to forecast
+ * @from: (out): unix seconds
+ * @to: (out): unix seconds, excluded
+ *
+ * The history atrium_stats_forecast() reads: the %ATRIUM_STATS_FORECAST_WEEKS weeks
+ * before @date, up to its local midnight.
+ */
+void
+atrium_stats_forecast_range (GTimeZone   *tz,
+                             const GDate *date,
+                             gint64      *from,
+                             gint64      *to)
+{
+  gint64 day;
+
+  g_return_if_fail (tz != NULL);
+  g_return_if_fail (date != NULL && g_date_valid (date));
+  g_return_if_fail (from != NULL && to != NULL);
+
+  day = date_to_days (date);
+  *from = day_start (tz, day - 7 * ATRIUM_STATS_FORECAST_WEEKS);
+  *to = day_start (tz, day);
+}
+
+/**
+ * atrium_stats_forecast:
+ * @history: (array length=n_history): stored buckets in any order, for instance those of
+ *   atrium_stats_forecast_range(); rows of other days are skipped
+ * @tz: the site's time zone
+ * @date: the local date to forecast, in 1900–8999
+ *
+ * "Popular times": the expected occupancy of each half hour of @date from the same
+ * weekday in the %ATRIUM_STATS_FORECAST_WEEKS weeks before it.
+ *
+ * A day without any row is missing data and left out. A day with rows counts, even if
+ * every row says the space was empty: a closure is data, not a gap. A day's value for a
+ * half hour is the mean of its rows there (by clock time: a repeated hour's two passes
+ * share their half hours, a skipped hour has none).
+ *
+ * Outliers are then left out, so that a closed or crowded day weighs what a day without
+ * rows weighs: a day whose half hours differ from the median day's by more than half
+ * that day's total (plus 2 people a half hour), and, within one half hour, a day further
+ * from the days' median m than m/2, 3·sqrt(m) and 2 people. Both need three days. The
+ * forecast is the weighted mean of what remains, a week weighing 2^(-1/4) times the week
+ * after it (half as much four weeks earlier).
+ *
+ * Returns: (transfer full): the forecast
+ */
+AtriumStatsForecast *
+atrium_stats_forecast (const AtriumStatsBucket *history,
+                       guint                    n_history,
+                       GTimeZone               *tz,
+                       const GDate             *date)
+{
+  g_autoptr(AtriumStatsForecast) forecast = NULL;
+  g_autoptr(GArray) rows = NULL;
+  g_autofree Weekdays *weekdays = g_new0 (Weekdays, 1);
+  double weights[ATRIUM_STATS_FORECAST_WEEKS];
+  double expected[SLOTS_PER_DAY];
+  guint samples[SLOTS_PER_DAY];
+  gint64 day, from, day_begin, day_end, instant;
+
+  g_return_val_if_fail (history != NULL || n_history == 0, NULL);
+  g_return_val_if_fail (tz != NULL, NULL);
+  g_return_val_if_fail (date != NULL && g_date_valid (date), NULL);
+  g_return_val_if_fail (g_date_get_year (date) >= 1900 && g_date_get_year (date) < 9000,
+                        NULL);
+
+  day = date_to_days (date);
+  atrium_stats_forecast_range (tz, date, &from, &day_begin);
+  rows = sorted_rows (history, n_history, from, day_begin);
+  collect_weekdays (rows, tz, day, weekdays);
+  find_outlier_days (weekdays);
+
+  weights[0] = 1.0;
+  for (guint week = 1; week < ATRIUM_STATS_FORECAST_WEEKS; week++)
+    weights[week] = weights[week - 1] * 0.84089641525371454; /* 2^(-1/4) */
+
+  for (guint slot = 0; slot < SLOTS_PER_DAY; slot++)
+    {
+      Sample values[ATRIUM_STATS_FORECAST_WEEKS];
+      guint n = 0;
+
+      samples[slot] = 0;
+      for (guint week = 0; week < ATRIUM_STATS_FORECAST_WEEKS; week++)
+        if (weekdays->rows[week][slot] > 0)
+          {
+            samples[slot]++;
+            if (!weekdays->outlier[week])
+              values[n++] = (Sample) { weekdays->value[week][slot], weights[week] };
+          }
+      expected[slot] = robust_mean (values, n);
+    }
+
+  forecast = g_new0 (AtriumStatsForecast, 1);
+  forecast->slots = g_array_sized_new (FALSE, TRUE, sizeof (AtriumStatsForecastSlot),
+                                       SLOTS_PER_DAY + 2);
+  for (guint week = 0; week < ATRIUM_STATS_FORECAST_WEEKS; week++)
+    {
+      forecast->days_with_data += weekdays->seen[week] ? 1 : 0;
+      forecast->outlier_days += weekdays->outlier[week] ? 1 : 0;
+    }
+  forecast->insufficient_history =
+    forecast->days_with_data < ATRIUM_STATS_FORECAST_MIN_DAYS;
+
+  /* The date's own half hours by its clock: each takes the history of the half hour its
+   * clock reading names, so both passes through a repeated hour get the same. */
+  day_end = day_start (tz, day + 1);
+  for (instant = day_begin; instant < day_end;)
+    {
+      guint slot = (guint) (floor_mod (wall_of (tz, instant), SECONDS_PER_DAY) / SLOT_SECONDS);
+      AtriumStatsForecastSlot out = {
+        .start = instant,
+        .end = MIN (clock_next (tz, instant, SLOT_SECONDS), day_end),
+        .occupancy = expected[slot],
+        .samples = samples[slot],
+      };
+
+      g_array_append_val (forecast->slots, out);
+      instant = out.end;
+    }
+  return g_steal_pointer (&forecast);
 }

@@ -6,8 +6,9 @@
 G_BEGIN_DECLS
 
 /* Occupancy statistics from the stored 5-minute buckets: series by hour, day, week and
- * month in a site's time zone, and comparison periods. Pure computation, safe from any
- * thread: the store reads the rows, the handlers encode the answers. */
+ * month in a site's time zone, comparison periods, and the "popular times" forecast.
+ * Pure computation, safe from any thread: the store reads the rows, the handlers encode
+ * the answers. */
 
 #define ATRIUM_STATS_ERROR (atrium_stats_error_quark ())
 
@@ -145,6 +146,45 @@ typedef struct
   double   wait_mean;
 } AtriumStatsDelta;
 
+/* The forecast looks at the same weekday in this many weeks before the date... */
+#define ATRIUM_STATS_FORECAST_WEEKS    8
+/* ...and is flagged when fewer of those days than this have any data. */
+#define ATRIUM_STATS_FORECAST_MIN_DAYS 3
+
+/**
+ * AtriumStatsForecastSlot:
+ * @start: unix seconds
+ * @end: unix seconds, excluded
+ * @occupancy: expected mean occupancy; 0 when @samples is 0
+ * @samples: the same weekdays that had data in this half hour, outliers included
+ */
+typedef struct
+{
+  gint64 start;
+  gint64 end;
+  double occupancy;
+  guint  samples;
+} AtriumStatsForecastSlot;
+
+/**
+ * AtriumStatsForecast:
+ * @slots: (element-type AtriumStatsForecastSlot): the local date's half hours in order:
+ *   48, or 46 and 50 on days with a DST change (both 02:00 slots of the repeated hour
+ *   get the same forecast; a slot that starts at the change is named by its clock time)
+ * @days_with_data: of the %ATRIUM_STATS_FORECAST_WEEKS same weekdays before the date,
+ *   those with at least one row
+ * @outlier_days: of those, the days left out as unlike the others (a closure, an event)
+ * @insufficient_history: @days_with_data < %ATRIUM_STATS_FORECAST_MIN_DAYS; the slots
+ *   are still filled from what there is
+ */
+typedef struct
+{
+  GArray   *slots;
+  guint     days_with_data;
+  guint     outlier_days;
+  gboolean  insufficient_history;
+} AtriumStatsForecast;
+
 GQuark               atrium_stats_error_quark             (void);
 
 gboolean             atrium_stats_granularity_from_string (const char             *text,
@@ -194,5 +234,18 @@ GArray              *atrium_stats_aggregate_compared      (const AtriumStatsBuck
 void                 atrium_stats_delta                   (const AtriumStatsAggregate *current,
                                                            const AtriumStatsAggregate *comparison,
                                                            AtriumStatsDelta           *delta);
+
+/* The history to read for a date, and its forecast. */
+void                 atrium_stats_forecast_range          (GTimeZone   *tz,
+                                                           const GDate *date,
+                                                           gint64      *from,
+                                                           gint64      *to);
+AtriumStatsForecast *atrium_stats_forecast                (const AtriumStatsBucket *history,
+                                                           guint                    n_history,
+                                                           GTimeZone               *tz,
+                                                           const GDate             *date);
+void                 atrium_stats_forecast_free           (AtriumStatsForecast *forecast);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumStatsForecast, atrium_stats_forecast_free)
 
 G_END_DECLS
