@@ -730,6 +730,169 @@ test_waiting_time (Fixture       *f,
     }
 }
 
+/* Eight weeks of five-minute history for the reading room: open 08:00–20:00 Paris time,
+ * occupancy 2 + 6 × a bump at 11:00 on Tuesdays (half that on other days), with noise. */
+static double
+pattern (double hour,
+         gboolean tuesday)
+{
+  double x = (hour - 11.0) / 1.5;
+
+  return (2 + 6 * exp (-x * x)) * (tuesday ? 1.0 : 0.5);
+}
+
+/* Writes @n_days of history from local midnight of @year-@month-@day in Paris. */
+static gint64
+write_history (Fixture *f,
+               int      year,
+               int      month,
+               int      day,
+               guint    n_days)
+{
+  AtriumStore *store = atrium_server_get_store (atrium_test_thread_server (f->server));
+  g_autoptr(GTimeZone) paris = g_time_zone_new_identifier ("Europe/Paris");
+  g_autoptr(GDateTime) first = g_date_time_new (paris, year, month, day, 0, 0, 0);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  g_autoptr(GError) error = NULL;
+  gint64 entries = 0;
+  AtriumDb *db = atrium_store_write_begin (store);
+
+  g_assert_true (atrium_db_exec (db, "BEGIN;", NULL));
+  for (guint d = 0; d < n_days; d++)
+    {
+      g_autoptr(GDateTime) local = g_date_time_add_days (first, (int) d);
+      gint64 midnight = g_date_time_to_unix (local);
+      gboolean tuesday = g_date_time_get_day_of_week (local) == 2;
+
+      for (gint64 t = midnight + 8 * 3600; t < midnight + 20 * 3600; t += 300)
+        {
+          double noise = g_rand_double_range (rand, -0.5, 0.5);
+          double occupancy = MAX (0, pattern ((t - midnight) / 3600.0, tuesday) + noise);
+          AtriumBucketRow row = { t, 1, 1, (gint64) ceil (occupancy),
+                                  (gint64) (occupancy * 300), 0, 0 };
+
+          g_assert_true (atrium_store_bucket_put (db, f->seed.space_id, 0, &row, &error));
+          entries++;
+        }
+    }
+  g_assert_true (atrium_db_exec (db, "COMMIT;", NULL));
+  atrium_store_write_end (store);
+  return entries;
+}
+
+static JsonObject *
+forecast_of_room (Fixture    *f,
+                  const char *date,
+                  JsonNode  **holder)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/sites/1/forecast?date=%s", date);
+
+  g_clear_pointer (holder, json_node_unref);
+  g_assert_cmpuint (atrium_test_request (f->port, "GET", path, f->seed.kiosk, NULL, NULL,
+                                         holder, NULL), ==, 200);
+  return json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (*holder), "spaces"), 0);
+}
+
+static void
+test_forecast (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(JsonNode) holder = NULL;
+  JsonObject *room_forecast;
+  JsonArray *slots;
+  double worst = 0;
+
+  /* The eight weeks before Tuesday 2026-11-24, across the end of summer time. */
+  write_history (f, 2026, 9, 29, 56);
+  room_forecast = forecast_of_room (f, "2026-11-24", &holder);
+  g_assert_false (json_object_get_boolean_member (room_forecast, "insufficient_history"));
+  g_assert_cmpint (json_object_get_int_member (room_forecast, "days_with_data"), ==, 8);
+  slots = json_object_get_array_member (room_forecast, "slots");
+  g_assert_cmpuint (json_array_get_length (slots), ==, 48);
+  for (guint i = 16; i < 40; i++)   /* 08:00 to 20:00 */
+    {
+      JsonObject *slot = json_array_get_object_element (slots, i);
+      double expected = (pattern (i / 2.0 + 1 / 12.0, TRUE) +
+                         pattern (i / 2.0 + 5 / 12.0, TRUE)) / 2;
+      double got = json_object_get_double_member (slot, "occupancy");
+
+      worst = MAX (worst, fabs (got - expected));
+    }
+  g_test_message ("forecast of Tuesday 2026-11-24 from 8 Tuesdays: worst half-hour error "
+                  "%.2f people (peak 8)", worst);
+  g_assert_cmpfloat (worst, <, 0.6);
+  g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (slots, 22),
+                                                    "occupancy"), >, 6.5);   /* 11:00 */
+  g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (slots, 4),
+                                                    "occupancy"), ==, 0);    /* 02:00 */
+
+  /* Four weeks earlier only two Tuesdays of history came before: flagged. */
+  room_forecast = forecast_of_room (f, "2026-10-13", &holder);
+  g_assert_true (json_object_get_boolean_member (room_forecast, "insufficient_history"));
+  g_assert_cmpint (json_object_get_int_member (room_forecast, "days_with_data"), ==, 2);
+
+  /* Bad dates are refused. */
+  g_assert_cmpuint (atrium_test_request (f->port, "GET",
+                                         "/api/v1/sites/1/forecast?date=2026-02-30",
+                                         f->seed.kiosk, NULL, NULL, NULL, NULL), ==, 400);
+  g_assert_cmpuint (atrium_test_request (f->port, "GET", "/api/v1/sites/1/forecast?date=soon",
+                                         f->seed.kiosk, NULL, NULL, NULL, NULL), ==, 400);
+}
+
+static void
+test_stats (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *manager = sign_in (f, "mona", STAFF_PW, "manager:1");
+  g_autofree char *staff = sign_in (f, "sam", STAFF_PW, "staff:1");
+  g_autoptr(JsonNode) json = NULL;
+  gint64 written = write_history (f, 2026, 11, 16, 7);   /* Monday to Sunday */
+  JsonObject *series, *total;
+  JsonArray *buckets;
+  gint64 entries = 0;
+
+  g_assert_cmpuint (atrium_test_request (f->port, "GET",
+                                         "/api/v1/sites/1/stats?from=2026-11-16&to=2026-11-23"
+                                         "&bucket=day&compare=previous", manager, NULL, NULL,
+                                         &json, NULL), ==, 200);
+  series = json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (json), "series"), 0);
+  buckets = json_object_get_array_member (series, "buckets");
+  g_assert_cmpuint (json_array_get_length (buckets), ==, 7);
+  for (guint i = 0; i < 7; i++)
+    entries += json_object_get_int_member (json_array_get_object_element (buckets, i),
+                                           "entries");
+  g_assert_cmpint (entries, ==, written);
+  total = json_object_get_object_member (series, "total");
+  g_assert_cmpint (json_object_get_int_member (total, "entries"), ==, written);
+  g_assert_cmpint (json_object_get_int_member (total, "peak"), ==, 9);
+  /* The week before had nothing: no comparison to make. */
+  g_assert_false (json_object_get_boolean_member (json_object_get_object_member (series,
+                                                                                 "change"),
+                                                  "comparable"));
+  /* Tuesday is the busy day. */
+  g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (buckets, 1),
+                                                    "mean"), >,
+                     json_object_get_double_member (json_array_get_object_element (buckets, 2),
+                                                    "mean"));
+
+  /* Staff and kiosks do not read statistics; bad ranges are refused. */
+  g_assert_cmpuint (atrium_test_request (f->port, "GET",
+                                         "/api/v1/sites/1/stats?from=2026-11-16&to=2026-11-23",
+                                         staff, NULL, NULL, NULL, NULL), ==, 403);
+  g_assert_cmpuint (atrium_test_request (f->port, "GET",
+                                         "/api/v1/sites/1/stats?from=2026-11-16&to=2026-11-23",
+                                         f->seed.kiosk, NULL, NULL, NULL, NULL), ==, 403);
+  g_assert_cmpuint (atrium_test_request (f->port, "GET",
+                                         "/api/v1/sites/1/stats?from=2026-11-23&to=2026-11-16",
+                                         manager, NULL, NULL, NULL, NULL), ==, 400);
+  g_assert_cmpuint (atrium_test_request (f->port, "GET",
+                                         "/api/v1/sites/1/stats?from=2026-11-16&to=2026-11-23"
+                                         "&bucket=fortnight", manager, NULL, NULL, NULL, NULL),
+                    ==, 400);
+}
+
 /* The demo's traffic model: a morning rise, a lunch dip, an afternoon peak, an evening
  * fall; Saturdays quieter; exam weeks busier; nothing while closed. */
 static void
@@ -818,6 +981,8 @@ main (int    argc,
   ADD ("/occupancy/sites-api", test_sites_api);
   ADD ("/occupancy/waiting-time", test_waiting_time);
   ADD ("/occupancy/simulated-sensors", test_simulated_sensors);
+  ADD ("/occupancy/forecast", test_forecast);
+  ADD ("/occupancy/stats", test_stats);
   g_test_add_func ("/occupancy/traffic-model", test_traffic_model);
 #undef ADD
   return g_test_run ();

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "atrium-clock.h"
 #include "atrium-store-users.h"
 
 /* A counter belongs to a space or a queue; the column names are ours, never input. */
@@ -570,6 +571,60 @@ atrium_store_site_event_add (AtriumDb    *db,
                                's', detail != NULL ? detail : "", 0) < 0)
     return 0;
   return sqlite3_last_insert_rowid (atrium_db_get_handle (db));
+}
+
+static void
+add_optional_id (JsonBuilder  *builder,
+                 const char   *name,
+                 sqlite3_stmt *stmt,
+                 int           column)
+{
+  json_builder_set_member_name (builder, name);
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    json_builder_add_null_value (builder);
+  else
+    json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, column));
+}
+
+gboolean
+atrium_store_site_events_list (AtriumDb     *db,
+                               gint64        site_id,
+                               guint         limit,
+                               JsonBuilder  *builder,
+                               GError      **error)
+{
+  sqlite3_stmt *stmt = atrium_store_prepare (
+    db, "SELECT id, at, kind, space_id, queue_id, device_id, detail FROM site_event"
+    " WHERE site_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2;", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, site_id);
+  sqlite3_bind_int64 (stmt, 2, limit);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autofree char *at = atrium_time_format_iso8601 (sqlite3_column_int64 (stmt, 1) *
+                                                        ATRIUM_USEC_PER_SEC);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 0));
+      json_builder_set_member_name (builder, "at");
+      json_builder_add_string_value (builder, at);
+      json_builder_set_member_name (builder, "kind");
+      json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 2));
+      add_optional_id (builder, "space", stmt, 3);
+      add_optional_id (builder, "queue", stmt, 4);
+      add_optional_id (builder, "sensor", stmt, 5);
+      json_builder_set_member_name (builder, "detail");
+      json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 6));
+      json_builder_end_object (builder);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return atrium_db_set_error (db, rc, "site events", error);
+  return TRUE;
 }
 
 GPtrArray *

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "atrium-db.h"
 
 G_BEGIN_DECLS
@@ -157,6 +159,12 @@ gint64   atrium_store_site_event_add  (AtriumDb     *db,
                                        gint64        queue_id,
                                        gint64        device_id,
                                        const char   *detail,
+                                       GError      **error);
+/* Appends the site's latest @limit events, newest first, to @builder's open array. */
+gboolean atrium_store_site_events_list (AtriumDb    *db,
+                                       gint64        site_id,
+                                       guint         limit,
+                                       JsonBuilder  *builder,
                                        GError      **error);
 GPtrArray *atrium_store_site_staff_emails (AtriumDb *db,
                                        gint64        site_id,
