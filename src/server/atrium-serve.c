@@ -5,8 +5,12 @@
 
 #include "atrium-serve.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
 #include <glib-unix.h>
 
 #include "atrium-auth.h"
@@ -105,10 +109,14 @@ atrium_serve_start (const AtriumServeOptions  *options,
         (!atrium_server_load_certificate (server, error) ||
          !atrium_server_listen (server, ATRIUM_LISTENER_HTTPS, c->https, error)))
       return NULL;
-    if (c->http != NULL &&
+    /* The redirect port and the Unix socket belong to the first worker only: neither
+     * shares a port between processes. */
+    gboolean first = options->worker_index <= 0;
+
+    if (c->http != NULL && first &&
         !atrium_server_listen (server, ATRIUM_LISTENER_REDIRECT, c->http, error))
       return NULL;
-    if (c->unix_path != NULL &&
+    if (c->unix_path != NULL && first &&
         !atrium_server_listen (server, ATRIUM_LISTENER_UNIX, c->unix_path, error))
       return NULL;
     if (options->insecure_http != NULL &&
@@ -147,8 +155,10 @@ on_sigterm (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-int
-atrium_serve_run (const AtriumServeOptions *options)
+/* ---- one process -------------------------------------------------------------------- */
+
+static int
+serve_one (const AtriumServeOptions *options)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(AtriumServer) server = atrium_serve_start (options, NULL, &error);
@@ -169,13 +179,15 @@ atrium_serve_run (const AtriumServeOptions *options)
               kind == ATRIUM_LISTENER_HTTPS ? "https" :
               kind == ATRIUM_LISTENER_REDIRECT ? "http (redirect)" : "http (loopback, insecure)",
               atrium_server_get_port (server, kind));
-  if (atrium_server_get_config (server)->unix_path != NULL)
+  if (atrium_server_get_config (server)->unix_path != NULL && options->worker_index <= 0)
     printf ("listening: unix %s\n", atrium_server_get_config (server)->unix_path);
   fflush (stdout);
 
-  /* The periodic work: resets at closing time, statistics, silent sensors. */
-  atrium_occupancy_start (atrium_server_get_service (server, ATRIUM_SERVICE_OCCUPANCY), TRUE);
-  if (options->simulate_sensors)
+  /* The periodic work: resets at closing time, statistics, silent sensors; done by the
+   * first worker. Every worker watches the store for the others' changes. */
+  atrium_occupancy_start (atrium_server_get_service (server, ATRIUM_SERVICE_OCCUPANCY),
+                          options->worker_index <= 0);
+  if (options->simulate_sensors && options->worker_index <= 0)
     {
       simulator = atrium_simulator_start (server, SIMULATOR_INTERVAL_SECONDS, 0, &error);
       if (simulator == NULL)
@@ -198,4 +210,267 @@ atrium_serve_run (const AtriumServeOptions *options)
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
     g_source_remove (ids[i]);
   return 0;
+}
+
+/* ---- several processes --------------------------------------------------------------- */
+
+/* `serve --workers N`: N copies of this program serve one port each through their own
+ * SO_REUSEPORT socket (threads do not scale with GObject, processes do: DESIGN.md §5);
+ * they share their state through the store. This process only starts them, passes
+ * signals on and starts again one that dies. */
+typedef struct
+{
+  GPtrArray    *argv;          /* for a worker, without its index */
+  GSubprocess **children;
+  guint         n_children;
+  guint         running;
+  gboolean      stopping;
+  GMainLoop    *loop;
+  int           status;
+} Supervisor;
+
+static void start_worker (Supervisor *self,
+                          guint       index);
+
+typedef struct
+{
+  Supervisor *supervisor;
+  guint       index;
+} Child;
+
+static gboolean
+restart_worker (gpointer data)
+{
+  Child *child = data;
+
+  if (!child->supervisor->stopping)
+    start_worker (child->supervisor, child->index);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+worker_exited (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  Child *child = data;
+  Supervisor *self = child->supervisor;
+  GSubprocess *process = G_SUBPROCESS (source);
+
+  g_subprocess_wait_finish (process, result, NULL);
+  self->running--;
+  g_clear_object (&self->children[child->index]);
+  if (self->stopping)
+    {
+      /* A worker still starting when SIGTERM came dies of it: a clean stop too. */
+      if (g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) != 0
+                                               : g_subprocess_get_term_sig (process) != SIGTERM)
+        self->status = 1;
+      if (self->running == 0)
+        g_main_loop_quit (self->loop);
+      g_free (child);
+      return;
+    }
+  g_message ("worker %u stopped unexpectedly; starting it again in a second", child->index);
+  g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, 1, restart_worker, child, g_free);
+}
+
+static void
+start_worker (Supervisor *self,
+              guint       index)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  Child *child;
+
+  for (guint i = 0; i < self->argv->len; i++)
+    g_ptr_array_add (argv, g_strdup (self->argv->pdata[i]));
+  g_ptr_array_add (argv, g_strdup ("--worker-index"));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", index));
+  g_ptr_array_add (argv, NULL);
+  self->children[index] = g_subprocess_newv ((const char * const *) argv->pdata,
+                                             G_SUBPROCESS_FLAGS_NONE, &error);
+  if (self->children[index] == NULL)
+    {
+      g_message ("cannot start worker %u: %s", index, error->message);
+      return;
+    }
+  self->running++;
+  child = g_new0 (Child, 1);
+  child->supervisor = self;
+  child->index = index;
+  g_subprocess_wait_async (self->children[index], NULL, worker_exited, child);
+}
+
+static void
+signal_workers (Supervisor *self,
+                int         signum)
+{
+  for (guint i = 0; i < self->n_children; i++)
+    if (self->children[i] != NULL)
+      g_subprocess_send_signal (self->children[i], signum);
+}
+
+static gboolean
+supervisor_sighup (gpointer data)
+{
+  signal_workers (data, SIGHUP);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+supervisor_sigterm (gpointer data)
+{
+  Supervisor *self = data;
+
+  self->stopping = TRUE;
+  signal_workers (self, SIGTERM);
+  if (self->running == 0)
+    g_main_loop_quit (self->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* An address with port 0 gets a port here, held by a bound socket that never listens,
+ * so that every worker binds the same one. */
+static char *
+reserve_port (const char  *address,
+              GSList     **held,
+              GError     **error)
+{
+  const char *colon = address != NULL ? strrchr (address, ':') : NULL;
+  g_autofree char *host = NULL;
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  GSocket *holder;
+  int fd, one = 1;
+  struct sockaddr_storage native;
+
+  if (colon == NULL || strcmp (colon, ":0") != 0)
+    return g_strdup (address);
+  host = g_strndup (address, colon - address);
+  if (host[0] == '[' && host[strlen (host) - 1] == ']')
+    {
+      memmove (host, host + 1, strlen (host) - 2);
+      host[strlen (host) - 2] = '\0';
+    }
+  inet = g_inet_address_new_from_string (host);
+  if (inet == NULL)
+    {
+      g_set_error (error, ATRIUM_SERVER_ERROR, ATRIUM_SERVER_ERROR_LISTEN,
+                   "%s: give an IP address", address);
+      return NULL;
+    }
+  bound = g_inet_socket_address_new (inet, 0);
+  if (!g_socket_address_to_native (bound, &native, sizeof native, error))
+    return NULL;
+  fd = socket (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? AF_INET6 : AF_INET,
+               SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || setsockopt (fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+      bind (fd, (struct sockaddr *) &native, g_socket_address_get_native_size (bound)) != 0)
+    {
+      g_set_error (error, ATRIUM_SERVER_ERROR, ATRIUM_SERVER_ERROR_LISTEN, "%s: %s", address,
+                   g_strerror (errno));
+      if (fd >= 0)
+        close (fd);
+      return NULL;
+    }
+  holder = g_socket_new_from_fd (fd, error);
+  if (holder == NULL)
+    {
+      close (fd);
+      return NULL;
+    }
+  *held = g_slist_prepend (*held, holder);
+  local = g_socket_get_local_address (holder, error);
+  if (local == NULL)
+    return NULL;
+  return g_strdup_printf ("%s:%u", address[0] == '[' ? "[::1]" : host,
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+}
+
+static int
+supervise (const AtriumServeOptions *options,
+           const AtriumConfig       *config,
+           guint                     n_workers)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *https = NULL;
+  g_autofree char *insecure = NULL;
+  GSList *held = NULL;
+  Supervisor self = { 0 };
+  guint ids[3];
+
+  https = config->https != NULL || options->https != NULL
+          ? reserve_port (options->https != NULL ? options->https : config->https, &held,
+                          &error)
+          : g_strdup ("");
+  insecure = https != NULL && options->insecure_http != NULL
+             ? reserve_port (options->insecure_http, &held, &error) : g_strdup ("");
+  if (https == NULL || insecure == NULL || self_exe == NULL)
+    {
+      fprintf (stderr, "atrium-server: %s\n",
+               error != NULL ? error->message : "cannot find this program's path");
+      g_slist_free_full (held, g_object_unref);
+      return 1;
+    }
+
+  self.argv = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self.argv, g_strdup (self_exe));
+  for (guint i = 0; options->argv[i] != NULL; i++)
+    g_ptr_array_add (self.argv, g_strdup (options->argv[i]));
+  if (*https != '\0')
+    {
+      g_ptr_array_add (self.argv, g_strdup ("--https"));
+      g_ptr_array_add (self.argv, g_strdup (https));
+    }
+  if (*insecure != '\0')
+    {
+      g_ptr_array_add (self.argv, g_strdup ("--insecure-http"));
+      g_ptr_array_add (self.argv, g_strdup (insecure));
+    }
+  self.n_children = n_workers;
+  self.children = g_new0 (GSubprocess *, n_workers);
+  self.loop = g_main_loop_new (NULL, FALSE);
+
+  printf ("supervising %u worker processes\n", n_workers);
+  fflush (stdout);
+  for (guint i = 0; i < n_workers; i++)
+    start_worker (&self, i);
+
+  ids[0] = g_unix_signal_add (SIGHUP, supervisor_sighup, &self);
+  ids[1] = g_unix_signal_add (SIGTERM, supervisor_sigterm, &self);
+  ids[2] = g_unix_signal_add (SIGINT, supervisor_sigterm, &self);
+  g_main_loop_run (self.loop);
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    g_source_remove (ids[i]);
+
+  g_slist_free_full (held, g_object_unref);
+  g_ptr_array_unref (self.argv);
+  g_free (self.children);
+  g_main_loop_unref (self.loop);
+  return self.status;
+}
+
+int
+atrium_serve_run (const AtriumServeOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumConfig) config = NULL;
+  guint n_workers;
+
+  if (options->worker_index >= 0)
+    return serve_one (options);
+  config = options->config_file != NULL ? atrium_config_load (options->config_file, &error)
+                                        : atrium_config_new_default ();
+  if (config == NULL)
+    {
+      fprintf (stderr, "atrium-server: %s\n", error->message);
+      return 1;
+    }
+  n_workers = options->workers > 0 ? (guint) options->workers : config->processes;
+  if (n_workers <= 1)
+    return serve_one (options);
+  return supervise (options, config, n_workers);
 }

@@ -18,6 +18,8 @@ typedef struct
   char *insecure_http;
   int   workers;            /* HTTP processes; 0: the configuration's [server] processes */
   gboolean simulate_sensors;
+  int   worker_index;       /* a worker started by the supervisor: 0 … N-1; else -1 */
+  char **argv;              /* `serve` and its arguments as given, to start workers */
 } AtriumServeOptions;
 
 AtriumServer *atrium_serve_start (const AtriumServeOptions  *options,

@@ -108,6 +108,7 @@ cmd_serve (int    argc,
 {
   AtriumServeOptions options = { NULL };
   g_autoptr(GOptionContext) context = NULL;
+  g_auto(GStrv) given = g_strdupv (argv);
   int status = EXIT_OK;
   const GOptionEntry entries[] = {
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.data_dir,
@@ -130,15 +131,21 @@ cmd_serve (int    argc,
       "Feed plausible traffic through the sensor API (demos)", NULL },
     { "workers", 0, 0, G_OPTION_ARG_INT, &options.workers,
       "HTTP processes sharing the port (default: [server] processes)", "N" },
+    { "worker-index", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &options.worker_index,
+      NULL, NULL },
     { NULL }
   };
 
+  options.worker_index = -1;
+  options.argv = given;
   context = g_option_context_new ("— run the server");
   g_option_context_add_main_entries (context, entries, NULL);
   if (parse_options (context, &argc, &argv, &status))
     {
       if (options.data_dir == NULL || *options.data_dir == '\0')
         status = atrium_cli_usage (context, "--data-dir is required");
+      else if (options.workers < 0 || options.workers > 64)
+        status = atrium_cli_usage (context, "--workers: 1 to 64");
       else
         status = atrium_serve_run (&options);
     }
