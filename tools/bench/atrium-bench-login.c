@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "atrium-bench-server.h"
 #include "atrium-password.h"
 
 #include <json-glib/json-glib.h>
@@ -64,222 +65,6 @@ typedef struct
 
 /* ---- the server process ------------------------------------------------------------ */
 
-typedef struct
-{
-  char        *base_dir;
-  char        *data_dir;
-  char        *config_path;
-  char        *stdout_path;
-  char        *stderr_path;
-  GSubprocess *process;
-  guint16      port;
-} BenchServer;
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_remove (path);
-}
-
-/* A server left behind by a killed benchmark would hold its port and store forever. */
-static void
-die_with_parent (gpointer user_data)
-{
-#ifdef __linux__
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-#endif
-}
-
-static GSubprocessLauncher *
-launcher_new (GSubprocessFlags flags)
-{
-  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  return launcher;
-}
-
-/* Runs `atrium-server ARGS…` to completion, @input on its stdin. */
-static gboolean
-run_cli (const Options       *options,
-         const char          *input,
-         GError             **error,
-         const char          *first_arg,
-         ...) G_GNUC_NULL_TERMINATED;
-
-static gboolean
-run_cli (const Options       *options,
-         const char          *input,
-         GError             **error,
-         const char          *first_arg,
-         ...)
-{
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autofree char *err = NULL;
-  va_list args;
-
-  g_ptr_array_add (argv, (char *) options->server);
-  va_start (args, first_arg);
-  for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                           G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, error);
-  if (process == NULL ||
-      !g_subprocess_communicate_utf8 (process, input, NULL, NULL, &err, error))
-    return FALSE;
-  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
-    {
-      if (err != NULL && *g_strstrip (err) != '\0')
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "`atrium-server %s` failed: %s",
-                     first_arg, err);
-      else if (g_subprocess_get_if_exited (process))
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                     "`atrium-server %s` exited with status %d, saying nothing", first_arg,
-                     g_subprocess_get_exit_status (process));
-      else
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                     "`atrium-server %s` was killed by signal %d", first_arg,
-                     g_subprocess_get_term_sig (process));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Polls until the process is gone, up to @seconds; FALSE if it is still running. */
-static gboolean
-wait_for_exit (GSubprocess *process,
-               int          seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + seconds * G_TIME_SPAN_SECOND;
-
-  /* GSubprocess reaps its child in GLib's worker thread: no main loop is needed. */
-  while (g_subprocess_get_identifier (process) != NULL)
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_usleep (POLL_MICROSECONDS);
-    }
-  return g_subprocess_wait (process, NULL, NULL);
-}
-
-static char *
-server_stderr (BenchServer *server)
-{
-  g_autofree char *text = NULL;
-
-  if (!g_file_get_contents (server->stderr_path, &text, NULL, NULL))
-    return g_strdup ("");
-  return g_strdup (g_strstrip (text));
-}
-
-/* Reads the "listening: …" line that the server prints once its socket is bound. */
-static gboolean
-wait_for_port (BenchServer  *server,
-               GError      **error)
-{
-  gint64 deadline = g_get_monotonic_time () + START_TIMEOUT_SECONDS * G_TIME_SPAN_SECOND;
-
-  for (;;)
-    {
-      g_autofree char *text = NULL;
-
-      if (g_file_get_contents (server->stdout_path, &text, NULL, NULL))
-        {
-          g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-
-          for (guint i = 0; lines[i] != NULL; i++)
-            {
-              guint port = 0;
-
-              if (sscanf (lines[i], "listening: http (loopback, insecure) port %u", &port) == 1 &&
-                  port > 0 && port <= G_MAXUINT16)
-                {
-                  server->port = port;
-                  return TRUE;
-                }
-            }
-        }
-      if (g_subprocess_get_identifier (server->process) == NULL)
-        {
-          g_autofree char *err = server_stderr (server);
-
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                       "`atrium-server serve` stopped before it was listening: %s", err);
-          return FALSE;
-        }
-      if (g_get_monotonic_time () > deadline)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                       "`atrium-server serve` was not listening after %d s",
-                       START_TIMEOUT_SECONDS);
-          return FALSE;
-        }
-      g_usleep (POLL_MICROSECONDS);
-    }
-}
-
-/* SIGTERM, then waits: returns the exit status, 128 + signal, or -1 if it hangs. */
-static int
-bench_server_stop (BenchServer *server)
-{
-  int status = 0;
-
-  if (server->process != NULL)
-    {
-      g_subprocess_send_signal (server->process, SIGTERM);
-      if (!wait_for_exit (server->process, STOP_TIMEOUT_SECONDS))
-        {
-          g_subprocess_force_exit (server->process);
-          wait_for_exit (server->process, STOP_TIMEOUT_SECONDS);
-          status = -1;
-        }
-      else if (g_subprocess_get_if_exited (server->process))
-        status = g_subprocess_get_exit_status (server->process);
-      else
-        status = 128 + g_subprocess_get_term_sig (server->process);
-      g_clear_object (&server->process);
-    }
-  return status;
-}
-
-static void
-bench_server_free (BenchServer *server)
-{
-  if (server == NULL)
-    return;
-  bench_server_stop (server);
-  if (server->base_dir != NULL)
-    remove_tree (server->base_dir);
-  g_free (server->base_dir);
-  g_free (server->data_dir);
-  g_free (server->config_path);
-  g_free (server->stdout_path);
-  g_free (server->stderr_path);
-  g_free (server);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BenchServer, bench_server_free)
-
 static char *
 account_name (int i)
 {
@@ -288,26 +73,16 @@ account_name (int i)
 
 /* A fresh store with @options->accounts patrons, then `serve` on 127.0.0.1:0. */
 static BenchServer *
-bench_server_start (const Options  *options,
-                    GError        **error)
+bench_login_server_start (const Options  *options,
+                          GError        **error)
 {
-  g_autoptr(BenchServer) server = g_new0 (BenchServer, 1);
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autofree char *config = NULL;
+  g_autofree char *config = g_strdup_printf (CONFIG_FORMAT, options->iterations,
+                                             options->memory_mib);
+  g_autoptr(BenchServer) server = bench_server_new (options->server, "atrium-bench-login",
+                                                    config, error);
 
-  server->base_dir = g_dir_make_tmp ("atrium-bench-login-XXXXXX", error);
-  if (server->base_dir == NULL)
+  if (server == NULL)
     return NULL;
-  server->data_dir = g_build_filename (server->base_dir, "data", NULL);
-  server->config_path = g_build_filename (server->base_dir, "server.conf", NULL);
-  server->stdout_path = g_build_filename (server->base_dir, "serve.out", NULL);
-  server->stderr_path = g_build_filename (server->base_dir, "serve.err", NULL);
-
-  config = g_strdup_printf (CONFIG_FORMAT, options->iterations, options->memory_mib);
-  if (!g_file_set_contents (server->config_path, config, -1, error) ||
-      !run_cli (options, NULL, error, "init", "--data-dir", server->data_dir, NULL))
-    return NULL;
-
   /* useradd hashes with the configuration's parameters: no login has to rehash. */
   g_printerr ("bench-login: creating %d accounts...\n", options->accounts);
   for (int i = 0; i < options->accounts; i++)
@@ -315,20 +90,13 @@ bench_server_start (const Options  *options,
       g_autofree char *name = account_name (i);
       g_autofree char *email = g_strdup_printf ("%s@bench.invalid", name);
 
-      if (!run_cli (options, PASSWORD "\n", error, "useradd", "--data-dir", server->data_dir,
-                    "--config", server->config_path, name, "--email", email,
-                    "--role", "patron", "--password-stdin", NULL))
+      if (!bench_server_run_cli (server, PASSWORD "\n", NULL, error, "useradd", "--data-dir",
+                                 server->data_dir, "--config", server->config_path, name,
+                                 "--email", email, "--role", "patron", "--password-stdin",
+                                 NULL))
         return NULL;
     }
-
-  launcher = launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_stdout_file_path (launcher, server->stdout_path);
-  g_subprocess_launcher_set_stderr_file_path (launcher, server->stderr_path);
-  server->process = g_subprocess_launcher_spawn (launcher, error, options->server, "serve",
-                                                 "--insecure-http", "127.0.0.1:0",
-                                                 "--config", server->config_path,
-                                                 "--data-dir", server->data_dir, NULL);
-  if (server->process == NULL || !wait_for_port (server, error))
+  if (!bench_server_spawn (server, NULL, error))
     return NULL;
   return g_steal_pointer (&server);
 }
@@ -544,32 +312,6 @@ worker_thread (gpointer data)
   return NULL;
 }
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* Nearest rank, in milliseconds. */
-static double
-percentile_ms (GArray *sorted,
-               double  p)
-{
-  double exact = p * sorted->len;
-  guint rank;
-
-  if (sorted->len == 0)
-    return 0;
-  rank = (guint) exact;
-  if (rank < exact)
-    rank++;
-  rank = CLAMP (rank, 1, sorted->len);
-  return g_array_index (sorted, gint64, rank - 1) / 1000.0;
-}
-
 /* Runs @phase on @threads threads for @seconds; an operation begun before the
  * deadline is finished and counted, and the time runs until the last one ends. */
 static void
@@ -609,11 +351,10 @@ run_phase (Phase  *phase,
       end = MAX (end, workers[i].end);
     }
 
-  g_array_sort (latencies, compare_gint64);
   result->seconds = (end - phase->start) / (double) G_TIME_SPAN_SECOND;
   result->per_second = result->seconds > 0 ? result->ok / result->seconds : 0;
-  result->p50_ms = percentile_ms (latencies, 0.50);
-  result->p99_ms = percentile_ms (latencies, 0.99);
+  result->p50_ms = bench_percentile_ms (latencies, 0.50);
+  result->p99_ms = bench_percentile_ms (latencies, 0.99);
 }
 
 static GBytes *
@@ -806,7 +547,7 @@ main (int    argc,
   if (sodium_init () < 0)
     return fail ("libsodium could not be initialised");
 
-  server = bench_server_start (&options, &error);
+  server = bench_login_server_start (&options, &error);
   if (server == NULL)
     return fail (error->message);
 
@@ -841,9 +582,12 @@ main (int    argc,
   status = bench_server_stop (server);
   if (status != 0)
     {
-      g_autofree char *err = server_stderr (server);
-      g_autofree char *message = g_strdup_printf ("atrium-server ended with status %d: %s",
-                                                  status, err);
+      g_autofree char *err = NULL;
+      g_autofree char *message = NULL;
+
+      g_file_get_contents (server->stderr_path, &err, NULL, NULL);
+      message = g_strdup_printf ("atrium-server ended with status %d: %s", status,
+                                 err != NULL ? g_strstrip (err) : "");
       return fail (message);
     }
 
