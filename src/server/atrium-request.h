@@ -32,6 +32,7 @@ typedef enum
   ATRIUM_ROUTE_JSON_BODY  = 1 << 1,  /* the body is JSON, decoded against .schema */
   ATRIUM_ROUTE_SECOND_FACTOR = 1 << 2,  /* the session must have passed a second factor */
   ATRIUM_ROUTE_LOOPBACK   = 1 << 3,  /* public only to loopback and the Unix socket */
+  ATRIUM_ROUTE_WEBSOCKET  = 1 << 4,  /* a handler answering 101 upgrades the connection */
 } AtriumRouteFlags;
 
 typedef void (*AtriumHandler) (AtriumRequest *request);
@@ -97,6 +98,8 @@ struct _AtriumRequest
 
   /* the answer */
   guint              status;
+  gpointer           upgrade_data;     /* with WEBSOCKET and 101: for the upgrade hook */
+  GDestroyNotify     upgrade_free;
   GBytes            *response;
   const char        *content_type;
   GPtrArray         *response_headers; /* name, value, name, value… */

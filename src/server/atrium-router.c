@@ -143,6 +143,8 @@ atrium_request_free (AtriumRequest *request)
   g_clear_pointer (&request->principal.site_roles, g_array_unref);
   g_clear_pointer (&request->response, g_bytes_unref);
   g_ptr_array_unref (request->response_headers);
+  if (request->upgrade_free != NULL)
+    request->upgrade_free (request->upgrade_data);
   g_free (request);
 }
 
@@ -232,6 +234,15 @@ atrium_server_set_authenticator (AtriumServer           *self,
 {
   self->authenticate = func;
   self->authenticate_data = user_data;
+}
+
+void
+atrium_server_set_upgrade_hook (AtriumServer      *self,
+                                AtriumUpgradeFunc  func,
+                                gpointer           user_data)
+{
+  self->upgrade = func;
+  self->upgrade_data = user_data;
 }
 
 void
@@ -817,6 +828,68 @@ run_request (AtriumServer  *self,
                                 "The server could not answer this request");
 }
 
+/* ---- WebSocket upgrades -------------------------------------------------------------- */
+
+typedef struct
+{
+  AtriumServer  *server;
+  gpointer       data;
+  GDestroyNotify free_func;
+} Handover;
+
+static void
+handover_free (gpointer data,
+               GClosure *closure)
+{
+  Handover *handover = data;
+
+  if (handover->free_func != NULL)
+    handover->free_func (handover->data);
+  g_free (handover);
+}
+
+/* The 101 is on the wire: the connection leaves libsoup for the upgrade hook. */
+static void
+hand_over (SoupServerMessage *msg,
+           gpointer           user_data)
+{
+  Handover *handover = user_data;
+  AtriumServer *self = handover->server;
+  g_autoptr(SoupServerMessage) keep = g_object_ref (msg);
+  GIOStream *stream;
+
+  atrium_server_release_connection (self, msg);
+  stream = soup_server_message_steal_connection (msg);
+  if (stream == NULL)
+    return;
+  self->upgrade (self, stream, handover->data, self->upgrade_data);
+  handover->data = NULL;
+  handover->free_func = NULL;
+}
+
+/* The handler said yes (101): libsoup checks the handshake and writes the answer. */
+static void
+upgrade (AtriumServer      *self,
+         SoupServerMessage *msg,
+         AtriumRequest     *request)
+{
+  Handover *handover;
+
+  if (self->upgrade == NULL ||
+      !soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL))
+    {
+      if (soup_server_message_get_status (msg) < 400)
+        soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+      return;
+    }
+  handover = g_new0 (Handover, 1);
+  handover->server = self;
+  handover->data = g_steal_pointer (&request->upgrade_data);
+  handover->free_func = g_steal_pointer (&request->upgrade_free);
+  g_signal_connect_data (msg, "wrote-informational", G_CALLBACK (hand_over), handover,
+                         handover_free, 0);
+}
+
 static gboolean
 finish_job (gpointer data)
 {
@@ -827,8 +900,12 @@ finish_job (gpointer data)
   for (guint i = 0; i + 1 < request->response_headers->len; i += 2)
     soup_message_headers_replace (headers, request->response_headers->pdata[i],
                                   request->response_headers->pdata[i + 1]);
-  soup_server_message_set_status (job->msg, request->status, NULL);
-  if (request->response != NULL)
+  if ((request->route->flags & ATRIUM_ROUTE_WEBSOCKET) &&
+      request->status == SOUP_STATUS_SWITCHING_PROTOCOLS)
+    upgrade (job->server, job->msg, request);
+  else
+    soup_server_message_set_status (job->msg, request->status, NULL);
+  if (request->response != NULL && request->status != SOUP_STATUS_SWITCHING_PROTOCOLS)
     {
       gsize length;
       const char *bytes = g_bytes_get_data (request->response, &length);

@@ -10,11 +10,13 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <glib-unix.h>
 
 #include "atrium-auth.h"
 #include "atrium-handlers.h"
+#include "atrium-live.h"
 #include "atrium-occupancy.h"
 #include "atrium-simulator.h"
 
@@ -29,6 +31,26 @@ override (char       **field,
       g_free (*field);
       *field = g_strdup (value);
     }
+}
+
+static void
+publish_live (gint64      site_id,
+              const char *key,
+              GBytes     *message,
+              gpointer    user_data)
+{
+  atrium_live_publish (user_data, site_id, key, message);
+}
+
+/* Every site may be followed; the label (who it is) only goes to the logs. */
+static void
+hand_to_live (AtriumServer *server,
+              GIOStream    *stream,
+              gpointer      upgrade_data,
+              gpointer      user_data)
+{
+  atrium_live_add (user_data, stream, NULL, 0, upgrade_data);
+  g_free (upgrade_data);
 }
 
 /* Loads the configuration, opens the store, binds every listener. Nothing is served
@@ -86,8 +108,18 @@ atrium_serve_start (const AtriumServeOptions  *options,
     atrium_server_set_security_hook (server, atrium_auth_security, auth);
   }
   {
-    AtriumOccupancy *occupancy = atrium_occupancy_new (server, NULL, NULL, error);
+    AtriumConfig *c = atrium_server_get_config (server);
+    AtriumLiveLimits limits = {
+      c->live_max_subscribers, c->live_max_message_bytes,
+      (gsize) c->live_max_queued_kib * 1024, c->live_heartbeat_seconds * 1000, 0,
+    };
+    AtriumLive *live = atrium_live_new (&limits);
+    AtriumOccupancy *occupancy;
 
+    atrium_server_set_service (server, ATRIUM_SERVICE_LIVE, live,
+                               (GDestroyNotify) atrium_live_free);
+    atrium_server_set_upgrade_hook (server, hand_to_live, live);
+    occupancy = atrium_occupancy_new (server, publish_live, live, error);
     if (occupancy == NULL)
       return NULL;
     atrium_server_set_service (server, ATRIUM_SERVICE_OCCUPANCY, occupancy,
@@ -157,6 +189,19 @@ on_sigterm (gpointer data)
 
 /* ---- one process -------------------------------------------------------------------- */
 
+/* Thousands of live subscribers are as many descriptors: take what the system allows. */
+static void
+raise_descriptor_limit (void)
+{
+  struct rlimit files;
+
+  if (getrlimit (RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max)
+    {
+      files.rlim_cur = files.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &files);
+    }
+}
+
 static int
 serve_one (const AtriumServeOptions *options)
 {
@@ -172,6 +217,7 @@ serve_one (const AtriumServeOptions *options)
       fprintf (stderr, "atrium-server: %s\n", error->message);
       return 1;
     }
+  raise_descriptor_limit ();
 
   for (guint kind = 0; kind < ATRIUM_N_LISTENER_KIND_COUNT; kind++)
     if (atrium_server_get_port (server, kind) != 0)

@@ -47,6 +47,8 @@ struct _AtriumServer
   gpointer               authenticate_data;
   AtriumSecurityFunc     security;
   gpointer               security_data;
+  AtriumUpgradeFunc      upgrade;
+  gpointer               upgrade_data;
   gpointer               services[ATRIUM_N_SERVICES];
   GDestroyNotify         service_free[ATRIUM_N_SERVICES];
   GMutex                 error_log_lock;
@@ -68,6 +70,8 @@ void     atrium_server_reply_early     (AtriumServer      *self,
 char    *atrium_error_body             (const char        *code,
                                         const char        *message,
                                         const char        *request_id);
+void     atrium_server_release_connection (AtriumServer    *self,
+                                          SoupServerMessage *msg);
 void     atrium_server_init_router     (AtriumServer      *self);
 void     atrium_server_shutdown_router (AtriumServer      *self);
 

@@ -144,6 +144,20 @@ message_disconnected (SoupServerMessage *msg,
     g_hash_table_remove (self->connections, key);
 }
 
+/* The connection of @msg leaves the HTTP layer (upgraded to WebSocket): no deadline, no
+ * place in the connection count; the live hub bounds its subscribers itself. */
+void
+atrium_server_release_connection (AtriumServer      *self,
+                                  SoupServerMessage *msg)
+{
+  gpointer key = g_object_get_data (G_OBJECT (msg), "atrium-socket");
+
+  clear_deadline (msg);
+  g_signal_handlers_disconnect_by_func (msg, message_disconnected, self);
+  if (key != NULL)
+    g_hash_table_remove (self->connections, key);
+}
+
 static gboolean
 track_connection (AtriumServer      *self,
                   SoupServerMessage *msg)

@@ -47,6 +47,13 @@ typedef gboolean (*AtriumSecurityFunc) (AtriumRequest      *request,
                                         const char         *detail,
                                         gpointer            user_data);
 
+/* Takes over a connection upgraded to WebSocket (the 101 is written), with the data the
+ * route's handler left in the request. On the HTTP thread; owns @stream's reference. */
+typedef void (*AtriumUpgradeFunc) (AtriumServer *server,
+                                   GIOStream    *stream,
+                                   gpointer      upgrade_data,
+                                   gpointer      user_data);
+
 GQuark        atrium_server_error_quark        (void);
 
 AtriumServer *atrium_server_new                (AtriumConfig        *config,
@@ -65,6 +72,9 @@ void          atrium_server_set_authenticator  (AtriumServer        *self,
                                                 gpointer             user_data);
 void          atrium_server_set_security_hook  (AtriumServer        *self,
                                                 AtriumSecurityFunc   func,
+                                                gpointer             user_data);
+void          atrium_server_set_upgrade_hook   (AtriumServer        *self,
+                                                AtriumUpgradeFunc    func,
                                                 gpointer             user_data);
 
 gboolean      atrium_server_load_certificate   (AtriumServer        *self,

@@ -18,6 +18,7 @@
 #include "atrium-test-server.h"
 #include "atrium-test-thread.h"
 #include "atrium-totp.h"
+#include "atrium-ws-client.h"
 
 /* 2026-11-24T09:00:00Z, a Tuesday: 10:00 in Paris. */
 #define T0 (G_GINT64_CONSTANT (1795510800) * ATRIUM_USEC_PER_SEC)
@@ -730,6 +731,117 @@ test_waiting_time (Fixture       *f,
     }
 }
 
+/* The live feed over the real HTTP layer: authenticated in the upgrade request, a
+ * subscription, then every change of the room in order, quick ones merged. */
+static AtriumWsClient *
+live_connect (Fixture    *f,
+              const char *token,
+              guint      *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumWsClient) client = atrium_ws_client_connect ("127.0.0.1", f->port, 5000,
+                                                              &error);
+  g_autofree char *bearer = token != NULL ? g_strconcat ("Bearer ", token, NULL) : NULL;
+
+  g_assert_no_error (error);
+  if (!atrium_ws_client_handshake (client, "127.0.0.1", "/api/v1/live", bearer, 5000, status,
+                                   NULL))
+    return NULL;
+  return g_steal_pointer (&client);
+}
+
+static JsonObject *
+next_message (AtriumWsClient *client,
+              JsonNode      **holder)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  do
+    {
+      g_clear_pointer (&text, g_free);
+      text = atrium_ws_client_receive_text (client, 10000, &error);
+      g_assert_no_error (error);
+    }
+  while (strstr (text, "\"heartbeat\"") != NULL);
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  g_clear_pointer (holder, json_node_unref);
+  *holder = json_node_copy (json_parser_get_root (parser));
+  return json_node_get_object (*holder);
+}
+
+static void
+test_live (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(AtriumWsClient) client = NULL;
+  g_autoptr(AtriumWsClient) stranger = NULL;
+  g_autoptr(JsonNode) holder = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *message;
+  gint64 first, second;
+  guint status = 0;
+
+  /* No credentials, or a sensor's: no feed. */
+  stranger = live_connect (f, NULL, &status);
+  g_assert_null (stranger);
+  g_assert_cmpuint (status, ==, 401);
+  stranger = live_connect (f, f->seed.space_key, &status);
+  g_assert_null (stranger);
+  g_assert_cmpuint (status, ==, 403);
+
+  client = live_connect (f, f->seed.kiosk, &status);
+  g_assert_nonnull (client);
+  g_assert_cmpuint (status, ==, 101);
+  g_assert_true (atrium_ws_client_send_text (client, "{\"type\":\"subscribe\",\"sites\":[1]}",
+                                             &error));
+  message = next_message (client, &holder);
+  g_assert_cmpstr (json_object_get_string_member (message, "type"), ==, "subscribed");
+
+  /* One post, more than half a second after the last change the server published (at
+   * start): it comes at once, not at the end of a coalescing window. */
+  g_usleep (600 * 1000);
+  first = g_get_monotonic_time ();
+  g_assert_cmpuint (post_counts (f, 1, 1, 0), ==, 201);
+  message = next_message (client, &holder);
+  g_assert_cmpstr (json_object_get_string_member (message, "type"), ==, "occupancy");
+  g_assert_cmpint (json_object_get_int_member (message, "site"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (message, "space"),
+                                               "count"), ==, 1);
+  first = g_get_monotonic_time () - first;
+  g_assert_cmpint (first, <, 400 * 1000);
+
+  /* Four more within the half second: merged into one message with the last figure. */
+  for (guint seq = 2; seq <= 5; seq++)
+    g_assert_cmpuint (post_counts (f, seq, 1, 0), ==, 201);
+  second = g_get_monotonic_time ();
+  message = next_message (client, &holder);
+  second = g_get_monotonic_time () - second;
+  g_assert_cmpint (second, >, 100 * 1000);   /* held for the rest of the window */
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (message, "space"),
+                                               "count"), ==, 5);
+  g_test_message ("live: first change after %.1f ms, the merged one %.1f ms after the last post",
+                  first / 1000.0, second / 1000.0);
+
+  /* A message larger than [live] max_message_bytes closes the feed (1009). */
+  {
+    g_autofree char *big = g_strnfill (5000, 'x');
+    g_autofree char *text = g_strdup_printf ("{\"type\":\"subscribe\",\"x\":\"%s\"}", big);
+    g_autoptr(AtriumWsFrame) frame = NULL;
+
+    g_assert_true (atrium_ws_client_send_text (client, text, NULL));
+    do
+      {
+        g_clear_pointer (&frame, atrium_ws_frame_free);
+        frame = atrium_ws_client_receive (client, 10000, &error);
+        g_assert_no_error (error);
+      }
+    while (frame->opcode != ATRIUM_WS_OPCODE_CLOSE);
+    g_assert_cmpuint (frame->close_code, ==, 1009);
+  }
+}
+
 /* Eight weeks of five-minute history for the reading room: open 08:00–20:00 Paris time,
  * occupancy 2 + 6 × a bump at 11:00 on Tuesdays (half that on other days), with noise. */
 static double
@@ -972,6 +1084,7 @@ main (int    argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/occupancy/document", test_document);
   ADD ("/occupancy/fast-read", test_fast_read);
+  ADD ("/occupancy/live", test_live);
   ADD ("/occupancy/idempotent-and-ordering", test_idempotent_and_ordering);
   ADD ("/occupancy/clamping", test_clamping);
   ADD ("/occupancy/reset-at-closing", test_reset_at_closing);

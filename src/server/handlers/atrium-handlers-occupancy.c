@@ -255,7 +255,23 @@ handle_correction (AtriumRequest *request)
   reply_site_occupancy (request, space->site_id);
 }
 
+/* GET /api/v1/live: a WebSocket (DESIGN.md §3) for everyone who may read occupancy,
+ * authenticated here, in the upgrade request; the live hub takes it from there. Every
+ * site may be followed, as every site's occupancy may be read. */
+static void
+handle_live (AtriumRequest *request)
+{
+  request->upgrade_data = g_strdup_printf ("%s %" G_GINT64_FORMAT,
+                                           request->principal.user_id != 0 ? "user" : "device",
+                                           request->principal.user_id != 0
+                                           ? request->principal.user_id
+                                           : request->principal.device_id);
+  request->upgrade_free = g_free;
+  request->status = SOUP_STATUS_SWITCHING_PROTOCOLS;
+}
+
 static const AtriumRoute routes[] = {
+  { "GET", "/api/v1/live", READERS, ATRIUM_ROUTE_WEBSOCKET, NULL, handle_live },
   { "POST", "/api/v1/sensors/{id}/counts", ATRIUM_ROLE_SENSOR, ATRIUM_ROUTE_JSON_BODY,
     counts_schema, handle_counts },
   { "POST", "/api/v1/spaces/{id}/correction", STAFF, ATRIUM_ROUTE_JSON_BODY,
