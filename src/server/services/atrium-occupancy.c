@@ -41,6 +41,7 @@ struct _AtriumOccupancy
   GMutex           refresh_lock;   /* one rebuild at a time; guards what follows */
   GHashTable      *published;      /* "space:ID" / "queue:ID" → Published */
   GArray          *counters;       /* AtriumCounter, as last read */
+  GHashTable      *samples;        /* queue id → its recent posts (ts, in, out) */
 
   GMutex           lock;           /* guards the documents and the directory */
   AtriumDirectory *directory;
@@ -319,44 +320,66 @@ rebuild (AtriumOccupancy *self,
 
 /* ---- reading the store --------------------------------------------------------------- */
 
-gboolean
-atrium_occupancy_refresh (AtriumOccupancy  *self,
-                          GError          **error)
+/* Reads the store again and rebuilds: everything, or after a sensor post only the
+ * counters and the posting queue's recent rows (the directory and the other queues'
+ * rows are those of the last read). */
+static gboolean
+refresh (AtriumOccupancy  *self,
+         gboolean          everything,
+         gint64            queue_id,
+         GError          **error)
 {
   AtriumStore *store = atrium_server_get_store (self->server);
   gint64 now = atrium_clock_now (self->clock);
   gint64 since = now - WAIT_LOOKBACK_SECONDS;
   g_autoptr(AtriumDirectory) directory = NULL;
   g_autoptr(GArray) counters = NULL;
-  g_autoptr(GHashTable) samples = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
-                                                         (GDestroyNotify) g_array_unref);
   gboolean ok = TRUE;
   AtriumDb *db;
 
   g_mutex_lock (&self->refresh_lock);
+  if (!everything)
+    directory = atrium_occupancy_get_directory (self);
   db = atrium_store_read_begin (store);
-  directory = atrium_store_directory_load (db, error);
+  if (directory == NULL)
+    {
+      everything = TRUE;
+      directory = atrium_store_directory_load (db, error);
+    }
   counters = directory != NULL ? atrium_store_counters_load (db, error) : NULL;
+  if (everything && counters != NULL)
+    g_hash_table_remove_all (self->samples);
   for (guint i = 0; counters != NULL && i < directory->queues->len && ok; i++)
     {
       AtriumQueue *queue = directory->queues->pdata[i];
-      GArray *rows = atrium_store_queue_samples (db, queue->id, since, error);
+      GArray *rows;
 
+      if (!everything && queue->id != queue_id &&
+          g_hash_table_contains (self->samples, &queue->id))
+        continue;
+      rows = atrium_store_queue_samples (db, queue->id, since, error);
       ok = rows != NULL;
       if (ok)
-        g_hash_table_insert (samples, &queue->id, rows);
+        g_hash_table_replace (self->samples, g_memdup2 (&queue->id, sizeof queue->id), rows);
     }
   atrium_store_read_end (store, db);
 
   ok = ok && counters != NULL;
   if (ok)
     {
-      rebuild (self, directory, counters, samples, now);
+      rebuild (self, directory, counters, self->samples, now);
       g_clear_pointer (&self->counters, g_array_unref);
       self->counters = g_steal_pointer (&counters);
     }
   g_mutex_unlock (&self->refresh_lock);
   return ok;
+}
+
+gboolean
+atrium_occupancy_refresh (AtriumOccupancy  *self,
+                          GError          **error)
+{
+  return refresh (self, TRUE, 0, error);
 }
 
 GBytes *
@@ -493,7 +516,7 @@ atrium_occupancy_counted (AtriumOccupancy *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!atrium_occupancy_refresh (self, &error))
+  if (!refresh (self, FALSE, queue_id, &error))
     {
       atrium_server_log_error (self->server, request_id, "occupancy refresh: %s",
                                error->message);
@@ -734,6 +757,8 @@ atrium_occupancy_new (AtriumServer       *server,
   g_mutex_init (&self->refresh_lock);
   g_mutex_init (&self->lock);
   self->published = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, published_free);
+  self->samples = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                         (GDestroyNotify) g_array_unref);
   self->watcher = atrium_store_open (atrium_store_get_data_dir (atrium_server_get_store (server)),
                                      FALSE, NULL, error);
   if (self->watcher == NULL || !atrium_occupancy_refresh (self, error))
@@ -770,6 +795,7 @@ atrium_occupancy_free (AtriumOccupancy *self)
     }
   g_clear_pointer (&self->watcher, atrium_db_close);
   g_hash_table_unref (self->published);
+  g_hash_table_unref (self->samples);
   g_clear_pointer (&self->counters, g_array_unref);
   g_clear_pointer (&self->directory, atrium_directory_unref);
   g_clear_pointer (&self->all, g_bytes_unref);
