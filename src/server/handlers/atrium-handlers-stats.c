@@ -6,6 +6,7 @@
 #include "atrium-handlers.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <libsoup/soup.h>
 
@@ -148,21 +149,19 @@ handle_forecast (AtriumRequest *request)
     }
   else
     {
-      gint64 midnight;
+      /* Read by hand: g_date_set_parse() follows the locale. */
+      guint year = 0, month = 0, day = 0;
+      char end = '\0';
 
-      if (!parse_instant (site, date_text, &midnight) || strlen (date_text) != 10)
+      if (strlen (date_text) != 10 ||
+          sscanf (date_text, "%4u-%2u-%2u%c", &year, &month, &day, &end) != 3 ||
+          !g_date_valid_dmy ((GDateDay) day, (GDateMonth) month, (GDateYear) year))
         {
           atrium_request_reply_error (request, SOUP_STATUS_BAD_REQUEST, "invalid_date",
                                       "date: a day written YYYY-MM-DD");
           return;
         }
-      g_date_set_parse (&date, date_text);
-      if (!g_date_valid (&date))
-        {
-          atrium_request_reply_error (request, SOUP_STATUS_BAD_REQUEST, "invalid_date",
-                                      "date: a day written YYYY-MM-DD");
-          return;
-        }
+      g_date_set_dmy (&date, (GDateDay) day, (GDateMonth) month, (GDateYear) year);
     }
   atrium_stats_forecast_range (site->tz, &date, &from, &to);
 
