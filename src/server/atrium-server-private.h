@@ -74,6 +74,8 @@ void     atrium_server_reply_early     (AtriumServer      *self,
 char    *atrium_error_body             (const char        *code,
                                         const char        *message,
                                         const char        *request_id);
+void     atrium_server_release_connection (AtriumServer    *self,
+                                          SoupServerMessage *msg);
 void     atrium_server_init_router     (AtriumServer      *self);
 void     atrium_server_shutdown_router (AtriumServer      *self);
 

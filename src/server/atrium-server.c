@@ -411,6 +411,24 @@ anchor_keepalive (AtriumServer *self)
     g_message ("keep-alive is off: %s", error->message);
 }
 
+/* The connection of @msg leaves the HTTP layer (a protocol upgrade: the caller steals it
+ * next): no deadline, no place in the counts, and no socket timeout, since an upgraded
+ * connection may be idle by design. The stream libsoup gives up is ours
+ * (atrium-server-stream.c): past the headers it passes the peer's end on as it is, and
+ * closing it never waits on the peer. libsoup puts no "GSocket" data on it. */
+void
+atrium_server_release_connection (AtriumServer      *self,
+                                  SoupServerMessage *msg)
+{
+  Connection *conn = find_connection (self, msg);
+
+  if (conn == NULL)
+    return;
+  g_socket_set_timeout (conn->socket, 0);
+  atrium_server_stream_set_reading_headers (conn->stream, FALSE);
+  g_hash_table_remove (self->connections, conn->remote);
+}
+
 /* Stops taking connections and finishes the TLS handshakes under way (cancelled), so no
  * callback outlives the server. */
 static void
