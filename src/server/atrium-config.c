@@ -50,6 +50,7 @@ static const Option options[] = {
   { "limits",   "max_header_bytes",           OPT_UINT,      OFF (max_header_bytes), 1024, 65536 },
   { "limits",   "header_timeout_seconds",     OPT_UINT,      OFF (header_timeout_seconds), 1, 300 },
   { "limits",   "request_timeout_seconds",    OPT_UINT,      OFF (request_timeout_seconds), 1, 3600 },
+  { "limits",   "keepalive_seconds",          OPT_UINT,      OFF (keepalive_seconds), 1, 3600 },
   { "limits",   "max_connections",            OPT_UINT,      OFF (max_connections), 1, 100000 },
   { "limits",   "max_connections_per_ip",     OPT_UINT,      OFF (max_connections_per_ip), 1, 100000 },
   { "limits",   "requests_per_minute_per_ip", OPT_UINT,      OFF (requests_per_minute_per_ip), 1, 1000000 },
@@ -117,6 +118,7 @@ atrium_config_new_default (void)
   config->max_header_bytes = 8 * 1024;
   config->header_timeout_seconds = 10;
   config->request_timeout_seconds = 30;
+  config->keepalive_seconds = 15;
   config->max_connections = 4096;
   config->max_connections_per_ip = 64;
   config->requests_per_minute_per_ip = 1200;

@@ -41,6 +41,7 @@ typedef struct
   guint          max_header_bytes;
   guint          header_timeout_seconds;   /* from connection or previous answer to full headers */
   guint          request_timeout_seconds;  /* from connection to full body */
+  guint          keepalive_seconds;        /* an idle kept-alive connection is closed */
   guint          max_connections;
   guint          max_connections_per_ip;
   guint          requests_per_minute_per_ip;

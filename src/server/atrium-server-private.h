@@ -27,13 +27,20 @@ struct _AtriumServer
   char                  *unix_path;
 
   /* HTTP thread only */
-  GHashTable            *connections;   /* GSocket* → Connection */
+  GPtrArray             *listeners;     /* Listener: our listening sockets */
+  GSocket               *anchor;        /* keeps SoupServer's keep-alive on */
+  GHashTable            *connections;   /* GSocketAddress* of the peer → Connection */
   GHashTable            *per_ip;        /* ip → open connections */
+  GCancellable          *cancellable;   /* cancelled when the server stops */
+  guint                  handshakes;    /* TLS handshakes under way */
+  gboolean               stopping;
+  gint64                 accept_reported; /* monotonic time an accept() error was logged */
   GHashTable            *buckets;       /* ip → RateBucket */
   GHashTable            *recent;        /* token hash → RecentCaller (fast reads) */
   guint                  sweep_id;
 
   /* any thread */
+  gint                   open_connections; /* atomic: the size of connections */
   GMutex                 blocks_lock;
   GHashTable            *blocks;        /* ip → unix time the block ends */
   GPtrArray             *blocked_masks; /* GInetAddressMask from the config */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,26 +16,53 @@
 #include <glib/gstdio.h>
 
 #include "atrium-random.h"
+#include "atrium-server-stream.h"
 
 G_DEFINE_QUARK (atrium-server-error-quark, atrium_server_error)
 
 #define LISTEN_BACKLOG 1024
 
-/* ---- connections: caps and deadlines -------------------------------------------------- */
+/* ---- connections: accepted here, capped, given deadlines ------------------------------- */
 
-/* One accepted socket. SoupServer owns the socket; a weak reference tells us when it
- * is gone, so the per-address count never drifts. */
+/* Why the server accepts connections itself rather than letting SoupServer listen: see
+ * atrium-server-stream.c and docs/decisions.md (keep-alive on libsoup 3.2.3). */
+
+#define ACCEPT_BATCH     64    /* connections taken per wake-up, so other sources get a turn */
+#define ACCEPT_PAUSE_MS  100   /* after an accept() error (out of descriptors): wait, not spin */
+
+/* One accepted connection, from accept() until the stream SoupServer was given is
+ * finalized (a weak reference tells us), so the counts never drift. */
 typedef struct
 {
-  AtriumServer *server;
-  GSocket      *socket;     /* weak */
-  char         *ip;
+  AtriumServer   *server;
+  GSocketAddress *remote;    /* the key: libsoup hands this very object back for messages */
+  GSocket        *socket;
+  char           *ip;
+  GIOStream      *stream;    /* weak; NULL until SoupServer has the connection */
+  GSource        *deadline;
+  guint           answered;  /* requests answered on it */
 } Connection;
 
-static void     connection_gone    (gpointer      data,
-                                    GObject      *where_the_object_was);
+/* A listening socket of ours. */
+typedef struct
+{
+  AtriumServer       *server;
+  AtriumListenerKind  kind;
+  GSocket            *socket;
+  GSource            *source;  /* accepting, or the pause after an error */
+} Listener;
+
+/* A TLS handshake under way; the connection is found again by its address. */
+typedef struct
+{
+  AtriumServer   *server;
+  GSocketAddress *remote;
+  GSocketAddress *local;
+} Handshake;
+
 static gboolean in_blocked_network (AtriumServer *self,
                                     const char   *ip);
+static void     watch_listener     (Listener     *listener);
 
 static void
 count_ip (AtriumServer *self,
@@ -51,13 +79,10 @@ count_ip (AtriumServer *self,
 }
 
 static void
-connection_free (Connection *conn)
+source_destroy_and_unref (gpointer data)
 {
-  if (conn->socket != NULL)
-    g_object_weak_unref (G_OBJECT (conn->socket), connection_gone, conn);
-  count_ip (conn->server, conn->ip, -1);
-  g_free (conn->ip);
-  g_free (conn);
+  g_source_destroy (data);
+  g_source_unref (data);
 }
 
 static void
@@ -66,19 +91,46 @@ connection_gone (gpointer  data,
 {
   Connection *conn = data;
 
-  conn->socket = NULL;
-  g_hash_table_remove (conn->server->connections, where_the_object_was);
+  conn->stream = NULL;
+  g_hash_table_remove (conn->server->connections, conn->remote);
+}
+
+static void
+connection_free (Connection *conn)
+{
+  if (conn->stream != NULL)
+    g_object_weak_unref (G_OBJECT (conn->stream), connection_gone, conn);
+  g_clear_pointer (&conn->deadline, source_destroy_and_unref);
+  count_ip (conn->server, conn->ip, -1);
+  g_atomic_int_dec_and_test (&conn->server->open_connections);
+  g_object_unref (conn->remote);
+  g_object_unref (conn->socket);
+  g_free (conn->ip);
+  g_free (conn);
+}
+
+/* Every message's connection was accepted here, and libsoup gives back as its remote
+ * address the object we handed it. */
+static Connection *
+find_connection (AtriumServer      *self,
+                 SoupServerMessage *msg)
+{
+  return g_hash_table_lookup (self->connections, soup_server_message_get_remote_address (msg));
+}
+
+static char *
+address_to_ip (GSocketAddress *address)
+{
+  if (address != NULL && G_IS_INET_SOCKET_ADDRESS (address))
+    return g_inet_address_to_string (
+      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  return g_strdup ("local");
 }
 
 char *
 atrium_message_client_ip (SoupServerMessage *msg)
 {
-  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-
-  if (remote != NULL && G_IS_INET_SOCKET_ADDRESS (remote))
-    return g_inet_address_to_string (
-      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-  return g_strdup ("local");
+  return address_to_ip (soup_server_message_get_remote_address (msg));
 }
 
 /* Ends a connection from under SoupServer: its next read sees end-of-file and it cleans
@@ -93,115 +145,313 @@ drop_socket (GSocket *socket)
 static gboolean
 deadline_expired (gpointer data)
 {
-  SoupServerMessage *msg = data;
+  Connection *conn = data;
 
-  /* Not soup_server_message_get_remote_host(): for a connection the client already
-   * reset it dereferences an address libsoup no longer has (nmap -sV crashed us). */
-  g_debug ("closing a connection that was too slow to send its request");
-  drop_socket (soup_server_message_get_socket (msg));
-  g_object_set_data (G_OBJECT (msg), "atrium-deadline", NULL);
+  g_debug ("closing a connection from %s: too slow, or idle too long", conn->ip);
+  g_clear_pointer (&conn->deadline, g_source_unref);
+  drop_socket (conn->socket);
   return G_SOURCE_REMOVE;
 }
 
 static void
-source_destroy_and_unref (gpointer data)
+clear_deadline (Connection *conn)
 {
-  g_source_destroy (data);
-  g_source_unref (data);
+  g_clear_pointer (&conn->deadline, source_destroy_and_unref);
 }
 
-/* One deadline per message; a new one replaces the old. The source dies with the
- * message, so it never outlives what it points to. */
+/* One deadline per connection; a new one replaces the old. */
 static void
-set_deadline (AtriumServer      *self,
-              SoupServerMessage *msg,
-              guint              seconds)
+set_deadline (AtriumServer *self,
+              Connection   *conn,
+              guint         seconds)
 {
-  GSource *source = g_timeout_source_new_seconds (seconds);
+  clear_deadline (conn);
+  conn->deadline = g_timeout_source_new_seconds (seconds);
+  g_source_set_callback (conn->deadline, deadline_expired, conn, NULL);
+  g_source_attach (conn->deadline, self->context);
+}
 
-  g_source_set_callback (source, deadline_expired, msg, NULL);
-  g_source_attach (source, self->context);
-  g_object_set_data_full (G_OBJECT (msg), "atrium-deadline", source,
-                          source_destroy_and_unref);
+/* Gives SoupServer the connection, wrapped (atrium-server-stream.c). */
+static void
+hand_over (AtriumServer   *self,
+           Connection     *conn,
+           SoupServer     *soup,
+           GIOStream      *base,
+           GSocketAddress *local)
+{
+  g_autoptr(GIOStream) stream = atrium_server_stream_new (base, conn->socket);
+
+  conn->stream = stream;
+  g_object_weak_ref (G_OBJECT (stream), connection_gone, conn);
+  soup_server_accept_iostream (soup, stream, local, conn->remote, NULL);
 }
 
 static void
-clear_deadline (SoupServerMessage *msg)
+handshake_free (Handshake *handshake)
 {
-  g_object_set_data (G_OBJECT (msg), "atrium-deadline", NULL);
+  g_object_unref (handshake->remote);
+  g_object_unref (handshake->local);
+  g_free (handshake);
 }
 
-/* The message of a connection that ends says so, whichever message of it that is. By
- * then libsoup has let go of the socket, so the key was kept on the message. */
 static void
-message_disconnected (SoupServerMessage *msg,
-                      gpointer           user_data)
+handshake_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
 {
-  AtriumServer *self = user_data;
-  gpointer key = g_object_get_data (G_OBJECT (msg), "atrium-socket");
+  Handshake *handshake = data;
+  AtriumServer *self = handshake->server;
+  Connection *conn = g_hash_table_lookup (self->connections, handshake->remote);
+  g_autoptr(GError) error = NULL;
 
-  if (key != NULL)
-    g_hash_table_remove (self->connections, key);
+  self->handshakes--;
+  if (g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error) &&
+      conn != NULL && !self->stopping)
+    hand_over (self, conn, self->soup, G_IO_STREAM (source), handshake->local);
+  else
+    {
+      g_debug ("no TLS with %s: %s", conn != NULL ? conn->ip : "?",
+               error != NULL ? error->message : "the server is stopping");
+      g_io_stream_close (G_IO_STREAM (source), NULL, NULL);
+      if (conn != NULL)
+        g_hash_table_remove (self->connections, handshake->remote);
+    }
+  handshake_free (handshake);
 }
 
-/* The connection of @msg leaves the HTTP layer (upgraded to WebSocket): no deadline, no
- * place in the connection count; the live hub bounds its subscribers itself. */
+/* The handshake is ours, before SoupServer sees the connection, as libsoup does it for
+ * its own listeners; each new connection gets the certificate loaded last (SIGHUP). */
+static void
+start_tls (AtriumServer   *self,
+           Connection     *conn,
+           GIOStream      *base,
+           GSocketAddress *local)
+{
+  const char * const protocols[] = { "http/1.1", "http/1.0", NULL };
+  g_autoptr(GTlsCertificate) certificate = atrium_server_get_certificate (self);
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GError) error = NULL;
+  Handshake *handshake;
+
+  /* As libsoup makes its own: no database, or glib-networking would load the system's
+   * trust list into every connection (3.8 MB and 60 ms each, measured). Clients often
+   * skip close_notify, and HTTP's own framing tells a truncated answer. */
+  if (certificate != NULL)
+    tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
+                          NULL, &error,
+                          "base-io-stream", base,
+                          "certificate", certificate,
+                          "database", NULL,
+                          "require-close-notify", FALSE,
+                          "advertised-protocols", protocols,
+                          NULL);
+  if (tls == NULL)
+    {
+      g_message ("cannot start TLS: %s", error != NULL ? error->message : "no certificate");
+      g_io_stream_close (base, NULL, NULL);
+      g_hash_table_remove (self->connections, conn->remote);
+      return;
+    }
+
+  handshake = g_new0 (Handshake, 1);
+  handshake->server = self;
+  handshake->remote = g_object_ref (conn->remote);
+  handshake->local = g_object_ref (local);
+  self->handshakes++;
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
+                                    self->cancellable, handshake_done, handshake);
+}
+
+/* Caps are applied here, before a TLS handshake is paid for. Configured networks are cut
+ * off at once; an address blocked for what it did still gets a 403 that says so (a
+ * library's shared NAT may be behind it). */
+static void
+accept_connection (AtriumServer *self,
+                   Listener     *listener,
+                   GSocket      *socket)
+{
+  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
+  g_autoptr(GSocketConnection) base = NULL;
+  g_autofree char *ip = NULL;
+  Connection *conn;
+  guint from_ip;
+
+  if (remote == NULL || local == NULL)
+    {
+      g_socket_close (socket, NULL);   /* the client is already gone */
+      return;
+    }
+  ip = address_to_ip (remote);
+  from_ip = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_ip, ip));
+  if (from_ip >= self->config->max_connections_per_ip ||
+      g_hash_table_size (self->connections) >= self->config->max_connections ||
+      in_blocked_network (self, ip))
+    {
+      g_debug ("refusing a connection from %s (%u open from it)", ip, from_ip);
+      g_socket_close (socket, NULL);
+      return;
+    }
+
+  conn = g_new0 (Connection, 1);
+  conn->server = self;
+  conn->remote = g_steal_pointer (&remote);
+  conn->socket = g_object_ref (socket);
+  conn->ip = g_steal_pointer (&ip);
+  g_hash_table_insert (self->connections, conn->remote, conn);
+  count_ip (self, conn->ip, +1);
+  g_atomic_int_inc (&self->open_connections);
+
+  /* A backstop for every read and write (a client that does not read its answer); the
+   * deadlines are the real bounds. */
+  g_socket_set_timeout (socket, MAX (self->config->request_timeout_seconds,
+                                     self->config->keepalive_seconds));
+  if (g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  /* The TLS handshake and the first request's headers, from the connection. */
+  set_deadline (self, conn, self->config->header_timeout_seconds);
+
+  base = g_socket_connection_factory_create_connection (socket);
+  if (listener->kind == ATRIUM_LISTENER_HTTPS)
+    start_tls (self, conn, G_IO_STREAM (base), local);
+  else
+    hand_over (self, conn,
+               listener->kind == ATRIUM_LISTENER_REDIRECT ? self->redirect_soup : self->soup,
+               G_IO_STREAM (base), local);
+}
+
+static gboolean
+resume_listener (gpointer data)
+{
+  Listener *listener = data;
+
+  g_clear_pointer (&listener->source, g_source_unref);
+  watch_listener (listener);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+listener_ready (GSocket      *socket,
+                GIOCondition  condition,
+                gpointer      data)
+{
+  Listener *listener = data;
+  AtriumServer *self = listener->server;
+
+  for (guint i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) client = g_socket_accept (socket, NULL, &error);
+      gint64 now;
+
+      if (client != NULL)
+        {
+          accept_connection (self, listener, client);
+          continue;
+        }
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+
+      /* The connection stays queued, so watching on would spin. */
+      now = g_get_monotonic_time ();
+      if (now - self->accept_reported > 60 * G_USEC_PER_SEC)
+        {
+          g_message ("cannot accept connections: %s; pausing", error->message);
+          self->accept_reported = now;
+        }
+      g_clear_pointer (&listener->source, source_destroy_and_unref);
+      listener->source = g_timeout_source_new (ACCEPT_PAUSE_MS);
+      g_source_set_callback (listener->source, resume_listener, listener, NULL);
+      g_source_attach (listener->source, self->context);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+watch_listener (Listener *listener)
+{
+  listener->source = g_socket_create_source (listener->socket, G_IO_IN, NULL);
+  g_source_set_callback (listener->source, G_SOURCE_FUNC (listener_ready), listener, NULL);
+  g_source_attach (listener->source, listener->server->context);
+}
+
+static void
+listener_free (Listener *listener)
+{
+  g_clear_pointer (&listener->source, source_destroy_and_unref);
+  g_socket_close (listener->socket, NULL);
+  g_object_unref (listener->socket);
+  g_free (listener);
+}
+
+/* SoupServer keeps a connection alive after an answer only while it has a listener of
+ * its own (soup-server.c, request_finished()); ours never gets a connection: one end of
+ * a socket pair whose other end we keep and never write to. */
+static void
+anchor_keepalive (AtriumServer *self)
+{
+  g_autoptr(GSocket) end = NULL;
+  g_autoptr(GError) error = NULL;
+  int fds[2];
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    {
+      g_message ("keep-alive is off: %s", g_strerror (errno));
+      return;
+    }
+  end = g_socket_new_from_fd (fds[0], &error);
+  if (end == NULL)
+    close (fds[0]);
+  else if ((self->anchor = g_socket_new_from_fd (fds[1], &error)) != NULL)
+    fds[1] = -1;
+  if (fds[1] >= 0)
+    close (fds[1]);
+  if (self->anchor == NULL || !soup_server_listen_socket (self->soup, end, 0, &error))
+    g_message ("keep-alive is off: %s", error->message);
+}
+
+/* The connection of @msg leaves the HTTP layer (a protocol upgrade: the caller steals it
+ * next): no deadline, no place in the counts, and no socket timeout, since an upgraded
+ * connection may be idle by design. The stream libsoup gives up is ours
+ * (atrium-server-stream.c): past the headers it passes the peer's end on as it is, and
+ * closing it never waits on the peer. libsoup puts no "GSocket" data on it. */
 void
 atrium_server_release_connection (AtriumServer      *self,
                                   SoupServerMessage *msg)
 {
-  gpointer key = g_object_get_data (G_OBJECT (msg), "atrium-socket");
+  Connection *conn = find_connection (self, msg);
 
-  clear_deadline (msg);
-  g_signal_handlers_disconnect_by_func (msg, message_disconnected, self);
-  if (key != NULL)
-    g_hash_table_remove (self->connections, key);
+  if (conn == NULL)
+    return;
+  g_socket_set_timeout (conn->socket, 0);
+  atrium_server_stream_set_reading_headers (conn->stream, FALSE);
+  g_hash_table_remove (self->connections, conn->remote);
 }
 
-static gboolean
-track_connection (AtriumServer      *self,
-                  SoupServerMessage *msg)
+/* Stops taking connections and finishes the TLS handshakes under way (cancelled), so no
+ * callback outlives the server. */
+static void
+stop_accepting (AtriumServer *self)
 {
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GHashTableIter iter;
   Connection *conn;
-  guint per_ip;
 
-  if (socket == NULL)
-    return TRUE;
-  g_object_set_data (G_OBJECT (msg), "atrium-socket", socket);
-  g_signal_connect (msg, "disconnected", G_CALLBACK (message_disconnected), self);
-  if (g_hash_table_contains (self->connections, socket))
-    return TRUE;
-
-  conn = g_new0 (Connection, 1);
-  conn->server = self;
-  conn->socket = socket;
-  conn->ip = atrium_message_client_ip (msg);
-  g_object_weak_ref (G_OBJECT (socket), connection_gone, conn);
-  g_hash_table_insert (self->connections, socket, conn);
-  count_ip (self, conn->ip, +1);
-
-  /* A backstop for every read and write; the deadlines below are the real bounds. */
-  g_socket_set_timeout (socket, self->config->request_timeout_seconds);
-
-  /* Configured networks are cut off at once; an address blocked for what it did still
-   * gets a 403 that says so (a library's shared NAT may be behind it). */
-  per_ip = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_ip, conn->ip));
-  if (per_ip > self->config->max_connections_per_ip ||
-      g_hash_table_size (self->connections) > self->config->max_connections ||
-      in_blocked_network (self, conn->ip))
-    {
-      g_debug ("refusing a connection from %s (%u open from it)", conn->ip, per_ip);
-      drop_socket (socket);
-      return FALSE;
-    }
-  return TRUE;
+  self->stopping = TRUE;
+  g_ptr_array_set_size (self->listeners, 0);
+  g_cancellable_cancel (self->cancellable);
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conn))
+    if (conn->stream == NULL)
+      drop_socket (conn->socket);
+  while (self->handshakes > 0)
+    g_main_context_iteration (self->context, TRUE);
 }
 
 guint
 atrium_server_get_open_connections (AtriumServer *self)
 {
-  return g_hash_table_size (self->connections);
+  return (guint) g_atomic_int_get (&self->open_connections);
 }
 
 /* ---- early answers: sizes, before the body is read ----------------------------------- */
@@ -222,11 +472,9 @@ atrium_server_set_common_headers (AtriumServer      *self,
   soup_message_headers_replace (headers, "Content-Security-Policy",
                                 "default-src 'none'; frame-ancestors 'none'");
   soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
-  /* No keep-alive: libsoup 3.2 (Debian 12) never releases a kept-alive connection the
-   * client closes while idle — its descriptor stays in CLOSE_WAIT for good (fixed
-   * upstream after 3.2.3, "server: do not leak idle connections closed by the client").
-   * Closing after each answer is the only way its descriptors and memory stay bounded. */
-  soup_message_headers_replace (headers, "Connection", "close");
+  /* Connections are kept alive (atrium-server-stream.c), but not past a shutdown. */
+  if (self->draining)
+    soup_message_headers_replace (headers, "Connection", "close");
   if (request_id != NULL)
     soup_message_headers_replace (headers, "X-Request-Id", request_id);
 }
@@ -291,11 +539,15 @@ got_chunk (SoupServerMessage *msg,
     refuse_body (self, msg, "too_large", "The request body is larger than this server accepts");
 }
 
+/* The handler may take its time; writing the answer has the socket's backstop. */
 static void
 got_body (SoupServerMessage *msg,
           gpointer           user_data)
 {
-  clear_deadline (msg);
+  Connection *conn = find_connection (user_data, msg);
+
+  if (conn != NULL)
+    clear_deadline (conn);
 }
 
 static void
@@ -315,9 +567,15 @@ got_headers (SoupServerMessage *msg,
 {
   AtriumServer *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  Connection *conn = find_connection (self, msg);
   gsize header_bytes = 0;
 
-  set_deadline (self, msg, self->config->request_timeout_seconds);
+  if (conn != NULL)
+    {
+      /* From here on the peer's end is libsoup's to see as it is (a short body). */
+      atrium_server_stream_set_reading_headers (conn->stream, FALSE);
+      set_deadline (self, conn, self->config->request_timeout_seconds);
+    }
 
   if (soup_server_message_get_status (msg) != 0)
     return;
@@ -349,21 +607,43 @@ got_headers (SoupServerMessage *msg,
     }
 }
 
+/* The answer is written: the connection waits for the next request, keepalive_seconds
+ * at most. */
+static void
+message_finished (SoupServerMessage *msg,
+                  gpointer           user_data)
+{
+  AtriumServer *self = user_data;
+  Connection *conn = find_connection (self, msg);
+
+  if (conn == NULL)
+    return;
+  conn->answered++;
+  atrium_server_stream_set_reading_headers (conn->stream, TRUE);
+  set_deadline (self, conn, self->config->keepalive_seconds);
+}
+
+/* libsoup starts a connection's first message when it takes the connection, each later
+ * one at its first byte. */
 static void
 request_started (SoupServer        *soup,
                  SoupServerMessage *msg,
                  gpointer           user_data)
 {
   AtriumServer *self = user_data;
+  Connection *conn = find_connection (self, msg);
 
-  if (!track_connection (self, msg))
+  if (conn == NULL)
     return;
 
-  /* From the connection (or the previous answer) to complete headers: a client that
-   * dribbles its request (slowloris) or idles on a kept-alive connection is cut off. */
-  set_deadline (self, msg, self->config->header_timeout_seconds);
+  /* Complete headers within header_timeout_seconds of the connection (set when it was
+   * accepted) or of a later request's first byte: a client that dribbles its request
+   * (slowloris) is cut off. */
+  if (conn->answered > 0)
+    set_deadline (self, conn, self->config->header_timeout_seconds);
   g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers), self);
   g_signal_connect (msg, "got-body", G_CALLBACK (got_body), self);
+  g_signal_connect (msg, "finished", G_CALLBACK (message_finished), self);
 }
 
 /* ---- the plain-HTTP listener: only a redirect ------------------------------------------ */
@@ -397,6 +677,9 @@ handle_redirect (SoupServer        *soup,
     }
 
   atrium_server_set_common_headers (self, msg, atrium_message_request_id (msg));
+  /* A redirect ends the conversation here (and this SoupServer keeps nothing alive). */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
   if (host == NULL || *host == '\0' || strpbrk (host, " \r\n\"<>\\") != NULL)
     {
       atrium_server_reply_early (self, msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
@@ -579,9 +862,14 @@ atrium_server_listen (AtriumServer        *self,
 {
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GError) local_error = NULL;
-  SoupServer *target = self->soup;
-  SoupServerListenOptions options = 0;
+  Listener *listener;
 
+  if (kind == ATRIUM_LISTENER_HTTPS && soup_server_get_tls_certificate (self->soup) == NULL)
+    {
+      g_set_error (error, ATRIUM_SERVER_ERROR, ATRIUM_SERVER_ERROR_CERTIFICATE,
+                   "HTTPS on %s needs a certificate", address);
+      return FALSE;
+    }
   if (kind == ATRIUM_LISTENER_UNIX)
     socket = bind_unix (address, &local_error);
   else
@@ -607,17 +895,15 @@ atrium_server_listen (AtriumServer        *self,
       return FALSE;
     }
 
-  if (kind == ATRIUM_LISTENER_HTTPS)
-    options = SOUP_SERVER_LISTEN_HTTPS;
-  if (kind == ATRIUM_LISTENER_REDIRECT)
-    target = self->redirect_soup;
+  /* We accept; SoupServer is handed each connection (see the connections section). */
+  g_socket_set_blocking (socket, FALSE);
+  listener = g_new0 (Listener, 1);
+  listener->server = self;
+  listener->kind = kind;
+  listener->socket = g_object_ref (socket);
+  g_ptr_array_add (self->listeners, listener);
+  watch_listener (listener);
 
-  if (!soup_server_listen_socket (target, socket, options, &local_error))
-    {
-      g_set_error (error, ATRIUM_SERVER_ERROR, ATRIUM_SERVER_ERROR_LISTEN,
-                   "Cannot listen on %s: %s", address, local_error->message);
-      return FALSE;
-    }
   self->ports[kind] = socket_port (socket);
   if (kind == ATRIUM_LISTENER_HTTPS)
     self->https_port = self->ports[kind];
@@ -710,6 +996,8 @@ atrium_server_new (AtriumConfig *config,
   self->connections = g_hash_table_new_full (NULL, NULL, NULL,
                                              (GDestroyNotify) connection_free);
   self->per_ip = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) listener_free);
+  self->cancellable = g_cancellable_new ();
   self->blocks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&self->blocks_lock);
   self->blocked_masks = g_ptr_array_new_with_free_func (g_object_unref);
@@ -730,6 +1018,7 @@ atrium_server_new (AtriumConfig *config,
   g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started), self);
   g_signal_connect (self->redirect_soup, "request-started", G_CALLBACK (request_started), self);
   soup_server_add_handler (self->redirect_soup, NULL, handle_redirect, self, NULL);
+  anchor_keepalive (self);
 
   atrium_server_init_router (self);
   return self;
@@ -741,6 +1030,7 @@ atrium_server_free (AtriumServer *self)
   if (self == NULL)
     return;
 
+  stop_accepting (self);
   atrium_server_shutdown_router (self);
   for (int kind = ATRIUM_N_SERVICES - 1; kind >= 0; kind--)
     if (self->service_free[kind] != NULL)
@@ -749,8 +1039,13 @@ atrium_server_free (AtriumServer *self)
   soup_server_disconnect (self->redirect_soup);
   g_clear_object (&self->soup);
   g_clear_object (&self->redirect_soup);
+  if (self->anchor != NULL)
+    g_socket_close (self->anchor, NULL);
+  g_clear_object (&self->anchor);
   g_hash_table_unref (self->connections);
   g_hash_table_unref (self->per_ip);
+  g_ptr_array_unref (self->listeners);
+  g_object_unref (self->cancellable);
   g_hash_table_unref (self->blocks);
   g_mutex_clear (&self->blocks_lock);
   g_ptr_array_unref (self->blocked_masks);

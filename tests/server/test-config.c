@@ -47,6 +47,7 @@ test_example_matches_defaults (void)
   g_assert_cmpuint (loaded->max_header_bytes, ==, defaults->max_header_bytes);
   g_assert_cmpuint (loaded->header_timeout_seconds, ==, defaults->header_timeout_seconds);
   g_assert_cmpuint (loaded->request_timeout_seconds, ==, defaults->request_timeout_seconds);
+  g_assert_cmpuint (loaded->keepalive_seconds, ==, defaults->keepalive_seconds);
   g_assert_cmpuint (loaded->max_connections, ==, defaults->max_connections);
   g_assert_cmpuint (loaded->max_connections_per_ip, ==, defaults->max_connections_per_ip);
   g_assert_cmpuint (loaded->requests_per_minute_per_ip, ==,
