@@ -37,6 +37,7 @@ struct _AtriumServer
   gint64                 accept_reported; /* monotonic time an accept() error was logged */
   GHashTable            *buckets;       /* ip → RateBucket */
   GHashTable            *recent;        /* token hash → RecentCaller (fast reads) */
+  guint                  deadline_sweep_id;
   guint                  sweep_id;
 
   /* any thread */

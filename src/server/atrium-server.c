@@ -39,7 +39,7 @@ typedef struct
   GSocket        *socket;
   char           *ip;
   GIOStream      *stream;    /* weak; NULL until SoupServer has the connection */
-  GSource        *deadline;
+  gint64          deadline;  /* monotonic µs; 0 for none */
   guint           answered;  /* requests answered on it */
 } Connection;
 
@@ -100,7 +100,6 @@ connection_free (Connection *conn)
 {
   if (conn->stream != NULL)
     g_object_weak_unref (G_OBJECT (conn->stream), connection_gone, conn);
-  g_clear_pointer (&conn->deadline, source_destroy_and_unref);
   count_ip (conn->server, conn->ip, -1);
   g_atomic_int_dec_and_test (&conn->server->open_connections);
   g_object_unref (conn->remote);
@@ -142,21 +141,33 @@ drop_socket (GSocket *socket)
     g_socket_shutdown (socket, TRUE, TRUE, NULL);
 }
 
-static gboolean
-deadline_expired (gpointer data)
-{
-  Connection *conn = data;
+/* Deadlines are times on the connection, looked at once a second: a timer per request
+ * (created, attached, destroyed) cost more than the request's own work. */
+#define DEADLINE_SWEEP_MS 1000
 
-  g_debug ("closing a connection from %s: too slow, or idle too long", conn->ip);
-  g_clear_pointer (&conn->deadline, g_source_unref);
-  drop_socket (conn->socket);
-  return G_SOURCE_REMOVE;
+static gboolean
+sweep_deadlines (gpointer data)
+{
+  AtriumServer *self = data;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  Connection *conn;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conn))
+    if (conn->deadline != 0 && conn->deadline <= now)
+      {
+        g_debug ("closing a connection from %s: too slow, or idle too long", conn->ip);
+        conn->deadline = 0;
+        drop_socket (conn->socket);
+      }
+  return G_SOURCE_CONTINUE;
 }
 
 static void
 clear_deadline (Connection *conn)
 {
-  g_clear_pointer (&conn->deadline, source_destroy_and_unref);
+  conn->deadline = 0;
 }
 
 /* One deadline per connection; a new one replaces the old. */
@@ -165,10 +176,7 @@ set_deadline (AtriumServer *self,
               Connection   *conn,
               guint         seconds)
 {
-  clear_deadline (conn);
-  conn->deadline = g_timeout_source_new_seconds (seconds);
-  g_source_set_callback (conn->deadline, deadline_expired, conn, NULL);
-  g_source_attach (conn->deadline, self->context);
+  conn->deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
 }
 
 /* Gives SoupServer the connection, wrapped (atrium-server-stream.c). */
@@ -484,10 +492,24 @@ atrium_message_request_id (SoupServerMessage *msg)
 {
   const char *id = g_object_get_data (G_OBJECT (msg), "atrium-request-id");
 
+  /* Ids name requests in logs; they need not be secret, only unique: a random prefix
+   * per process and a counter, not a system call per request. */
+  static char prefix[9];
+  static gsize ready;
+  static gint counter;
+
   if (id == NULL)
     {
-      char *fresh = atrium_random_hex (8);
+      char *fresh;
 
+      if (g_once_init_enter (&ready))
+        {
+          g_autofree char *random = atrium_random_hex (4);
+
+          g_strlcpy (prefix, random, sizeof prefix);
+          g_once_init_leave (&ready, 1);
+        }
+      fresh = g_strdup_printf ("%s%08x", prefix, (guint) g_atomic_int_add (&counter, 1));
       g_object_set_data_full (G_OBJECT (msg), "atrium-request-id", fresh, g_free);
       id = fresh;
     }
@@ -541,7 +563,8 @@ got_chunk (SoupServerMessage *msg,
 
 /* The handler may take its time; writing the answer has the socket's backstop. */
 static void
-got_body (SoupServerMessage *msg,
+got_body (SoupServer        *soup,
+          SoupServerMessage *msg,
           gpointer           user_data)
 {
   Connection *conn = find_connection (user_data, msg);
@@ -558,11 +581,15 @@ sum_header (const char *name,
   *(gsize *) user_data += strlen (name) + strlen (value) + 4;
 }
 
-/* Runs once the headers are in: sizes are judged here, so an oversized body is never
- * accumulated, and a client announcing one gets its 413 before sending it (with
- * Expect: 100-continue) or while what it sends is thrown away. */
+/* Runs once the headers are in (an early handler: for every path, no signal to connect
+ * per request): sizes are judged here, so an oversized body is never accumulated, and a
+ * client announcing one gets its 413 before sending it (with Expect: 100-continue) or
+ * while what it sends is thrown away. */
 static void
-got_headers (SoupServerMessage *msg,
+got_headers (SoupServer        *soup,
+             SoupServerMessage *msg,
+             const char        *path,
+             GHashTable        *query,
              gpointer           user_data)
 {
   AtriumServer *self = user_data;
@@ -610,7 +637,8 @@ got_headers (SoupServerMessage *msg,
 /* The answer is written: the connection waits for the next request, keepalive_seconds
  * at most. */
 static void
-message_finished (SoupServerMessage *msg,
+message_finished (SoupServer        *soup,
+                  SoupServerMessage *msg,
                   gpointer           user_data)
 {
   AtriumServer *self = user_data;
@@ -641,9 +669,6 @@ request_started (SoupServer        *soup,
    * (slowloris) is cut off. */
   if (conn->answered > 0)
     set_deadline (self, conn, self->config->header_timeout_seconds);
-  g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers), self);
-  g_signal_connect (msg, "got-body", G_CALLBACK (got_body), self);
-  g_signal_connect (msg, "finished", G_CALLBACK (message_finished), self);
 }
 
 /* ---- the plain-HTTP listener: only a redirect ------------------------------------------ */
@@ -1015,11 +1040,26 @@ atrium_server_new (AtriumConfig *config,
   /* No Server: banner. */
   self->soup = soup_server_new ("server-header", NULL, NULL);
   self->redirect_soup = soup_server_new ("server-header", NULL, NULL);
-  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started), self);
-  g_signal_connect (self->redirect_soup, "request-started", G_CALLBACK (request_started), self);
+  for (guint i = 0; i < 2; i++)
+    {
+      SoupServer *soup = i == 0 ? self->soup : self->redirect_soup;
+
+      g_signal_connect (soup, "request-started", G_CALLBACK (request_started), self);
+      g_signal_connect (soup, "request-read", G_CALLBACK (got_body), self);
+      g_signal_connect (soup, "request-finished", G_CALLBACK (message_finished), self);
+      g_signal_connect (soup, "request-aborted", G_CALLBACK (message_finished), self);
+      soup_server_add_early_handler (soup, NULL, got_headers, self, NULL);
+    }
   soup_server_add_handler (self->redirect_soup, NULL, handle_redirect, self, NULL);
   anchor_keepalive (self);
 
+  {
+    GSource *source = g_timeout_source_new (DEADLINE_SWEEP_MS);
+
+    g_source_set_callback (source, sweep_deadlines, self, NULL);
+    self->deadline_sweep_id = g_source_attach (source, self->context);
+    g_source_unref (source);
+  }
   atrium_server_init_router (self);
   return self;
 }
@@ -1031,6 +1071,8 @@ atrium_server_free (AtriumServer *self)
     return;
 
   stop_accepting (self);
+  g_source_destroy (g_main_context_find_source_by_id (self->context,
+                                                      self->deadline_sweep_id));
   atrium_server_shutdown_router (self);
   for (int kind = ATRIUM_N_SERVICES - 1; kind >= 0; kind--)
     if (self->service_free[kind] != NULL)
