@@ -11,6 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/socket.h>
 #include <glib-unix.h>
 
@@ -200,6 +203,17 @@ raise_descriptor_limit (void)
       files.rlim_cur = files.rlim_max;
       setrlimit (RLIMIT_NOFILE, &files);
     }
+}
+
+/* A worker never outlives its supervisor, whatever killed it. */
+static void
+die_with_supervisor (void)
+{
+#ifdef __linux__
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+#endif
+  if (getppid () == 1)
+    raise (SIGTERM);
 }
 
 static int
@@ -507,7 +521,10 @@ atrium_serve_run (const AtriumServeOptions *options)
   guint n_workers;
 
   if (options->worker_index >= 0)
-    return serve_one (options);
+    {
+      die_with_supervisor ();
+      return serve_one (options);
+    }
   config = options->config_file != NULL ? atrium_config_load (options->config_file, &error)
                                         : atrium_config_new_default ();
   if (config == NULL)

@@ -179,6 +179,18 @@ set_deadline (AtriumServer *self,
   conn->deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
 }
 
+/* libsoup writes an answer's headers and its body in two sends: two TCP segments, and on
+ * loopback the receiver's work done twice inside send(). A corked socket holds them
+ * until the answer is complete (message_finished uncorks, then corks again). Not during
+ * a TLS handshake, which must not wait. */
+static void
+cork (Connection *conn,
+      gboolean    on)
+{
+  if (g_socket_get_family (conn->socket) != G_SOCKET_FAMILY_UNIX)
+    g_socket_set_option (conn->socket, IPPROTO_TCP, TCP_CORK, on, NULL);
+}
+
 /* Gives SoupServer the connection, wrapped (atrium-server-stream.c). */
 static void
 hand_over (AtriumServer   *self,
@@ -189,6 +201,7 @@ hand_over (AtriumServer   *self,
 {
   g_autoptr(GIOStream) stream = atrium_server_stream_new (base, conn->socket);
 
+  cork (conn, TRUE);
   conn->stream = stream;
   g_object_weak_ref (G_OBJECT (stream), connection_gone, conn);
   soup_server_accept_iostream (soup, stream, local, conn->remote, NULL);
@@ -433,6 +446,7 @@ atrium_server_release_connection (AtriumServer      *self,
   if (conn == NULL)
     return;
   g_socket_set_timeout (conn->socket, 0);
+  cork (conn, FALSE);
   atrium_server_stream_set_reading_headers (conn->stream, FALSE);
   g_hash_table_remove (self->connections, conn->remote);
 }
@@ -646,6 +660,8 @@ message_finished (SoupServer        *soup,
 
   if (conn == NULL)
     return;
+  cork (conn, FALSE);
+  cork (conn, TRUE);
   conn->answered++;
   atrium_server_stream_set_reading_headers (conn->stream, TRUE);
   set_deadline (self, conn, self->config->keepalive_seconds);

@@ -1050,8 +1050,11 @@ test_simulated_sensors (Fixture       *f,
   /* A post a second, each carrying ten minutes of traffic. */
   simulator = atrium_simulator_start (server, 1, 10, &error);
   g_assert_no_error (error);
-  while (atrium_simulator_get_posts (simulator) < 2 * 6 && g_get_monotonic_time () < deadline)
-    g_usleep (50 * 1000);
+  while ((atrium_simulator_get_posts (simulator) < 2 * 6 || room_count (f) == 0) &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (100 * 1000);
+  g_test_message ("simulated sensors: %" G_GUINT64_FORMAT " posts, the room holds %"
+                  G_GINT64_FORMAT, atrium_simulator_get_posts (simulator), room_count (f));
   g_assert_cmpuint (atrium_simulator_get_posts (simulator), >=, 12);
   g_clear_pointer (&simulator, atrium_simulator_stop);
 
