@@ -16,6 +16,8 @@
 #include <glib/gstdio.h>
 
 #include "atrium-random.h"
+
+#include <sodium.h>
 #include "atrium-server-stream.h"
 
 G_DEFINE_QUARK (atrium-server-error-quark, atrium_server_error)
@@ -506,24 +508,28 @@ atrium_message_request_id (SoupServerMessage *msg)
 {
   const char *id = g_object_get_data (G_OBJECT (msg), "atrium-request-id");
 
-  /* Ids name requests in logs; they need not be secret, only unique: a random prefix
-   * per process and a counter, not a system call per request. */
-  static char prefix[9];
+  /* Ids name requests in logs; they need not be secret, only unique and without a
+   * pattern: a counter through SipHash under a key drawn once per process, not a
+   * system call per request. (Ids that counted up in plain sight made answers differ
+   * so little that sqlmap's page comparison took them for injection results.) */
+  static guint8 key[crypto_shorthash_KEYBYTES];
   static gsize ready;
-  static gint counter;
+  static gsize counter;
 
   if (id == NULL)
     {
+      guint8 hash[crypto_shorthash_BYTES];
+      guint64 n;
       char *fresh;
 
       if (g_once_init_enter (&ready))
         {
-          g_autofree char *random = atrium_random_hex (4);
-
-          g_strlcpy (prefix, random, sizeof prefix);
+          randombytes_buf (key, sizeof key);
           g_once_init_leave (&ready, 1);
         }
-      fresh = g_strdup_printf ("%s%08x", prefix, (guint) g_atomic_int_add (&counter, 1));
+      n = (guint64) g_atomic_pointer_add (&counter, 1);
+      crypto_shorthash (hash, (const guint8 *) &n, sizeof n, key);
+      fresh = atrium_hex_encode (hash, sizeof hash);
       g_object_set_data_full (G_OBJECT (msg), "atrium-request-id", fresh, g_free);
       id = fresh;
     }
