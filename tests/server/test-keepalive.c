@@ -476,6 +476,12 @@ test_idle_closed_in_process (gconstpointer data)
 
 /* The real binary, as deployed: its descriptors come back after each round on every
  * listener, and its memory stops growing once warm. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_ALLOWANCE_KIB (12 * 1024)
+#else
+#define RSS_ALLOWANCE_KIB (4 * 1024)
+#endif
+
 static void
 test_idle_closed_process (void)
 {
@@ -533,9 +539,12 @@ test_idle_closed_process (void)
     }
   g_test_message ("%u connections after warming up: RSS from %" G_GSIZE_FORMAT " KiB to %"
                   G_GSIZE_FORMAT " KiB", 4 * 3 * ROUND, warm_rss, rss);
-  /* libsoup 3.2.3 alone keeps every such connection, some KiB each; the bound leaves room
-   * for AddressSanitizer's quarantine and allocator. */
-  g_assert_cmpuint (rss, <, warm_rss + 4096);
+  /* libsoup 3.2.3 alone keeps every such connection, some KiB each (tens of MiB here).
+   * Measured: the plain build stays within a few dozen KiB; under AddressSanitizer its
+   * allocator's size-class caches and quarantine batches add about 1 KiB a connection
+   * over these rounds (5.9 MiB at most seen), which its leak checker at exit does not
+   * flag, so the bound is wider there. */
+  g_assert_cmpuint (rss, <, warm_rss + RSS_ALLOWANCE_KIB);
 
   g_assert_cmpint (atrium_test_process_stop (proc), ==, 0);
   atrium_test_remove_tree (dir);
