@@ -465,8 +465,9 @@ find_route (AtriumServer  *self,
           *n_params = n;
           return compiled->route;
         }
-      g_string_append_printf (allowed, "%s%s", allowed->len > 0 ? ", " : "",
-                              compiled->route->method);
+      if (allowed != NULL)
+        g_string_append_printf (allowed, "%s%s", allowed->len > 0 ? ", " : "",
+                                compiled->route->method);
       for (guint j = 0; j < n; j++)
         g_free (scratch[j]);
     }
@@ -498,7 +499,7 @@ bearer_hash (const char *authorization)
 
 static gboolean
 recently_authenticated (AtriumServer      *self,
-                        SoupServerMessage *msg,
+                        const char        *authorization,
                         const AtriumRoute *route)
 {
   g_autofree char *hash = NULL;
@@ -506,8 +507,7 @@ recently_authenticated (AtriumServer      *self,
 
   if (route->flags & ATRIUM_ROUTE_PUBLIC)
     return TRUE;
-  hash = bearer_hash (soup_message_headers_get_one (
-    soup_server_message_get_request_headers (msg), "Authorization"));
+  hash = bearer_hash (authorization);
   caller = hash != NULL ? g_hash_table_lookup (self->recent, hash) : NULL;
   return caller != NULL && caller->until > g_get_monotonic_time () &&
          (caller->roles & route->roles) != 0;
@@ -541,7 +541,9 @@ answer_fast (AtriumServer      *self,
 {
   g_autoptr(GBytes) bytes = NULL;
 
-  if (route->fast == NULL || !recently_authenticated (self, msg, route) ||
+  if (route->fast == NULL ||
+      !recently_authenticated (self, soup_message_headers_get_one (
+        soup_server_message_get_request_headers (msg), "Authorization"), route) ||
       (bytes = route->fast (self, params, n_params)) == NULL)
     return FALSE;
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
@@ -655,10 +657,15 @@ sweep_buckets (gpointer data)
 
 /* ---- dispatch ------------------------------------------------------------------------ */
 
+/* A request on its way to a worker and back: from libsoup (msg) or from the front desk
+ * (done, called on the HTTP thread with the answer). */
 typedef struct
 {
   AtriumServer      *server;
   SoupServerMessage *msg;
+  AtriumFrontDone    done;
+  gpointer           done_data;
+  GDestroyNotify     done_free;
   AtriumRequest     *request;
 } Job;
 
@@ -890,36 +897,55 @@ upgrade (AtriumServer      *self,
                          handover_free, 0);
 }
 
-static gboolean
-finish_job (gpointer data)
+/* The answer a worker made, into the message libsoup waits to write. */
+static void
+answer_message (AtriumServer      *self,
+                SoupServerMessage *msg,
+                AtriumRequest     *request)
 {
-  Job *job = data;
-  AtriumRequest *request = job->request;
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (job->msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
   for (guint i = 0; i + 1 < request->response_headers->len; i += 2)
     soup_message_headers_replace (headers, request->response_headers->pdata[i],
                                   request->response_headers->pdata[i + 1]);
   if ((request->route->flags & ATRIUM_ROUTE_WEBSOCKET) &&
       request->status == SOUP_STATUS_SWITCHING_PROTOCOLS)
-    upgrade (job->server, job->msg, request);
+    upgrade (self, msg, request);
   else
-    soup_server_message_set_status (job->msg, request->status, NULL);
+    soup_server_message_set_status (msg, request->status, NULL);
   if (request->response != NULL && request->status != SOUP_STATUS_SWITCHING_PROTOCOLS)
     {
       gsize length;
       const char *bytes = g_bytes_get_data (request->response, &length);
 
-      soup_server_message_set_response (job->msg, request->content_type, SOUP_MEMORY_COPY,
+      soup_server_message_set_response (msg, request->content_type, SOUP_MEMORY_COPY,
                                         bytes, length);
     }
+  soup_server_message_unpause (msg);
+}
+
+static gboolean
+finish_job (gpointer data)
+{
+  Job *job = data;
+  AtriumRequest *request = job->request;
+
   if (request->status >= 500)
     atrium_server_log_error (job->server, request->request_id, "%s %s answered %u",
                              request->method, request->path, request->status);
   remember_caller (job->server, request);
-  soup_server_message_unpause (job->msg);
+  if (job->msg != NULL)
+    {
+      answer_message (job->server, job->msg, request);
+      g_object_unref (job->msg);
+    }
+  else
+    {
+      job->done (request, job->done_data);
+      if (job->done_free != NULL)
+        job->done_free (job->done_data);
+    }
 
-  g_object_unref (job->msg);
   atrium_request_free (request);
   g_atomic_int_dec_and_test (&job->server->in_flight);
   g_free (job);
@@ -1017,6 +1043,88 @@ handle_api (SoupServer        *soup,
   g_atomic_int_inc (&self->in_flight);
   soup_server_message_pause (msg);
   g_thread_pool_push (self->workers, job, NULL);
+}
+
+/* ---- the front desk: fast reads read straight off the connection --------------------- */
+
+/* A GET the front desk (atrium-server-front.c) parsed itself, with the same checks as
+ * handle_api in the same order: PASS for anything that is not a fast route (libsoup gets
+ * the request as it came), ANSWERED with *answer filled at once (from memory, or an early
+ * refusal), or PENDING: a worker runs the full path and @done gets the answer on this
+ * thread. */
+AtriumFrontResult
+atrium_router_take_front (AtriumServer          *self,
+                          const AtriumFrontCall *call,
+                          AtriumRequest        **answer,
+                          AtriumFrontDone        done,
+                          gpointer               done_data,
+                          GDestroyNotify         done_free)
+{
+  char *params[4] = { NULL };
+  guint n_params = 0;
+  const AtriumRoute *route = find_route (self, "GET", call->path, params, &n_params, NULL);
+  AtriumRequest *request;
+  g_autoptr(GBytes) bytes = NULL;
+  gboolean flood = FALSE;
+  guint wait;
+  Job *job;
+
+  if (route == NULL || route->fast == NULL)
+    {
+      for (guint i = 0; i < n_params; i++)
+        g_free (params[i]);
+      return ATRIUM_FRONT_PASS;
+    }
+
+  request = g_new0 (AtriumRequest, 1);
+  request->server = self;
+  request->route = route;
+  request->request_id = atrium_server_new_request_id ();
+  request->method = g_strdup ("GET");
+  request->path = g_strdup (call->path);
+  memcpy (request->params, params, sizeof request->params);
+  request->n_params = n_params;
+  request->client_ip = g_strdup (call->client_ip);
+  request->via_loopback = call->via_loopback;
+  request->via_tls = call->via_tls;
+  request->authorization = g_strdup (call->authorization);
+  request->user_agent = g_strdup (call->user_agent);
+  request->response_headers = g_ptr_array_new_with_free_func (g_free);
+
+  if (self->draining)
+    atrium_request_reply_error (request, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
+                                "The server is shutting down; try again in a moment");
+  else if (atrium_server_is_blocked (self, call->client_ip))
+    atrium_request_reply_error (request, SOUP_STATUS_FORBIDDEN, "blocked",
+                                "Requests from your address are blocked for a while");
+  else if ((wait = rate_limit (self, call->client_ip, &flood)) > 0)
+    {
+      g_autofree char *retry = g_strdup_printf ("%u", wait);
+
+      atrium_request_reply_error (request, ATRIUM_STATUS_TOO_MANY_REQUESTS, "rate_limited",
+                                  "Too many requests; slow down");
+      atrium_request_add_header (request, "Retry-After", retry);
+    }
+  else if (!flood && recently_authenticated (self, call->authorization, route) &&
+           (bytes = route->fast (self, request->params, request->n_params)) != NULL)
+    atrium_request_reply_bytes (request, SOUP_STATUS_OK, "application/json", bytes);
+
+  if (request->status != 0)
+    {
+      *answer = request;
+      return ATRIUM_FRONT_ANSWERED;
+    }
+
+  request->flood = flood;
+  job = g_new0 (Job, 1);
+  job->server = self;
+  job->done = done;
+  job->done_data = done_data;
+  job->done_free = done_free;
+  job->request = request;
+  g_atomic_int_inc (&self->in_flight);
+  g_thread_pool_push (self->workers, job, NULL);
+  return ATRIUM_FRONT_PENDING;
 }
 
 void

@@ -38,6 +38,8 @@ struct _AtriumServer
   GHashTable            *buckets;       /* ip → RateBucket */
   GHashTable            *recent;        /* token hash → RecentCaller (fast reads) */
   guint                  deadline_sweep_id;
+  char                   http_date[40];    /* the Date of answers, made once a second */
+  gint64                 http_date_second;
   guint                  sweep_id;
 
   /* any thread */
@@ -80,6 +82,54 @@ char    *atrium_error_body             (const char        *code,
                                         const char        *request_id);
 void     atrium_server_release_connection (AtriumServer    *self,
                                           SoupServerMessage *msg);
+/* An accepted connection (atrium-server.c). */
+typedef struct _AtriumConnection AtriumConnection;
+
+const char *atrium_connection_get_ip       (AtriumConnection *conn);
+void        atrium_connection_set_deadline (AtriumConnection *conn,
+                                            guint             seconds);
+void        atrium_connection_close        (AtriumConnection *conn);
+void        atrium_connection_give_to_soup (AtriumConnection *conn,
+                                            GIOStream        *base,
+                                            GSocketAddress   *local,
+                                            GBytes           *pending);
+
+/* ---- the front desk (atrium-server-front.c) ------------------------------------------ */
+
+/* A bodiless GET the front desk read off a connection itself. */
+typedef struct
+{
+  const char *path;
+  const char *client_ip;
+  gboolean    via_loopback;
+  gboolean    via_tls;
+  const char *authorization;   /* the header, or NULL */
+  const char *user_agent;      /* or NULL */
+} AtriumFrontCall;
+
+typedef enum
+{
+  ATRIUM_FRONT_PASS,       /* not the front desk's: libsoup reads it */
+  ATRIUM_FRONT_ANSWERED,   /* the answer is ready */
+  ATRIUM_FRONT_PENDING,    /* a worker answers; the callback follows on the HTTP thread */
+} AtriumFrontResult;
+
+typedef void (*AtriumFrontDone) (AtriumRequest *answer,
+                                 gpointer       data);
+
+AtriumFrontResult atrium_router_take_front (AtriumServer          *self,
+                                            const AtriumFrontCall *call,
+                                            AtriumRequest        **answer,
+                                            AtriumFrontDone        done,
+                                            gpointer               done_data,
+                                            GDestroyNotify         done_free);
+char *atrium_server_new_request_id        (void);
+const char *atrium_server_http_date       (AtriumServer *self);
+void  atrium_server_append_common_headers (AtriumServer *self,
+                                           GString      *out,
+                                           gboolean      via_tls,
+                                           const char   *request_id);
+
 void     atrium_server_init_router     (AtriumServer      *self);
 void     atrium_server_shutdown_router (AtriumServer      *self);
 

@@ -24,6 +24,8 @@
 
 #include "atrium-server-stream.h"
 
+#include <string.h>
+
 /* Not a line feed (it could end a header block) nor a NUL (libsoup drops those before it
  * parses); DEL is allowed nowhere in a request line or a field name. */
 #define END_BYTE '\x7f'
@@ -39,6 +41,8 @@ struct _AtriumHeaderGuard
   GFilterInputStream parent_instance;
   gboolean           reading_headers;  /* libsoup waits for or reads a request's headers */
   gboolean           ended;            /* END_BYTE was read: end-of-file from now on */
+  GBytes            *pending;          /* read by the front desk, to be read again first */
+  gsize              pending_offset;
 };
 
 static void atrium_header_guard_pollable_init (GPollableInputStreamInterface *iface);
@@ -67,6 +71,18 @@ guard_read (AtriumHeaderGuard  *self,
 
   if (self->ended)
     return 0;
+  if (self->pending != NULL)
+    {
+      gsize length;
+      const guint8 *data = g_bytes_get_data (self->pending, &length);
+
+      n = (gssize) MIN (count, length - self->pending_offset);
+      memcpy (buffer, data + self->pending_offset, (gsize) n);
+      self->pending_offset += (gsize) n;
+      if (self->pending_offset == length)
+        g_clear_pointer (&self->pending, g_bytes_unref);
+      return n;
+    }
 
   n = g_pollable_stream_read (guard_base (self), buffer, count, blocking, cancellable,
                               &local_error);
@@ -123,7 +139,7 @@ guard_is_readable (GPollableInputStream *stream)
 {
   AtriumHeaderGuard *self = ATRIUM_HEADER_GUARD (stream);
 
-  return self->ended ||
+  return self->ended || self->pending != NULL ||
          g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (guard_base (self)));
 }
 
@@ -135,7 +151,7 @@ guard_create_source (GPollableInputStream *stream,
   GSource *source = g_pollable_source_new (G_OBJECT (stream));
   GSource *child;
 
-  if (self->ended)
+  if (self->ended || self->pending != NULL)
     child = g_timeout_source_new (0);
   else
     child = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (guard_base (self)),
@@ -165,9 +181,18 @@ atrium_header_guard_pollable_init (GPollableInputStreamInterface *iface)
 }
 
 static void
+atrium_header_guard_finalize (GObject *object)
+{
+  g_clear_pointer (&ATRIUM_HEADER_GUARD (object)->pending, g_bytes_unref);
+  G_OBJECT_CLASS (atrium_header_guard_parent_class)->finalize (object);
+}
+
+static void
 atrium_header_guard_class_init (AtriumHeaderGuardClass *klass)
 {
   GInputStreamClass *input_class = G_INPUT_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = atrium_header_guard_finalize;
 
   input_class->read_fn = guard_read_fn;
   input_class->skip = guard_skip;
@@ -191,7 +216,8 @@ typedef struct
 static void
 parts_init (Parts     *parts,
             GIOStream *base,
-            GSocket   *socket)
+            GSocket   *socket,
+            GBytes    *pending)
 {
   parts->base = g_object_ref (base);
   parts->socket = g_object_ref (socket);
@@ -199,6 +225,8 @@ parts_init (Parts     *parts,
                                "base-stream", g_io_stream_get_input_stream (base),
                                "close-base-stream", FALSE,
                                NULL);
+  if (pending != NULL && g_bytes_get_size (pending) > 0)
+    parts->input->pending = g_bytes_ref (pending);
 }
 
 static void
@@ -457,16 +485,18 @@ stream_parts (GIOStream *stream)
 }
 
 /* Wraps @base (a GSocketConnection, or a GTlsConnection whose handshake is done) over
- * @socket, for soup_server_accept_iostream(). Closing the stream closes @base. */
+ * @socket, for soup_server_accept_iostream(). Closing the stream closes @base. @pending,
+ * if not NULL, is read before what comes from @base. */
 GIOStream *
 atrium_server_stream_new (GIOStream *base,
-                          GSocket   *socket)
+                          GSocket   *socket,
+                          GBytes    *pending)
 {
   GIOStream *stream = g_object_new (G_IS_TLS_CONNECTION (base) ? ATRIUM_TYPE_TLS_STREAM
                                                               : ATRIUM_TYPE_PLAIN_STREAM,
                                     NULL);
 
-  parts_init (stream_parts (stream), base, socket);
+  parts_init (stream_parts (stream), base, socket, pending);
   return stream;
 }
 

@@ -7,7 +7,8 @@ G_BEGIN_DECLS
 
 /* An accepted connection as SoupServer is given it; see atrium-server-stream.c. */
 GIOStream *atrium_server_stream_new                 (GIOStream *base,
-                                                     GSocket   *socket);
+                                                     GSocket   *socket,
+                                                     GBytes    *pending);
 void       atrium_server_stream_set_reading_headers (GIOStream *stream,
                                                      gboolean   reading_headers);
 

@@ -18,6 +18,7 @@
 #include "atrium-random.h"
 
 #include <sodium.h>
+#include "atrium-server-front.h"
 #include "atrium-server-stream.h"
 
 G_DEFINE_QUARK (atrium-server-error-quark, atrium_server_error)
@@ -34,16 +35,18 @@ G_DEFINE_QUARK (atrium-server-error-quark, atrium_server_error)
 
 /* One accepted connection, from accept() until the stream SoupServer was given is
  * finalized (a weak reference tells us), so the counts never drift. */
-typedef struct
+struct _AtriumConnection
 {
   AtriumServer   *server;
   GSocketAddress *remote;    /* the key: libsoup hands this very object back for messages */
   GSocket        *socket;
   char           *ip;
+  AtriumFront    *front;     /* while the front desk reads it (atrium-server-front.c) */
   GIOStream      *stream;    /* weak; NULL until SoupServer has the connection */
   gint64          deadline;  /* monotonic µs; 0 for none */
   guint           answered;  /* requests answered on it */
-} Connection;
+};
+typedef struct _AtriumConnection Connection;
 
 /* A listening socket of ours. */
 typedef struct
@@ -100,6 +103,8 @@ connection_gone (gpointer  data,
 static void
 connection_free (Connection *conn)
 {
+  if (conn->front != NULL)
+    atrium_front_detach (conn->front);
   if (conn->stream != NULL)
     g_object_weak_unref (G_OBJECT (conn->stream), connection_gone, conn);
   count_ip (conn->server, conn->ip, -1);
@@ -193,7 +198,66 @@ cork (Connection *conn,
     g_socket_set_option (conn->socket, IPPROTO_TCP, TCP_CORK, on, NULL);
 }
 
-/* Gives SoupServer the connection, wrapped (atrium-server-stream.c). */
+/* Gives SoupServer the connection, wrapped (atrium-server-stream.c), with @pending: what
+ * the front desk read of it and did not take, read again first. */
+static void
+give_to_soup (Connection     *conn,
+              SoupServer     *soup,
+              GIOStream      *base,
+              GSocketAddress *local,
+              GBytes         *pending)
+{
+  g_autoptr(GIOStream) stream = atrium_server_stream_new (base, conn->socket, pending);
+
+  cork (conn, TRUE);
+  conn->stream = stream;
+  g_object_weak_ref (G_OBJECT (stream), connection_gone, conn);
+  soup_server_accept_iostream (soup, stream, local, conn->remote, NULL);
+}
+
+void
+atrium_connection_give_to_soup (AtriumConnection *conn,
+                                GIOStream        *base,
+                                GSocketAddress   *local,
+                                GBytes           *pending)
+{
+  conn->front = NULL;
+  give_to_soup (conn, conn->server->soup, base, local, pending);
+}
+
+const char *
+atrium_connection_get_ip (AtriumConnection *conn)
+{
+  return conn->ip;
+}
+
+/* @seconds from now; 0 for none. */
+void
+atrium_connection_set_deadline (AtriumConnection *conn,
+                                guint             seconds)
+{
+  if (seconds == 0)
+    clear_deadline (conn);
+  else
+    set_deadline (conn->server, conn, seconds);
+}
+
+void
+atrium_connection_close (AtriumConnection *conn)
+{
+  g_hash_table_remove (conn->server->connections, conn->remote);
+}
+
+static gboolean
+is_loopback (GSocketAddress *address)
+{
+  return !G_IS_INET_SOCKET_ADDRESS (address) ||   /* the Unix socket */
+         g_inet_address_get_is_loopback (
+           g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+}
+
+/* The API's connections go to the front desk first, the redirect listener's straight to
+ * its SoupServer. */
 static void
 hand_over (AtriumServer   *self,
            Connection     *conn,
@@ -201,12 +265,11 @@ hand_over (AtriumServer   *self,
            GIOStream      *base,
            GSocketAddress *local)
 {
-  g_autoptr(GIOStream) stream = atrium_server_stream_new (base, conn->socket);
-
-  cork (conn, TRUE);
-  conn->stream = stream;
-  g_object_weak_ref (G_OBJECT (stream), connection_gone, conn);
-  soup_server_accept_iostream (soup, stream, local, conn->remote, NULL);
+  if (soup == self->soup)
+    conn->front = atrium_front_new (self, conn, base, conn->socket, local,
+                                    is_loopback (conn->remote));
+  else
+    give_to_soup (conn, soup, base, local, NULL);
 }
 
 static void
@@ -480,6 +543,16 @@ atrium_server_get_open_connections (AtriumServer *self)
 
 /* ---- early answers: sizes, before the body is read ----------------------------------- */
 
+/* What every answer carries, whoever writes it (libsoup or the front desk). */
+static const char * const common_headers[][2] = {
+  { "X-Content-Type-Options", "nosniff" },
+  { "Cache-Control", "no-store" },
+  { "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'" },
+  { "Referrer-Policy", "no-referrer" },
+};
+
+#define HSTS "max-age=63072000; includeSubDomains"
+
 void
 atrium_server_set_common_headers (AtriumServer      *self,
                                   SoupServerMessage *msg,
@@ -489,13 +562,9 @@ atrium_server_set_common_headers (AtriumServer      *self,
   GUri *uri = soup_server_message_get_uri (msg);
 
   if (uri != NULL && g_strcmp0 (g_uri_get_scheme (uri), "https") == 0)
-    soup_message_headers_replace (headers, "Strict-Transport-Security",
-                                  "max-age=63072000; includeSubDomains");
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  soup_message_headers_replace (headers, "Content-Security-Policy",
-                                "default-src 'none'; frame-ancestors 'none'");
-  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
+    soup_message_headers_replace (headers, "Strict-Transport-Security", HSTS);
+  for (guint i = 0; i < G_N_ELEMENTS (common_headers); i++)
+    soup_message_headers_replace (headers, common_headers[i][0], common_headers[i][1]);
   /* Connections are kept alive (atrium-server-stream.c), but not past a shutdown. */
   if (self->draining)
     soup_message_headers_replace (headers, "Connection", "close");
@@ -503,33 +572,71 @@ atrium_server_set_common_headers (AtriumServer      *self,
     soup_message_headers_replace (headers, "X-Request-Id", request_id);
 }
 
+/* The same as header lines, for an answer the front desk writes itself. */
+void
+atrium_server_append_common_headers (AtriumServer *self,
+                                     GString      *out,
+                                     gboolean      via_tls,
+                                     const char   *request_id)
+{
+  if (via_tls)
+    g_string_append (out, "Strict-Transport-Security: " HSTS "\r\n");
+  for (guint i = 0; i < G_N_ELEMENTS (common_headers); i++)
+    g_string_append_printf (out, "%s: %s\r\n", common_headers[i][0], common_headers[i][1]);
+  if (self->draining)
+    g_string_append (out, "Connection: close\r\n");
+  g_string_append_printf (out, "X-Request-Id: %s\r\n", request_id);
+}
+
+/* Ids name requests in logs; they need not be secret, only unique and without a pattern:
+ * a counter through SipHash under a key drawn once per process, not a system call per
+ * request. (Ids that counted up in plain sight made answers differ so little that
+ * sqlmap's page comparison took them for injection results.) */
+char *
+atrium_server_new_request_id (void)
+{
+  static guint8 key[crypto_shorthash_KEYBYTES];
+  static gsize ready;
+  static gsize counter;
+  guint8 hash[crypto_shorthash_BYTES];
+  guint64 n;
+
+  if (g_once_init_enter (&ready))
+    {
+      randombytes_buf (key, sizeof key);
+      g_once_init_leave (&ready, 1);
+    }
+  n = (guint64) g_atomic_pointer_add (&counter, 1);
+  crypto_shorthash (hash, (const guint8 *) &n, sizeof n, key);
+  return atrium_hex_encode (hash, sizeof hash);
+}
+
+/* For answers the front desk writes; HTTP thread only. */
+const char *
+atrium_server_http_date (AtriumServer *self)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (now != self->http_date_second)
+    {
+      g_autoptr(GDateTime) date = g_date_time_new_from_unix_utc (now);
+      g_autofree char *text = soup_date_time_to_string (date, SOUP_DATE_HTTP);
+
+      g_strlcpy (self->http_date, text, sizeof self->http_date);
+      self->http_date_second = now;
+    }
+  return self->http_date;
+}
+
 const char *
 atrium_message_request_id (SoupServerMessage *msg)
 {
   const char *id = g_object_get_data (G_OBJECT (msg), "atrium-request-id");
 
-  /* Ids name requests in logs; they need not be secret, only unique and without a
-   * pattern: a counter through SipHash under a key drawn once per process, not a
-   * system call per request. (Ids that counted up in plain sight made answers differ
-   * so little that sqlmap's page comparison took them for injection results.) */
-  static guint8 key[crypto_shorthash_KEYBYTES];
-  static gsize ready;
-  static gsize counter;
-
   if (id == NULL)
     {
-      guint8 hash[crypto_shorthash_BYTES];
-      guint64 n;
-      char *fresh;
+      char *fresh = atrium_server_new_request_id ();
 
-      if (g_once_init_enter (&ready))
-        {
-          randombytes_buf (key, sizeof key);
-          g_once_init_leave (&ready, 1);
-        }
-      n = (guint64) g_atomic_pointer_add (&counter, 1);
-      crypto_shorthash (hash, (const guint8 *) &n, sizeof n, key);
-      fresh = atrium_hex_encode (hash, sizeof hash);
       g_object_set_data_full (G_OBJECT (msg), "atrium-request-id", fresh, g_free);
       id = fresh;
     }

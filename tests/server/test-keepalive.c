@@ -20,6 +20,9 @@
 #define WAIT_MS     20000
 #define REQUEST     "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
 #define COUNT       "GET /test/count HTTP/1.1\r\nHost: localhost\r\n\r\n"
+#define FAST        "GET /test/fast HTTP/1.1\r\nHost: localhost\r\n\r\n"
+#define SIGNED_IN   "GET /test/signed-in HTTP/1.1\r\nHost: localhost\r\n\r\n"
+#define SLEEPY      "GET /test/sleepy HTTP/1.1\r\nHost: localhost\r\n\r\n"
 #define LIMITS      "[limits]\nmax_connections_per_ip = 100000\nmax_connections = 100000\n" \
                     "requests_per_minute_per_ip = 1000000\n"                             \
                     "[security]\nblocking = false\n"
@@ -48,9 +51,43 @@ handle_count (AtriumRequest *request)
   atrium_request_reply_bytes (request, 200, "text/plain", body);
 }
 
+/* A route with a fast handler (as occupancy has): the front desk answers it itself. */
+static gint fast_answers;
+
+static GBytes *
+fast_answer (AtriumServer *server,
+             char * const *params,
+             guint         n_params)
+{
+  g_atomic_int_inc (&fast_answers);
+  return g_bytes_new_static ("fast", 4);
+}
+
+/* One whose fast handler declines: the front desk has a worker answer it, slowly. */
+static GBytes *
+fast_declines (AtriumServer *server,
+               char * const *params,
+               guint         n_params)
+{
+  return NULL;
+}
+
+static void
+handle_sleepy (AtriumRequest *request)
+{
+  g_autoptr(GBytes) body = g_bytes_new_static ("slept", 5);
+
+  g_usleep (300 * 1000);
+  g_atomic_int_inc (&handled);
+  atrium_request_reply_bytes (request, 200, "text/plain", body);
+}
+
 static const AtriumRoute count_routes[] = {
   { "GET", "/test/count", 0, ATRIUM_ROUTE_PUBLIC, NULL, handle_count },
   { "POST", "/test/count", 0, ATRIUM_ROUTE_PUBLIC, NULL, handle_count },
+  { "GET", "/test/fast", 0, ATRIUM_ROUTE_PUBLIC, NULL, handle_count, fast_answer },
+  { "GET", "/test/signed-in", ATRIUM_ROLE_ADMIN, 0, NULL, handle_count, fast_answer },
+  { "GET", "/test/sleepy", 0, ATRIUM_ROUTE_PUBLIC, NULL, handle_sleepy, fast_declines },
 };
 
 static void
@@ -618,41 +655,204 @@ test_half_request (gconstpointer data)
 
 /* ---- the idle timeout ----------------------------------------------------------------- */
 
+/* A connection kept busy (each answer starts the wait again), then left idle: closed by
+ * the server. @requests are sent in turn. */
 static void
-test_idle_timeout (gconstpointer data)
+busy_then_idle (Server             *server,
+                Via                 via,
+                const char * const *requests)
 {
-  Via via = GPOINTER_TO_INT (data);
-  Server server = { 0 };
-  Client *client;
-  g_autofree char *head = NULL;
+  Client *client = client_connect (server, via);
   gint64 start;
 
-  server_start (&server, "[limits]\nkeepalive_seconds = 1\n");
-
-  /* Busy: each answer starts the wait again. */
-  client = client_connect (&server, via);
   for (guint i = 0; i < 6; i++)
     {
-      g_autofree char *busy_head = NULL;
+      g_autofree char *head = NULL;
 
-      client_send (client, REQUEST);
-      g_assert_cmpuint (client_read_answer (client, &busy_head), ==, 200);
+      client_send (client, requests[i % 2]);
+      g_assert_cmpuint (client_read_answer (client, &head), ==, 200);
+      assert_kept_alive (head);
       g_usleep (400000);
     }
-  client_free (client);
-  g_assert_true (wait_for_open_connections (&server, 0));
-
-  /* Idle: closed by the server. */
-  client = client_connect (&server, via);
-  client_send (client, REQUEST);
-  g_assert_cmpuint (client_read_answer (client, &head), ==, 200);
-  assert_kept_alive (head);
   start = g_get_monotonic_time ();
   g_assert_true (client_closed_within (client, 5));
   g_test_message ("%s: an idle connection closed by the server after %.1f s",
                   via_names[via], (g_get_monotonic_time () - start) / 1e6);
-  g_assert_true (wait_for_open_connections (&server, 0));
+  g_assert_true (wait_for_open_connections (server, 0));
   client_free (client);
+}
+
+/* The same for libsoup's connections and the front desk's (atrium-server-front.c); and a
+ * client gone while a worker answers for the front desk: the answer is dropped, nothing
+ * leaks. */
+static void
+test_idle_timeout (gconstpointer data)
+{
+  Via via = GPOINTER_TO_INT (data);
+  static const char * const soup_requests[] = { REQUEST, REQUEST };
+  static const char * const front_requests[] = { FAST, SLEEPY };
+  Server server = { 0 };
+  Client *client;
+
+  server_start (&server, "[limits]\nkeepalive_seconds = 1\n");
+  busy_then_idle (&server, via, soup_requests);
+  busy_then_idle (&server, via, front_requests);
+
+  client = client_connect (&server, via);
+  client_send (client, SLEEPY);
+  client_free (client);
+  g_assert_true (wait_for_open_connections (&server, 0));
+  server_stop (&server);
+}
+
+/* ---- the front desk (atrium-server-front.c) ------------------------------------------ */
+
+/* Reads one answer and checks what every answer carries. Returns its status; @body_out
+ * gets the body and @id_out the request id. */
+static guint
+read_checked (Client  *client,
+              Via      via,
+              char   **body_out,
+              char   **id_out)
+{
+  g_autofree char *head = NULL;
+  const char *length_header, *id;
+  gsize before = 0, length;
+  guint status;
+
+  /* The body is what client_read_answer() erases: look at it first. */
+  while (strstr (client->pending->str, "\r\n\r\n") == NULL)
+    g_assert_true (client_fill (client));
+  length_header = strcasestr (client->pending->str, "\r\nContent-Length:");
+  g_assert_nonnull (length_header);
+  length = g_ascii_strtoull (length_header + strlen ("\r\nContent-Length:"), NULL, 10);
+  before = strstr (client->pending->str, "\r\n\r\n") + 4 - client->pending->str;
+  while (client->pending->len < before + length)
+    g_assert_true (client_fill (client));
+  *body_out = g_strndup (client->pending->str + before, length);
+
+  status = client_read_answer (client, &head);
+  assert_kept_alive (head);
+  g_assert_nonnull (strcasestr (head, "\r\nX-Content-Type-Options: nosniff\r\n"));
+  g_assert_nonnull (strcasestr (head, "\r\nCache-Control: no-store\r\n"));
+  g_assert_nonnull (strcasestr (head, "\r\nDate: "));
+  if (via == VIA_TLS)
+    g_assert_nonnull (strcasestr (head, "\r\nStrict-Transport-Security: max-age="));
+  else
+    g_assert_null (strcasestr (head, "\r\nStrict-Transport-Security:"));
+  id = strcasestr (head, "\r\nX-Request-Id: ");
+  g_assert_nonnull (id);
+  id += strlen ("\r\nX-Request-Id: ");
+  *id_out = g_strndup (id, strcspn (id, "\r"));
+  g_assert_cmpuint (strlen (*id_out), ==, 16);
+  return status;
+}
+
+/* Requests the front desk answers, one a worker answers for it, and then one it hands
+ * to libsoup, all in one packet: answered in order, each with its own id, and what
+ * follows on the same connection is libsoup's and still answered. */
+static void
+test_front_pipelined (gconstpointer data)
+{
+  Via via = GPOINTER_TO_INT (data);
+  static const struct { const char *request; guint status; const char *body; } expect[] = {
+    { FAST, 200, "fast" },
+    { FAST, 200, "fast" },
+    { SIGNED_IN, 401, NULL },      /* no token: the full path on a worker refuses */
+    { SLEEPY, 200, "slept" },      /* a worker answers, 300 ms later */
+    { FAST, 200, "fast" },
+    { COUNT, 200, "counted" },     /* not a fast route: libsoup's from here on */
+    { FAST, 200, "fast" },
+    { SLEEPY, 200, "slept" },
+  };
+  Server server = { 0 };
+  g_autoptr(GString) packet = g_string_new (NULL);
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint fast_before = g_atomic_int_get (&fast_answers);
+  gint handled_before = g_atomic_int_get (&handled);
+  Client *client;
+
+  server_start (&server, NULL);
+  client = client_connect (&server, via);
+  for (guint i = 0; i < G_N_ELEMENTS (expect); i++)
+    g_string_append (packet, expect[i].request);
+  client_send (client, packet->str);
+  for (guint i = 0; i < G_N_ELEMENTS (expect); i++)
+    {
+      g_autofree char *body = NULL;
+      char *id = NULL;
+
+      g_assert_cmpuint (read_checked (client, via, &body, &id), ==, expect[i].status);
+      if (expect[i].body != NULL)
+        g_assert_cmpstr (body, ==, expect[i].body);
+      else
+        g_assert_nonnull (strstr (body, "\"error\":\"unauthorized\""));
+      g_assert_false (g_hash_table_contains (ids, id));
+      g_hash_table_add (ids, id);
+    }
+  g_assert_cmpint (g_atomic_int_get (&fast_answers) - fast_before, ==, 4);
+  g_assert_cmpint (g_atomic_int_get (&handled) - handled_before, ==, 3);
+  g_assert_cmpuint (server_open_connections (&server), ==, 1);
+  client_free (client);
+  g_assert_true (wait_for_open_connections (&server, 0));
+  server_stop (&server);
+}
+
+/* A head that arrives a byte at a time is read whole; bytes that could make a request
+ * read two ways go to libsoup untouched: a body announced on a GET is read as a body
+ * there, never as the next request. */
+static void
+test_front_framing (gconstpointer data)
+{
+  Via via = GPOINTER_TO_INT (data);
+  static const char * const smuggled[] = {
+    "GET /test/fast HTTP/1.1\r\nHost: localhost\r\nContent-Length: 45\r\n\r\n" COUNT,
+    "GET /test/fast HTTP/1.1\r\nHost: localhost\r\ncontent-length:45\r\n\r\n" COUNT,
+    "GET /test/fast HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "2d\r\n" COUNT "\r\n0\r\n\r\n",
+  };
+  Server server = { 0 };
+  Client *client;
+
+  server_start (&server, NULL);
+
+  client = client_connect (&server, via);
+  for (const char *p = FAST; *p != '\0'; p++)
+    {
+      char one[2] = { *p, '\0' };
+
+      client_send (client, one);
+      g_usleep (2000);
+    }
+  {
+    g_autofree char *body = NULL;
+    g_autofree char *id = NULL;
+
+    g_assert_cmpuint (read_checked (client, via, &body, &id), ==, 200);
+    g_assert_cmpstr (body, ==, "fast");
+  }
+  client_free (client);
+
+  for (guint i = 0; i < G_N_ELEMENTS (smuggled); i++)
+    {
+      gint handled_before = g_atomic_int_get (&handled);
+      g_autofree char *body = NULL;
+      g_autofree char *id = NULL;
+
+      g_test_message ("%s: a body on a GET, %u", via_names[via], i);
+      client = client_connect (&server, via);
+      client_send (client, smuggled[i]);
+      g_assert_cmpuint (read_checked (client, via, &body, &id), ==, 200);
+      g_assert_cmpstr (body, ==, "fast");
+      /* The connection goes on, and the request hidden in the body never ran. */
+      client_send (client, FAST);
+      g_clear_pointer (&body, g_free);
+      g_clear_pointer (&id, g_free);
+      g_assert_cmpuint (read_checked (client, via, &body, &id), ==, 200);
+      g_assert_cmpint (g_atomic_int_get (&handled), ==, handled_before);
+      client_free (client);
+    }
+  g_assert_true (wait_for_open_connections (&server, 0));
   server_stop (&server);
 }
 
@@ -702,6 +902,8 @@ main (int    argc,
   g_test_add_func ("/keepalive/idle-closed/process", test_idle_closed_process);
   add_for_each_listener ("half-request", test_half_request);
   add_for_each_listener ("idle-timeout", test_idle_timeout);
+  add_for_each_listener ("front-pipelined", test_front_pipelined);
+  add_for_each_listener ("front-framing", test_front_framing);
 
   return g_test_run ();
 }
