@@ -284,6 +284,72 @@ site_of (AtriumDirectory **dir,
   return site;
 }
 
+/* The quotas, then one booking of a type at a time: @rule is set to the rule broken. */
+static gboolean
+check_holdings (Create                    *create,
+                AtriumDb                  *db,
+                const AtriumResource      *resource,
+                const AtriumSite          *site,
+                const AtriumBookingRules  *rules,
+                const char               **rule,
+                char                     **message,
+                GError                   **error)
+{
+  gint64 from, to, today, this_week, overlapping;
+
+  atrium_site_day_bounds (site, create->starts, &from, &to);
+  today = atrium_store_bookings_held (db, create->booked_for, resource->site_id,
+                                      resource->type, from, to, error);
+  atrium_site_week_bounds (site, create->starts, &from, &to);
+  this_week = today < 0 ? -1 : atrium_store_bookings_held (db, create->booked_for,
+                                                           resource->site_id, resource->type,
+                                                           from, to, error);
+  if (this_week < 0)
+    return FALSE;
+  *rule = atrium_booking_check_quota (rules, today, this_week, message);
+  if (*rule != NULL)
+    return TRUE;
+  overlapping = atrium_store_bookings_overlapping (db, create->booked_for, resource->type,
+                                                   create->starts, create->ends, error);
+  if (overlapping < 0)
+    return FALSE;
+  if (overlapping > 0)
+    {
+      *rule = "overlap";
+      *message = g_strdup_printf ("There is already a %s booked for that time",
+                                  resource->type);
+    }
+  return TRUE;
+}
+
+/* Leaves create->booking_id 0 when the schema refused the slots (another writer). */
+static gboolean
+insert_booking (Create                *create,
+                AtriumDb              *db,
+                const AtriumResource  *resource,
+                GError               **error)
+{
+  AtriumBooking row = { 0 };
+
+  row.resource_id = resource->id;
+  row.user_id = create->booked_for;
+  row.created_by = create->request->principal.user_id;
+  row.starts = create->starts;
+  row.ends = create->ends;
+  row.group_size = create->group_size;
+  row.created_at = create->now;
+  if (!atrium_db_exec (db, "SAVEPOINT atrium_booking;", error))
+    return FALSE;
+  create->booking_id = atrium_store_booking_insert (db, &row, error);
+  if (create->booking_id != 0)
+    return atrium_db_exec (db, "RELEASE atrium_booking;", error);
+  atrium_db_exec (db, "ROLLBACK TO atrium_booking; RELEASE atrium_booking;", NULL);
+  if (!g_error_matches (*error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_CONSTRAINT))
+    return FALSE;
+  g_clear_error (error);
+  return TRUE;
+}
+
 /* Everything decided inside the writer's transaction: rules, quotas, the slots. FALSE
  * only on a store error (the transaction is then rolled back: a 500). */
 static gboolean
@@ -300,7 +366,6 @@ decide_create (Create    *create,
   const AtriumSite *site;
   const char *rule;
   g_autofree char *message = NULL;
-  gint64 from, to, today, this_week, n;
 
   resource = atrium_store_resource_get (db, create->resource_id, error);
   if (resource == NULL)
@@ -322,69 +387,33 @@ decide_create (Create    *create,
 
   ask.capacity = resource->capacity;
   rule = atrium_booking_check (&rules, site, &ask, &message);
+
+  /* The slots, looked at before the quotas: "taken" is the first thing to know. The
+   * schema refuses a double booking anyway, should this look ever be wrong. */
   if (rule == NULL)
     {
-      atrium_site_day_bounds (site, create->starts, &from, &to);
-      today = atrium_store_bookings_held (db, create->booked_for, resource->site_id,
-                                          resource->type, from, to, error);
-      atrium_site_week_bounds (site, create->starts, &from, &to);
-      this_week = today < 0 ? -1
-                            : atrium_store_bookings_held (db, create->booked_for,
-                                                          resource->site_id, resource->type,
-                                                          from, to, error);
-      if (this_week < 0)
+      gint64 taken = atrium_store_slots_taken (db, resource->id, create->starts, create->ends,
+                                               error);
+
+      if (taken < 0)
         return FALSE;
-      rule = atrium_booking_check_quota (&rules, today, this_week, &message);
-    }
-  if (rule == NULL)
-    {
-      n = atrium_store_bookings_overlapping (db, create->booked_for, resource->type,
-                                             create->starts, create->ends, error);
-      if (n < 0)
-        return FALSE;
-      if (n > 0)
+      if (taken > 0)
         {
-          rule = "overlap";
-          message = g_strdup_printf ("There is already a %s booked for that time",
-                                     resource->type);
+          decide (create, SOUP_STATUS_CONFLICT,
+                  error_text (request, "slot_taken", "Someone has already booked this time"));
+          return TRUE;
         }
+      if (!check_holdings (create, db, resource, site, &rules, &rule, &message, error))
+        return FALSE;
     }
   if (rule != NULL)
     {
-      decide (create, SOUP_STATUS_UNPROCESSABLE_ENTITY, answer_text (request,
-                                                                     "rule_violation", rule,
-                                                                     message));
+      decide (create, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+              answer_text (request, "rule_violation", rule, message));
       return TRUE;
     }
-
-  /* The slots: looked at first for a clear answer; the schema refuses a double booking
-   * anyway (another process may write between our look and our insert). */
-  n = atrium_store_slots_taken (db, resource->id, create->starts, create->ends, error);
-  if (n < 0)
+  if (!insert_booking (create, db, resource, error))
     return FALSE;
-  if (n == 0)
-    {
-      AtriumBooking row = { 0 };
-
-      row.resource_id = resource->id;
-      row.user_id = create->booked_for;
-      row.created_by = request->principal.user_id;
-      row.starts = create->starts;
-      row.ends = create->ends;
-      row.group_size = create->group_size;
-      row.created_at = create->now;
-      atrium_db_exec (db, "SAVEPOINT atrium_booking;", NULL);
-      create->booking_id = atrium_store_booking_insert (db, &row, error);
-      if (create->booking_id == 0)
-        {
-          atrium_db_exec (db, "ROLLBACK TO atrium_booking; RELEASE atrium_booking;", NULL);
-          if (!g_error_matches (*error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_CONSTRAINT))
-            return FALSE;
-          g_clear_error (error);
-        }
-      else
-        atrium_db_exec (db, "RELEASE atrium_booking;", NULL);
-    }
   if (create->booking_id == 0)
     {
       decide (create, SOUP_STATUS_CONFLICT,
