@@ -15,6 +15,7 @@
 #include "atrium-store-counts.h"
 #include "atrium-store-sites.h"
 #include "atrium-store-users.h"
+#include "atrium-test-server.h"
 #include "atrium-test-thread.h"
 #include "atrium-totp.h"
 
@@ -1129,6 +1130,117 @@ test_race (Fixture       *f,
                                s->seat_quiet), ==, 24);
 }
 
+/* The same race against the real binary run as two processes on one port
+ * (`serve --workers 2`, the demo institution, the real clock): each process has its own
+ * writer, so only the schema and SQLite's lock stand between them. */
+static char *
+next_open_slot (void)
+{
+  g_autoptr(GTimeZone) paris = g_time_zone_new_identifier ("Europe/Paris");
+  g_autoptr(GDateTime) now = g_date_time_new_now (paris);
+  static const char *closed[] = { "12-24", "12-25", "01-01", "05-01", NULL };
+
+  /* Tomorrow or the day after, not a Sunday nor a holiday of the demo: 10:00-11:00. */
+  for (int d = 1; d <= 3; d++)
+    {
+      g_autoptr(GDateTime) day = g_date_time_add_days (now, d);
+      g_autofree char *month_day = g_date_time_format (day, "%m-%d");
+      g_autoptr(GDateTime) start = NULL;
+      g_autofree char *from = NULL;
+      g_autofree char *to = NULL;
+
+      if (g_date_time_get_day_of_week (day) == 7 || g_strv_contains (closed, month_day))
+        continue;
+      start = g_date_time_new (paris, g_date_time_get_year (day), g_date_time_get_month (day),
+                               g_date_time_get_day_of_month (day), 10, 0, 0);
+      from = atrium_time_format_iso8601 (g_date_time_to_unix (start) * SEC);
+      to = atrium_time_format_iso8601 ((g_date_time_to_unix (start) + 3600) * SEC);
+      return g_strdup_printf ("{\"resource_id\":1,\"start\":\"%s\",\"end\":\"%s\"}", from,
+                              to);
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_race_processes (void)
+{
+  const char *args[] = { "--workers", "2", NULL };
+  AtriumTestProcess *proc = atrium_test_process_start (CONFIG, args);
+  g_autofree char *body = next_open_slot ();
+  g_autoptr(AtriumDb) db = NULL;
+  g_autoptr(GError) error = NULL;
+  char *tokens[N_RACERS];
+  Racer racers[N_RACERS];
+  GThread *threads[N_RACERS];
+  GMutex lock;
+  GCond cond;
+  gboolean go = FALSE;
+  guint created = 0, taken = 0;
+  gint64 now = g_get_real_time () / SEC;
+
+  g_assert_cmpint (atrium_test_run_server_args (NULL, NULL, "demo", "--data-dir",
+                                                proc->data_dir, NULL), ==, 0);
+  /* Fifty patrons with a session each, written into the store the servers share. */
+  db = atrium_store_open (proc->data_dir, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < N_RACERS; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("racer%02u", i);
+      g_autofree char *email = g_strdup_printf ("racer%02u@example.org", i);
+      g_autofree char *hash = NULL;
+      gint64 id = atrium_store_user_create (db, name, email, NULL, UNUSED_HASH, now, &error);
+
+      g_assert_no_error (error);
+      g_assert_true (atrium_store_user_add_role (db, id, ATRIUM_ROLE_PATRON, 0, &error));
+      tokens[i] = atrium_random_base64url (32);
+      hash = atrium_token_hash (tokens[i]);
+      g_assert_cmpint (atrium_store_exec_bound (db, "INSERT INTO session (token_hash, user_id,"
+                                                " second_factor, created_at, last_seen_at,"
+                                                " expires_at) VALUES (?1, ?2, 0, ?3, ?3, ?4);",
+                                                &error, 's', hash, 'i', id, 'i', now,
+                                                'i', now + 3600, 0), ==, 1);
+    }
+
+  g_mutex_init (&lock);
+  g_cond_init (&cond);
+  for (guint i = 0; i < N_RACERS; i++)
+    {
+      racers[i] = (Racer) { proc->insecure_port, tokens[i], body, i, &lock, &cond, &go, 0,
+                            NULL };
+      threads[i] = g_thread_new ("racer", race, &racers[i]);
+    }
+  g_usleep (200 * 1000);
+  g_mutex_lock (&lock);
+  go = TRUE;
+  g_cond_broadcast (&cond);
+  g_mutex_unlock (&lock);
+  for (guint i = 0; i < N_RACERS; i++)
+    {
+      g_thread_join (threads[i]);
+      if (racers[i].status == 201)
+        created++;
+      else if (racers[i].status == 409 && strstr (racers[i].answer, "\"slot_taken\"") != NULL)
+        taken++;
+      else
+        g_test_message ("racer %u: %u %s", i, racers[i].status, racers[i].answer);
+      g_free (racers[i].answer);
+      g_free (tokens[i]);
+    }
+  g_mutex_clear (&lock);
+  g_cond_clear (&cond);
+  g_test_message ("two processes: %u created, %u slot_taken", created, taken);
+  g_assert_cmpuint (created, ==, 1);
+  g_assert_cmpuint (taken, ==, N_RACERS - 1);
+  g_assert_cmpint (atrium_store_count_bound (db, "SELECT count (*) FROM booking"
+                                             " WHERE resource_id = ?1;", NULL, 'i', 1, 0), ==, 1);
+  g_assert_cmpint (atrium_store_count_bound (db, "SELECT count (*) FROM booking_slot"
+                                             " WHERE resource_id = ?1;", NULL, 'i', 1, 0), ==,
+                   12);
+  g_assert_true (atrium_db_integrity_check (db, &error));
+  g_clear_pointer (&db, atrium_db_close);
+  g_assert_cmpint (atrium_test_process_stop (proc), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1144,5 +1256,6 @@ main (int    argc,
   ADD ("/bookings/rules-api", test_rules_api);
   ADD ("/bookings/race", test_race);
 #undef ADD
+  g_test_add_func ("/bookings/race-processes", test_race_processes);
   return g_test_run ();
 }
