@@ -445,7 +445,7 @@ purge_keys (AtriumRequest *request,
   static gint64 last_purge = 0;   /* under the writer's lock */
   g_autoptr(GError) error = NULL;
 
-  if (now - last_purge < 60)
+  if (now >= last_purge && now - last_purge < 60)
     return;
   last_purge = now;
   if (atrium_store_idempotency_purge (db, now - IDEMPOTENCY_SECONDS, &error) < 0)
@@ -548,7 +548,8 @@ handle_create (AtriumRequest *request)
                                 "This Idempotency-Key was used with another request");
   else if (known == 1)
     {
-      g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&stored), strlen (stored));
+      gsize length = strlen (stored);
+      g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&stored), length);
 
       atrium_request_add_header (request, "Idempotent-Replayed", "true");
       atrium_request_reply_bytes (request, stored_status, "application/json", bytes);
