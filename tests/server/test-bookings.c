@@ -1051,6 +1051,57 @@ test_rules_api (Fixture       *f,
                                " WHERE event = 'booking_rules_changed' AND ?1;", 1), ==, 2);
 }
 
+/* Managers add resources and describe them; a seat takes one person. */
+static void
+test_resources_api (Fixture       *f,
+                    gconstpointer  data)
+{
+  const Seed *s = &f->seed;
+  const char *create = "{\"name\":\"Window seat\",\"type\":\"seat\","
+                       "\"description\":\"By the south window\",\"space_id\":null,"
+                       "\"attributes\":{\"power\":true,\"accessible\":true}}";
+  g_autoptr(JsonNode) made = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *room = g_strdup_printf ("/api/v1/resources/%" G_GINT64_FORMAT, s->room);
+  JsonObject *object;
+  gint64 id;
+
+  g_assert_cmpuint (request (f, "POST", "/api/v1/sites/1/resources", s->staff, create, NULL),
+                    ==, 403);
+  g_assert_cmpuint (request (f, "POST", "/api/v1/sites/1/resources", s->manager_1fa, create,
+                             NULL), ==, 403);
+  g_assert_cmpuint (request (f, "POST", "/api/v1/sites/1/resources", s->manager,
+                             "{\"name\":\"Sofa\",\"type\":\"seat\","
+                             "\"attributes\":{\"fireplace\":true}}", NULL), ==, 400);
+  g_assert_cmpuint (request (f, "POST", "/api/v1/sites/1/resources", s->manager,
+                             "{\"name\":\"Sofa\",\"type\":\"sofa\"}", NULL), ==, 422);
+  g_assert_cmpuint (request (f, "POST", "/api/v1/sites/1/resources", s->manager, create,
+                             &made), ==, 201);
+  object = json_node_get_object (made);
+  id = json_object_get_int_member (object, "id");
+  g_assert_cmpstr (json_object_get_string_member (object, "description"), ==,
+                   "By the south window");
+  g_assert_cmpuint (request (f, "POST", "/api/v1/sites/1/resources", s->manager, create, NULL),
+                    ==, 409);
+
+  path = g_strdup_printf ("/api/v1/resources/%" G_GINT64_FORMAT, id);
+  g_assert_cmpuint (request (f, "PATCH", path, s->manager, "{\"capacity\":2}", NULL), ==, 422);
+  g_assert_cmpuint (request (f, "PATCH", path, s->alice, "{\"description\":\"Mine\"}", NULL),
+                    ==, 403);
+  g_assert_cmpuint (request (f, "PATCH", room, s->manager,
+                             "{\"capacity\":8,\"description\":\"Room with a view\"}", NULL),
+                    ==, 200);
+  ids = found_ids (f, "?site=1&type=seat&attrs=accessible", s->alice);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_assert_cmpint (g_array_index (ids, gint64, 0), ==, id);
+  g_clear_pointer (&ids, g_array_unref);
+  ids = found_ids (f, "?type=room&capacity=8", s->alice);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_assert_cmpint (count_rows (f, "SELECT count (*) FROM audit WHERE event LIKE 'resource_%'"
+                               " AND ?1;", 1), ==, 2);
+}
+
 /* ---- fifty clients, one slot --------------------------------------------------------- */
 
 typedef struct
@@ -1254,6 +1305,7 @@ main (int    argc,
   ADD ("/bookings/schema", test_schema);
   ADD ("/bookings/find-free", test_find_free);
   ADD ("/bookings/rules-api", test_rules_api);
+  ADD ("/bookings/resources-api", test_resources_api);
   ADD ("/bookings/race", test_race);
 #undef ADD
   g_test_add_func ("/bookings/race-processes", test_race_processes);

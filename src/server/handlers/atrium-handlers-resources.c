@@ -12,6 +12,7 @@
 #include "atrium-occupancy.h"
 #include "atrium-store-bookings.h"
 #include "atrium-store-counts.h"
+#include "atrium-store-sites.h"
 
 /* Resources and their booking rules (DESIGN.md §3): everyone signed in and kiosks look
  * for something free and read a resource's day; a site's managers set its rules, with a
@@ -38,6 +39,29 @@ static const AtriumJsonField rules_schema[] = {
   { "min_group", ATRIUM_JSON_INT, 0, 1, 1000 },
   { NULL }
 };
+
+/* What a resource says about itself; a seat also has its space's attributes. */
+static const AtriumJsonField resource_attribute_fields[] = {
+  { "quiet", ATRIUM_JSON_BOOL, 0 },
+  { "power", ATRIUM_JSON_BOOL, 0 },
+  { "accessible", ATRIUM_JSON_BOOL, 0 },
+  { "screen", ATRIUM_JSON_BOOL, 0 },
+  { NULL }
+};
+
+#define RESOURCE_FIELDS(required)                                                      \
+  { "name", ATRIUM_JSON_STRING, required, 1, 200 },                                    \
+  { "description", ATRIUM_JSON_STRING, 0, 0, 2000 },                                   \
+  { "capacity", ATRIUM_JSON_INT, 0, 1, 1000 },                                         \
+  { "space_id", ATRIUM_JSON_INT, ATRIUM_JSON_NULLABLE, 1, G_MAXINT64 },                \
+  { "attributes", ATRIUM_JSON_OBJECT, 0, 0, 0, resource_attribute_fields }
+
+static const AtriumJsonField resource_create_schema[] = {
+  RESOURCE_FIELDS (ATRIUM_JSON_REQUIRED),
+  { "type", ATRIUM_JSON_STRING, ATRIUM_JSON_REQUIRED, 1, 16 },
+  { NULL }
+};
+static const AtriumJsonField resource_update_schema[] = { RESOURCE_FIELDS (0), { NULL } };
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
@@ -508,8 +532,6 @@ handle_availability (AtriumRequest *request)
   atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
 }
 
-/* ---- booking rules ------------------------------------------------------------------- */
-
 static gboolean
 known_site (AtriumRequest *request,
             gint64        *site_id)
@@ -526,6 +548,181 @@ known_site (AtriumRequest *request,
     }
   return TRUE;
 }
+
+/* ---- resources: managers --------------------------------------------------------- */
+
+static void
+reply_resource (AtriumRequest *request,
+                guint          status,
+                gint64         id)
+{
+  AtriumStore *store = atrium_server_get_store (request->server);
+  g_autoptr(AtriumDirectory) dir = atrium_occupancy_get_directory (occupancy (request));
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(AtriumResource) resource = NULL;
+  g_autoptr(GError) error = NULL;
+  AtriumDb *db = atrium_store_read_begin (store);
+
+  resource = atrium_store_resource_get (db, id, &error);
+  atrium_store_read_end (store, db);
+  if (resource == NULL)
+    {
+      atrium_handlers_reply_store_error (request, error, NULL);
+      return;
+    }
+  add_resource (builder, resource,
+                dir != NULL ? atrium_directory_find_space (dir, resource->space_id) : NULL, -1);
+  atrium_handlers_reply_builder (request, status, builder);
+}
+
+/* The body's members over @resource; a space must be one of the resource's site. */
+static gboolean
+resource_from_body (AtriumRequest  *request,
+                    AtriumResource *resource)
+{
+  JsonObject *object = json_node_get_object (request->json);
+  g_autoptr(AtriumDirectory) dir = atrium_occupancy_get_directory (occupancy (request));
+  const char *name = atrium_handlers_member_string (request, "name");
+  const char *description = atrium_handlers_member_string (request, "description");
+
+  if (name != NULL)
+    {
+      g_free (resource->name);
+      resource->name = g_strdup (name);
+    }
+  if (description != NULL)
+    {
+      g_free (resource->description);
+      resource->description = g_strdup (description);
+    }
+  if (json_object_has_member (object, "capacity"))
+    resource->capacity = (guint) json_object_get_int_member (object, "capacity");
+  if (json_object_has_member (object, "space_id"))
+    {
+      const AtriumSpace *space = NULL;
+
+      resource->space_id = json_object_get_null_member (object, "space_id")
+                           ? 0 : json_object_get_int_member (object, "space_id");
+      if (resource->space_id != 0 && dir != NULL)
+        space = atrium_directory_find_space (dir, resource->space_id);
+      if (resource->space_id != 0 && (space == NULL || space->site_id != resource->site_id))
+        {
+          atrium_request_reply_error (request, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+                                      "invalid_space", "space_id: a space of the same site");
+          return FALSE;
+        }
+    }
+  if (json_object_has_member (object, "attributes"))
+    {
+      g_autoptr(JsonNode) node = json_node_copy (json_object_get_member (object,
+                                                                         "attributes"));
+
+      g_free (resource->attributes);
+      resource->attributes = atrium_json_write (node);
+    }
+  if (g_strcmp0 (resource->type, "room") != 0 && resource->capacity > 1)
+    {
+      atrium_request_reply_error (request, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+                                  "invalid_capacity", "capacity: only rooms take more than one");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_resource (AtriumRequest  *request,
+                AtriumResource *resource,
+                const char     *event)
+{
+  AtriumStore *store = atrium_server_get_store (request->server);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+  AtriumDb *db = atrium_store_write_begin (store);
+
+  ok = atrium_db_exec (db, "BEGIN IMMEDIATE;", &error);
+  if (ok && resource->id == 0)
+    {
+      resource->id = atrium_store_resource_create (db, resource->site_id, resource->space_id,
+                                                   resource->type, resource->name,
+                                                   resource->capacity, resource->attributes,
+                                                   &error);
+      ok = resource->id != 0;
+    }
+  ok = ok && atrium_store_resource_update (db, resource, &error);
+  if (ok)
+    {
+      g_autofree char *subject = g_strdup_printf ("resource:%" G_GINT64_FORMAT, resource->id);
+
+      atrium_handlers_audit (request, db, event, subject, NULL);
+      ok = atrium_db_exec (db, "COMMIT;", &error);
+    }
+  if (!ok)
+    atrium_db_exec (db, "ROLLBACK;", NULL);
+  atrium_store_write_end (store);
+  if (!ok)
+    atrium_handlers_reply_store_error (request, error,
+                                       "This site already has a resource of that name");
+  return ok;
+}
+
+static gboolean
+manages (AtriumRequest *request,
+         gint64         site_id)
+{
+  if (atrium_request_may_at_site (request, site_id, ATRIUM_ROLE_MANAGER))
+    return TRUE;
+  atrium_request_reply_error (request, SOUP_STATUS_FORBIDDEN, "forbidden",
+                              "You do not manage this site");
+  return FALSE;
+}
+
+/* POST /api/v1/sites/{id}/resources */
+static void
+handle_resource_create (AtriumRequest *request)
+{
+  g_autoptr(AtriumResource) resource = g_new0 (AtriumResource, 1);
+  const char *type = atrium_handlers_member_string (request, "type");
+
+  if (!known_site (request, &resource->site_id) || !manages (request, resource->site_id))
+    return;
+  if (!atrium_resource_type_valid (type))
+    {
+      atrium_request_reply_error (request, SOUP_STATUS_UNPROCESSABLE_ENTITY, "invalid_kind",
+                                  "type: seat, room or equipment");
+      return;
+    }
+  resource->type = g_strdup (type);
+  resource->description = g_strdup ("");
+  resource->capacity = 1;
+  resource->attributes = g_strdup ("{}");
+  if (resource_from_body (request, resource) &&
+      write_resource (request, resource, "resource_created"))
+    reply_resource (request, SOUP_STATUS_CREATED, resource->id);
+}
+
+/* PATCH /api/v1/resources/{id} */
+static void
+handle_resource_update (AtriumRequest *request)
+{
+  AtriumStore *store = atrium_server_get_store (request->server);
+  g_autoptr(AtriumResource) resource = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+  AtriumDb *db;
+
+  if (!atrium_handlers_param_id (request, 0, "resource", &id))
+    return;
+  db = atrium_store_read_begin (store);
+  resource = atrium_store_resource_get (db, id, &error);
+  atrium_store_read_end (store, db);
+  if (resource == NULL)
+    atrium_handlers_reply_store_error (request, error, NULL);
+  else if (manages (request, resource->site_id) && resource_from_body (request, resource) &&
+           write_resource (request, resource, "resource_changed"))
+    reply_resource (request, SOUP_STATUS_OK, id);
+}
+
+/* ---- booking rules ------------------------------------------------------------------- */
 
 static void
 reply_rules (AtriumRequest *request,
@@ -663,6 +860,10 @@ handle_rules_change (AtriumRequest *request)
 static const AtriumRoute routes[] = {
   { "GET", "/api/v1/resources", READERS, 0, NULL, handle_resources },
   { "GET", "/api/v1/resources/{id}/availability", READERS, 0, NULL, handle_availability },
+  { "POST", "/api/v1/sites/{id}/resources", EDITORS, CHANGE, resource_create_schema,
+    handle_resource_create },
+  { "PATCH", "/api/v1/resources/{id}", EDITORS, CHANGE, resource_update_schema,
+    handle_resource_update },
   { "GET", "/api/v1/sites/{id}/booking-rules", READERS, 0, NULL, handle_rules },
   { "PUT", "/api/v1/sites/{id}/booking-rules/{type}", EDITORS, CHANGE, rules_schema,
     handle_rules_change },

@@ -147,6 +147,24 @@ atrium_store_resource_set_description (AtriumDb    *db,
   return changed > 0;
 }
 
+gboolean
+atrium_store_resource_update (AtriumDb              *db,
+                              const AtriumResource  *resource,
+                              GError               **error)
+{
+  gint64 changed = atrium_store_exec_bound (db, "UPDATE resource SET space_id = nullif (?2, 0),"
+                                            " name = ?3, description = ?4, capacity = ?5,"
+                                            " attributes = ?6 WHERE id = ?1;", error,
+                                            'i', resource->id, 'i', resource->space_id,
+                                            's', resource->name, 's', resource->description,
+                                            'i', (gint64) resource->capacity,
+                                            's', resource->attributes, 0);
+
+  if (changed == 0)
+    return not_found (error, "resource");
+  return changed > 0;
+}
+
 /* ---- rules --------------------------------------------------------------------------- */
 
 gboolean

@@ -36,6 +36,10 @@ gboolean        atrium_store_resource_set_description (AtriumDb *db,
                                                  gint64          id,
                                                  const char     *description,
                                                  GError        **error);
+/* Writes every column of @resource but its site and type. */
+gboolean        atrium_store_resource_update    (AtriumDb       *db,
+                                                 const AtriumResource *resource,
+                                                 GError        **error);
 
 /* The rules in force (the defaults when none were set). */
 gboolean        atrium_store_rules_get          (AtriumDb           *db,
