@@ -161,3 +161,20 @@ atrium_handlers_reply_store_error (AtriumRequest *request,
     atrium_server_log_error (request->server, request->request_id, "%s",
                              error != NULL ? error->message : "store error");
 }
+
+/* An RFC 3339 time in UTC, or null for 0 (never). */
+void
+atrium_handlers_add_time (JsonBuilder *builder,
+                          const char  *name,
+                          gint64       seconds)
+{
+  json_builder_set_member_name (builder, name);
+  if (seconds == 0)
+    json_builder_add_null_value (builder);
+  else
+    {
+      g_autofree char *text = atrium_time_format_iso8601 (seconds * ATRIUM_USEC_PER_SEC);
+
+      json_builder_add_string_value (builder, text);
+    }
+}

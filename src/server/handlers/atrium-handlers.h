@@ -30,6 +30,9 @@ gboolean    atrium_handlers_param_id         (AtriumRequest    *request,
                                               guint             index,
                                               const char       *what,
                                               gint64           *id);
+void        atrium_handlers_add_time         (JsonBuilder      *builder,
+                                              const char       *name,
+                                              gint64            seconds);
 void        atrium_handlers_reply_store_error (AtriumRequest   *request,
                                               const GError     *error,
                                               const char       *conflict);
@@ -43,5 +46,7 @@ void atrium_handlers_register_security (AtriumServer *server);
 void atrium_handlers_register_sites   (AtriumServer *server);
 void atrium_handlers_register_occupancy (AtriumServer *server);
 void atrium_handlers_register_stats   (AtriumServer *server);
+void atrium_handlers_register_resources (AtriumServer *server);
+void atrium_handlers_register_bookings (AtriumServer *server);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "atrium-accounts.h"
 #include "atrium-random.h"
 #include "atrium-store-audit.h"
+#include "atrium-store-bookings.h"
 #include "atrium-store-counts.h"
 #include "atrium-store-sites.h"
 #include "atrium-totp.h"
@@ -335,10 +336,17 @@ add_resources (AtriumDb         *db,
                AtriumDirectory  *directory,
                GError          **error)
 {
-  static const char *equipment[] = {
-    "Laptop 1", "Laptop 2", "Laptop 3", "Laptop 4", "Book scanner", "3D printer",
-    "Camera kit", "Microfilm reader",
+  static const char *equipment[][2] = {
+    { "Laptop 1", "A laptop with office software and a charger" },
+    { "Laptop 2", "A laptop with office software and a charger" },
+    { "Laptop 3", "A laptop with office software and a charger" },
+    { "Laptop 4", "A laptop with office software and a charger" },
+    { "Book scanner", "Overhead scanner for bound books; saves to USB or email" },
+    { "3D printer", "PLA printer; bring your model as an STL file" },
+    { "Camera kit", "Mirrorless camera with two lenses and a tripod" },
+    { "Microfilm reader", "Reader and printer for microfilm and microfiche" },
   };
+  gint64 id;
 
   /* 40 seats, 12 rooms, 8 pieces of equipment. */
   for (guint i = 0; i < 40; i++)
@@ -356,16 +364,54 @@ add_resources (AtriumDb         *db,
       const AtriumSpace *space = directory->spaces->pdata[i < 8 ? 2 : 6];
       g_autofree char *name = g_strdup_printf ("Group room %u", i + 1);
 
-      if (atrium_store_resource_create (db, space->site_id, space->id, "room", name,
-                                        i % 3 == 0 ? 8 : 4, "{\"screen\":true}", error) == 0)
+      guint capacity = i % 3 == 0 ? 8 : 4;
+      g_autofree char *about = g_strdup_printf ("A closed room for up to %u, with a wall "
+                                                "screen and a whiteboard", capacity);
+
+      id = atrium_store_resource_create (db, space->site_id, space->id, "room", name, capacity,
+                                         i % 4 == 0 ? "{\"screen\":true,\"accessible\":true}"
+                                                    : "{\"screen\":true}", error);
+      if (id == 0 || !atrium_store_resource_set_description (db, id, about, error))
         return FALSE;
     }
   for (guint i = 0; i < G_N_ELEMENTS (equipment); i++)
     {
       const AtriumSite *site = directory->sites->pdata[i < 5 ? 0 : 1];
 
-      if (atrium_store_resource_create (db, site->id, 0, "equipment", equipment[i], 1, NULL,
-                                        error) == 0)
+      id = atrium_store_resource_create (db, site->id, 0, "equipment", equipment[i][0], 1,
+                                         NULL, error);
+      if (id == 0 || !atrium_store_resource_set_description (db, id, equipment[i][1], error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Booking rules a library would set: the Central Library's seats by the half hour for up
+ * to four hours, its rooms for groups of three or more; the Science Library's seats by
+ * the quarter hour for up to three hours; equipment by the hour. */
+static gboolean
+add_rules (AtriumDb         *db,
+           AtriumDirectory  *directory,
+           GError          **error)
+{
+  static const struct
+  {
+    guint site;   /* index in the directory */
+    AtriumBookingRules rules;
+  } demo_rules[] = {
+    { 0, { "seat", 30, 30, 240, 7, 2, 8, 1, FALSE } },
+    { 0, { "room", 30, 60, 180, 14, 1, 3, 3, FALSE } },
+    { 0, { "equipment", 60, 60, 480, 14, 1, 3, 1, FALSE } },
+    { 1, { "seat", 15, 30, 180, 3, 2, 6, 1, FALSE } },
+    { 1, { "room", 30, 60, 120, 7, 1, 2, 2, FALSE } },
+    { 1, { "equipment", 60, 60, 240, 7, 1, 2, 1, FALSE } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (demo_rules); i++)
+    {
+      const AtriumSite *site = directory->sites->pdata[demo_rules[i].site];
+
+      if (!atrium_store_rules_put (db, site->id, &demo_rules[i].rules, error))
         return FALSE;
     }
   return TRUE;
@@ -448,6 +494,7 @@ atrium_demo_load (AtriumDb                    *writer,
 
   directory = atrium_store_directory_load (writer, error);
   if (directory == NULL || !add_resources (writer, directory, error) ||
+      !add_rules (writer, directory, error) ||
       !add_sensors (writer, directory, now, error) ||
       !add_history (writer, directory, now, error) ||
       !set_counters (writer, directory, now, error) ||
@@ -467,8 +514,8 @@ atrium_demo_load (AtriumDb                    *writer,
                             site->name, token);
     atrium_secure_zero (token, strlen (token));
   }
-  g_string_append_printf (report, "Loaded %u sites, %u spaces, %u queues, %u sensors and "
-                          "%d weeks of statistics.\n", directory->sites->len,
+  g_string_append_printf (report, "Loaded %u sites, %u spaces, %u queues, %u sensors, "
+                          "booking rules and %d weeks of statistics.\n", directory->sites->len,
                           directory->spaces->len, directory->queues->len,
                           directory->spaces->len + directory->queues->len, HISTORY_DAYS / 7);
   return TRUE;

@@ -14,6 +14,8 @@ const char * const atrium_weekday_names[8] = {
   NULL, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
 };
 
+static gboolean date_valid (const char *text);
+
 /* ---- life cycle ---------------------------------------------------------------------- */
 
 AtriumSite *
@@ -315,6 +317,158 @@ atrium_space_capacity_at (const AtriumSpace *space,
         capacity = rule->capacity;
     }
   return capacity;
+}
+
+/* ---- local days and opening intervals (bookings) ------------------------------------- */
+
+static GDateTime *
+local_of (const AtriumSite *site,
+          gint64            instant)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (instant);
+
+  return g_date_time_to_timezone (utc, site->tz);
+}
+
+void
+atrium_site_day_bounds (const AtriumSite *site,
+                        gint64            instant,
+                        gint64           *day_start,
+                        gint64           *day_end)
+{
+  g_autoptr(GDateTime) here = local_of (site, instant);
+  g_autoptr(GDateTime) midnight = local_midnight (site, here, 0);
+  g_autoptr(GDateTime) next = local_midnight (site, here, 1);
+
+  *day_start = g_date_time_to_unix (midnight);
+  *day_end = g_date_time_to_unix (next);
+}
+
+/* ISO weeks: Monday's local midnight to the next Monday's. */
+void
+atrium_site_week_bounds (const AtriumSite *site,
+                         gint64            instant,
+                         gint64           *week_start,
+                         gint64           *week_end)
+{
+  g_autoptr(GDateTime) here = local_of (site, instant);
+  int back = g_date_time_get_day_of_week (here) - 1;
+  g_autoptr(GDateTime) monday = local_midnight (site, here, -back);
+  g_autoptr(GDateTime) next = local_midnight (site, here, 7 - back);
+
+  *week_start = g_date_time_to_unix (monday);
+  *week_end = g_date_time_to_unix (next);
+}
+
+/* Whole local days from the day of @from to the day of @to (0: the same day). */
+int
+atrium_site_days_between (const AtriumSite *site,
+                          gint64            from,
+                          gint64            to)
+{
+  g_autoptr(GDateTime) a = local_of (site, from);
+  g_autoptr(GDateTime) b = local_of (site, to);
+  GDate da, db;
+
+  g_date_clear (&da, 1);
+  g_date_clear (&db, 1);
+  g_date_set_dmy (&da, (GDateDay) g_date_time_get_day_of_month (a),
+                  (GDateMonth) g_date_time_get_month (a), (GDateYear) g_date_time_get_year (a));
+  g_date_set_dmy (&db, (GDateDay) g_date_time_get_day_of_month (b),
+                  (GDateMonth) g_date_time_get_month (b), (GDateYear) g_date_time_get_year (b));
+  return g_date_days_between (&da, &db);
+}
+
+/* Minutes after local midnight of @instant (on a DST day, what the wall clock shows). */
+guint
+atrium_site_minute_of_day (const AtriumSite *site,
+                           gint64            instant)
+{
+  g_autoptr(GDateTime) here = local_of (site, instant);
+
+  return (guint) (g_date_time_get_hour (here) * 60 + g_date_time_get_minute (here));
+}
+
+static int
+compare_instants (gconstpointer a,
+                  gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The site's opening periods that meet [@from, @to), as merged (start, end) pairs of
+ * instants clipped to it. @exceptional tells whether one of the days it touches has
+ * exceptional hours (a closure or special periods). */
+GArray *
+atrium_site_open_intervals (const AtriumSite *site,
+                            gint64            from,
+                            gint64            to,
+                            gboolean         *exceptional)
+{
+  g_autoptr(GArray) raw = g_array_new (FALSE, FALSE, sizeof (gint64) * 2);
+  GArray *merged = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GDateTime) first = local_of (site, from);
+  int days = atrium_site_days_between (site, from, MAX (from, to - 1));
+
+  if (exceptional != NULL)
+    *exceptional = FALSE;
+  /* From the day before: a period never crosses midnight, but stay safe near DST. */
+  for (int d = -1; d <= days; d++)
+    {
+      g_autoptr(GDateTime) midnight = local_midnight (site, first, d);
+      const GArray *periods = atrium_site_periods_on (site, midnight);
+
+      if (exceptional != NULL && d >= 0 && find_exception (site, midnight) != NULL)
+        *exceptional = TRUE;
+      for (guint i = 0; i < periods->len; i++)
+        {
+          const AtriumPeriod *period = &g_array_index (periods, AtriumPeriod, i);
+          gint64 pair[2] = { instant_of (site, midnight, period->opens),
+                             instant_of (site, midnight, period->closes) };
+
+          g_array_append_vals (raw, pair, 1);
+        }
+    }
+  g_array_sort (raw, compare_instants);
+  for (guint i = 0; i < raw->len; i++)
+    {
+      const gint64 *pair = (const gint64 *) raw->data + 2 * i;
+      gint64 start = MAX (pair[0], from), end = MIN (pair[1], to);
+
+      if (start >= end)
+        continue;
+      if (merged->len > 0 && start <= g_array_index (merged, gint64, merged->len - 1))
+        {
+          gint64 *last = &g_array_index (merged, gint64, merged->len - 1);
+
+          *last = MAX (*last, end);
+          continue;
+        }
+      g_array_append_val (merged, start);
+      g_array_append_val (merged, end);
+    }
+  return merged;
+}
+
+/* "2026-11-24" as the instants of its local midnight and the next one. */
+gboolean
+atrium_site_date_bounds (const AtriumSite *site,
+                         const char       *date,
+                         gint64           *day_start,
+                         gint64           *day_end)
+{
+  g_autoptr(GDateTime) midnight = NULL;
+  guint year, month, day;
+
+  if (!date_valid (date) || sscanf (date, "%4u-%2u-%2u", &year, &month, &day) != 3)
+    return FALSE;
+  midnight = g_date_time_new (site->tz, (int) year, (int) month, (int) day, 0, 0, 0);
+  if (midnight == NULL)
+    return FALSE;
+  atrium_site_day_bounds (site, g_date_time_to_unix (midnight), day_start, day_end);
+  return TRUE;
 }
 
 /* ---- JSON out ------------------------------------------------------------------------ */

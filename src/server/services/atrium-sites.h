@@ -115,6 +115,30 @@ guint            atrium_space_capacity_at     (const AtriumSpace   *space,
                                                const AtriumSite    *site,
                                                gint64               now);
 
+/* Local days and ISO weeks around an instant, and the opening periods over a span, as
+ * instants: what booking rules are checked against. */
+void             atrium_site_day_bounds       (const AtriumSite    *site,
+                                               gint64               instant,
+                                               gint64              *day_start,
+                                               gint64              *day_end);
+void             atrium_site_week_bounds      (const AtriumSite    *site,
+                                               gint64               instant,
+                                               gint64              *week_start,
+                                               gint64              *week_end);
+int              atrium_site_days_between     (const AtriumSite    *site,
+                                               gint64               from,
+                                               gint64               to);
+guint            atrium_site_minute_of_day    (const AtriumSite    *site,
+                                               gint64               instant);
+GArray          *atrium_site_open_intervals   (const AtriumSite    *site,
+                                               gint64               from,
+                                               gint64               to,
+                                               gboolean            *exceptional);
+gboolean         atrium_site_date_bounds      (const AtriumSite    *site,
+                                               const char          *date,
+                                               gint64              *day_start,
+                                               gint64              *day_end);
+
 void             atrium_site_add_json         (JsonBuilder         *builder,
                                                const AtriumSite    *site,
                                                AtriumDirectory     *directory);

@@ -315,10 +315,116 @@ static const char migration_3[] =
   ");"
   "CREATE INDEX site_event_site ON site_event (site_id, at);";
 
+/* Bookings (issue 5). A booking covers whole five-minute slots; every active booking
+ * (booked or checked in) owns one booking_slot row per slot it covers, and the primary
+ * key of booking_slot, (resource, slot start), makes a double booking impossible. The
+ * rows are written and removed by triggers, never by hand, so no code path can forget
+ * them: inserting a booking over a taken slot fails with a UNIQUE violation, and leaving
+ * the active states (cancelled, released, no_show, completed) frees the slots. Every
+ * rule's granularity is a multiple of these five minutes, so bookings made under
+ * different rules still meet on the same grid. A booking's user may become NULL: an
+ * anonymised booking keeps its resource and times for the statistics. */
+static const char migration_4[] =
+  "ALTER TABLE resource ADD COLUMN description TEXT NOT NULL DEFAULT ''"
+  "  CHECK (length (description) <= 2000);"
+
+  /* Per site and resource type; a type without a row has the built-in defaults. */
+  "CREATE TABLE booking_rule ("
+  "  site_id       INTEGER NOT NULL REFERENCES site (id) ON DELETE CASCADE,"
+  "  type          TEXT    NOT NULL CHECK (type IN ('seat', 'room', 'equipment')),"
+  "  slot_minutes  INTEGER NOT NULL CHECK (slot_minutes BETWEEN 5 AND 240"
+  "                        AND slot_minutes % 5 = 0 AND 1440 % slot_minutes = 0),"
+  "  min_minutes   INTEGER NOT NULL CHECK (min_minutes >= slot_minutes"
+  "                        AND min_minutes % slot_minutes = 0),"
+  "  max_minutes   INTEGER NOT NULL CHECK (max_minutes BETWEEN min_minutes AND 1440"
+  "                        AND max_minutes % slot_minutes = 0),"
+  "  ahead_days    INTEGER NOT NULL CHECK (ahead_days BETWEEN 0 AND 365),"
+  "  per_day       INTEGER CHECK (per_day IS NULL OR per_day BETWEEN 0 AND 1000),"
+  "  per_week      INTEGER CHECK (per_week IS NULL OR per_week BETWEEN 0 AND 1000),"
+  "  min_group     INTEGER NOT NULL DEFAULT 1 CHECK (min_group BETWEEN 1 AND 1000),"
+  "  PRIMARY KEY (site_id, type)"
+  ");"
+
+  "CREATE TABLE booking ("
+  "  id            INTEGER PRIMARY KEY,"
+  "  resource_id   INTEGER NOT NULL REFERENCES resource (id) ON DELETE RESTRICT,"
+  "  user_id       INTEGER REFERENCES user (id) ON DELETE SET NULL,"
+  "  created_by    INTEGER REFERENCES user (id) ON DELETE SET NULL,"
+  "  starts        INTEGER NOT NULL CHECK (starts % 300 = 0),"
+  "  ends          INTEGER NOT NULL CHECK (ends % 300 = 0"
+  "                        AND ends - starts BETWEEN 300 AND 86400),"
+  "  status        TEXT    NOT NULL DEFAULT 'booked' CHECK (status IN ('booked', 'checked_in',"
+  "                        'cancelled', 'released', 'no_show', 'completed')),"
+  "  group_size    INTEGER NOT NULL DEFAULT 1 CHECK (group_size BETWEEN 1 AND 1000),"
+  "  created_at    INTEGER NOT NULL,"
+  "  cancelled_at  INTEGER,"
+  "  cancelled_by  INTEGER REFERENCES user (id) ON DELETE SET NULL,"
+  "  check_in_at   INTEGER,"
+  "  break_until   INTEGER,"
+  "  anonymised_at INTEGER,"
+  "  CHECK (status <> 'checked_in' OR check_in_at IS NOT NULL),"
+  "  CHECK (break_until IS NULL OR check_in_at IS NOT NULL),"
+  "  CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL))"
+  ");"
+  "CREATE INDEX booking_user ON booking (user_id, starts);"
+  "CREATE INDEX booking_resource ON booking (resource_id, starts);"
+  "CREATE INDEX booking_starts ON booking (starts);"
+
+  /* 0 … 287: the slots of the longest booking (24 h), for the triggers below. */
+  "CREATE TABLE slot_offset (n INTEGER PRIMARY KEY CHECK (n BETWEEN 0 AND 287));"
+  "INSERT INTO slot_offset (n) WITH RECURSIVE k (n) AS"
+  "  (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < 287) SELECT n FROM k;"
+  "CREATE TRIGGER slot_offset_fixed_update BEFORE UPDATE ON slot_offset"
+  "  BEGIN SELECT RAISE (ABORT, 'slot_offset is fixed'); END;"
+  "CREATE TRIGGER slot_offset_fixed_delete BEFORE DELETE ON slot_offset"
+  "  BEGIN SELECT RAISE (ABORT, 'slot_offset is fixed'); END;"
+
+  "CREATE TABLE booking_slot ("
+  "  resource_id   INTEGER NOT NULL REFERENCES resource (id) ON DELETE RESTRICT,"
+  "  slot_start    INTEGER NOT NULL CHECK (slot_start % 300 = 0),"
+  "  booking_id    INTEGER NOT NULL REFERENCES booking (id) ON DELETE CASCADE,"
+  "  PRIMARY KEY (resource_id, slot_start)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX booking_slot_booking ON booking_slot (booking_id);"
+
+  "CREATE TRIGGER booking_slots_take AFTER INSERT ON booking"
+  "  WHEN NEW.status IN ('booked', 'checked_in')"
+  "  BEGIN"
+  "    INSERT INTO booking_slot (resource_id, slot_start, booking_id)"
+  "      SELECT NEW.resource_id, NEW.starts + n * 300, NEW.id FROM slot_offset"
+  "      WHERE n < (NEW.ends - NEW.starts) / 300;"
+  "  END;"
+  /* Leaving or entering the active states, or moving in time or to another resource. */
+  "CREATE TRIGGER booking_slots_move AFTER UPDATE OF resource_id, starts, ends, status"
+  "  ON booking"
+  "  WHEN (OLD.status IN ('booked', 'checked_in')) <> (NEW.status IN ('booked', 'checked_in'))"
+  "    OR OLD.starts <> NEW.starts OR OLD.ends <> NEW.ends"
+  "    OR OLD.resource_id <> NEW.resource_id"
+  "  BEGIN"
+  "    DELETE FROM booking_slot WHERE booking_id = OLD.id;"
+  "    INSERT INTO booking_slot (resource_id, slot_start, booking_id)"
+  "      SELECT NEW.resource_id, NEW.starts + n * 300, NEW.id FROM slot_offset"
+  "      WHERE NEW.status IN ('booked', 'checked_in') AND n < (NEW.ends - NEW.starts) / 300;"
+  "  END;"
+
+  /* Idempotency-Key: per caller, the key and the body (both hashed) and the answer that
+   * was given, written in the same transaction as the booking. Kept at least 24 h. */
+  "CREATE TABLE idempotency ("
+  "  user_id       INTEGER NOT NULL REFERENCES user (id) ON DELETE CASCADE,"
+  "  key_hash      TEXT    NOT NULL CHECK (length (key_hash) = 64),"
+  "  body_hash     TEXT    NOT NULL CHECK (length (body_hash) = 64),"
+  "  status        INTEGER NOT NULL CHECK (status BETWEEN 200 AND 499),"
+  "  response      TEXT    NOT NULL,"
+  "  created_at    INTEGER NOT NULL,"
+  "  PRIMARY KEY (user_id, key_hash)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX idempotency_created ON idempotency (created_at);";
+
 static const AtriumMigration migrations[] = {
   { 1, migration_1 },
   { 2, migration_2 },
   { 3, migration_3 },
+  { 4, migration_4 },
 };
 
 const AtriumMigration *

@@ -160,6 +160,31 @@ atrium_store_exec_bound (AtriumDb    *db,
   return sqlite3_changes (handle);
 }
 
+gint64
+atrium_store_count_bound (AtriumDb    *db,
+                          const char  *sql,
+                          GError     **error,
+                          ...)
+{
+  sqlite3_stmt *stmt = atrium_store_prepare (db, sql, error);
+  gint64 n = -1;
+  va_list ap;
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  va_start (ap, error);
+  bind_args (stmt, ap);
+  va_end (ap);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW)
+    atrium_db_set_error (db, rc, "count", error);
+  return n;
+}
+
 sqlite3_stmt *
 atrium_store_prepare (AtriumDb    *db,
                       const char  *sql,

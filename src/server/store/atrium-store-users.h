@@ -139,6 +139,11 @@ gint64      atrium_store_exec_bound        (AtriumDb     *db,
                                             const char   *sql,
                                             GError      **error,
                                             ...);
+/* The same for a query whose first row's first column is a count; -1 on error. */
+gint64      atrium_store_count_bound       (AtriumDb     *db,
+                                            const char   *sql,
+                                            GError      **error,
+                                            ...);
 /* A prepared statement, or NULL with @error set. */
 sqlite3_stmt *atrium_store_prepare         (AtriumDb     *db,
                                             const char   *sql,
