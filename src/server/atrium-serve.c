@@ -65,11 +65,14 @@ ensure_signing_key (AtriumServer  *server,
 {
   AtriumStore *store = atrium_server_get_store (server);
   AtriumDb *writer = atrium_store_write_begin (store);
+  gboolean created = FALSE;
   gboolean ok = atrium_signing_ensure_key (writer, atrium_auth_get_secrets_key (auth),
                                            atrium_clock_now (atrium_server_get_clock (server)),
-                                           NULL, error);
+                                           &created, error);
 
   atrium_store_write_end (store);
+  if (created)
+    g_message ("made the signing key of check-in codes");
   return ok;
 }
 

@@ -42,8 +42,6 @@ add_key (AtriumDb      *writer,
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
-      if (ok)
-        g_message ("made signing key %u for check-in codes", id);
     }
   return ok;
 }
