@@ -106,7 +106,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     }
 
   /* Read as a C string, the same bytes (up to a NUL) give the same verdict. */
-  if (memchr (data, '\0', size) == NULL)
+  if (size == 0 || memchr (data, '\0', size) == NULL)
     {
       g_autofree char *str = g_strndup (text, size);
       g_autoptr(GError) str_error = NULL;
