@@ -10,6 +10,10 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "atrium-auth.h"
+#include "atrium-random.h"
+#include "atrium-seal.h"
+#include "atrium-signing.h"
 #include "atrium-store.h"
 
 /* The data directory holds the store and its key: only its owner may enter it. */
@@ -46,6 +50,23 @@ ensure_private_dir (const char  *dir,
   return TRUE;
 }
 
+/* The key check-in codes are signed with, its seed sealed with secrets.key. */
+static gboolean
+ensure_signing_key (AtriumDb    *db,
+                    const char  *data_dir,
+                    GError     **error)
+{
+  guint8 secrets_key[ATRIUM_SEAL_KEY_LEN];
+  gboolean ok;
+
+  if (!atrium_auth_load_secrets_key (data_dir, secrets_key, error))
+    return FALSE;
+  ok = atrium_signing_ensure_key (db, secrets_key, g_get_real_time () / G_USEC_PER_SEC, NULL,
+                                  error);
+  atrium_secure_zero (secrets_key, sizeof secrets_key);
+  return ok;
+}
+
 gboolean
 atrium_data_dir_init (const char          *data_dir,
                       AtriumDataDirState  *state_out,
@@ -67,6 +88,8 @@ atrium_data_dir_init (const char          *data_dir,
     return FALSE;
   version = atrium_db_get_schema_version (db, error);
   if (version < 0 || !atrium_db_integrity_check (db, error))
+    return FALSE;
+  if (!ensure_signing_key (db, data_dir, error))
     return FALSE;
 
   if (state_out != NULL)

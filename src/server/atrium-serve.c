@@ -21,6 +21,7 @@
 #include "atrium-handlers.h"
 #include "atrium-live.h"
 #include "atrium-occupancy.h"
+#include "atrium-signing.h"
 #include "atrium-simulator.h"
 
 #define SIMULATOR_INTERVAL_SECONDS 10
@@ -54,6 +55,25 @@ hand_to_live (AtriumServer *server,
 {
   atrium_live_add (user_data, stream, NULL, 0, upgrade_data);
   g_free (upgrade_data);
+}
+
+/* A data directory made before check-in codes existed gets its signing key here. */
+static gboolean
+ensure_signing_key (AtriumServer  *server,
+                    AtriumAuth    *auth,
+                    GError       **error)
+{
+  AtriumStore *store = atrium_server_get_store (server);
+  AtriumDb *writer = atrium_store_write_begin (store);
+  gboolean created = FALSE;
+  gboolean ok = atrium_signing_ensure_key (writer, atrium_auth_get_secrets_key (auth),
+                                           atrium_clock_now (atrium_server_get_clock (server)),
+                                           &created, error);
+
+  atrium_store_write_end (store);
+  if (created)
+    g_message ("made the signing key of check-in codes");
+  return ok;
 }
 
 /* Loads the configuration, opens the store, binds every listener. Nothing is served
@@ -109,6 +129,8 @@ atrium_serve_start (const AtriumServeOptions  *options,
                                (GDestroyNotify) atrium_auth_free);
     atrium_server_set_authenticator (server, atrium_auth_authenticate, auth);
     atrium_server_set_security_hook (server, atrium_auth_security, auth);
+    if (!ensure_signing_key (server, auth, error))
+      return NULL;
   }
   {
     AtriumConfig *c = atrium_server_get_config (server);
@@ -138,6 +160,7 @@ atrium_serve_start (const AtriumServeOptions  *options,
   atrium_handlers_register_stats (server);
   atrium_handlers_register_resources (server);
   atrium_handlers_register_bookings (server);
+  atrium_handlers_register_keys (server);
 
   {
     AtriumConfig *c = atrium_server_get_config (server);

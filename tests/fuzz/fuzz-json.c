@@ -6,23 +6,9 @@
 #include "atrium-json.h"
 
 #include <math.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput (const uint8_t *data,
-                            size_t         size);
-
-/* Not g_assert(): it must hold in every build, G_DISABLE_ASSERT or not. */
-#define CHECK(cond) \
-  G_STMT_START { \
-    if (G_UNLIKELY (!(cond))) \
-      { \
-        fprintf (stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-        abort (); \
-      } \
-  } G_STMT_END
+#include "atrium-fuzz.h"
 
 static const AtriumJsonField attrs_fields[] = {
   { "quiet", ATRIUM_JSON_BOOL, ATRIUM_JSON_OPTIONAL, 0, 0, NULL, NULL },

@@ -7,11 +7,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "atrium-fuzz.h"
+
 /* Runs a libFuzzer target over files and directories (the seed corpus, crash files)
  * in an ordinary build, so the invariants are checked without clang and libFuzzer. */
-
-int LLVMFuzzerTestOneInput (const uint8_t *data,
-                            size_t         size);
 
 static gint
 compare_paths (gconstpointer a,

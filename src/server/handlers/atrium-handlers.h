@@ -48,5 +48,6 @@ void atrium_handlers_register_occupancy (AtriumServer *server);
 void atrium_handlers_register_stats   (AtriumServer *server);
 void atrium_handlers_register_resources (AtriumServer *server);
 void atrium_handlers_register_bookings (AtriumServer *server);
+void atrium_handlers_register_keys    (AtriumServer *server);
 
 G_END_DECLS

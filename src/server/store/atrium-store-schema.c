@@ -420,11 +420,29 @@ static const char migration_4[] =
   ") WITHOUT ROWID;"
   "CREATE INDEX idempotency_created ON idempotency (created_at);";
 
+/* The server's Ed25519 keys for check-in codes (issue 5). The seed is sealed with
+ * secrets.key, as TOTP seeds are; the public key is what GET /api/v1/keys hands out. At
+ * most one key is current (retired_at NULL); retired keys still verify the codes they
+ * signed. Ids are random 32-bit numbers, the key id of a code. */
+static const char migration_5[] =
+  "CREATE TABLE signing_key ("
+  "  id          INTEGER PRIMARY KEY CHECK (id BETWEEN 1 AND 4294967295),"
+  "  alg         TEXT    NOT NULL CHECK (alg = 'Ed25519'),"
+  "  public_key  BLOB    NOT NULL CHECK (typeof (public_key) = 'blob'"
+  "                                      AND length (public_key) = 32),"
+  "  sealed_seed TEXT    NOT NULL CHECK (sealed_seed LIKE 'v1.%'),"
+  "  created_at  INTEGER NOT NULL,"
+  "  retired_at  INTEGER CHECK (retired_at IS NULL OR retired_at >= created_at)"
+  ");"
+  "CREATE UNIQUE INDEX signing_key_current ON signing_key (retired_at IS NULL)"
+  "  WHERE retired_at IS NULL;";
+
 static const AtriumMigration migrations[] = {
   { 1, migration_1 },
   { 2, migration_2 },
   { 3, migration_3 },
   { 4, migration_4 },
+  { 5, migration_5 },
 };
 
 const AtriumMigration *
