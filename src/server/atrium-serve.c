@@ -136,6 +136,7 @@ atrium_serve_start (const AtriumServeOptions  *options,
   atrium_handlers_register_sites (server);
   atrium_handlers_register_occupancy (server);
   atrium_handlers_register_stats (server);
+  atrium_handlers_register_export (server);
 
   {
     AtriumConfig *c = atrium_server_get_config (server);

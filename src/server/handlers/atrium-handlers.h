@@ -43,5 +43,6 @@ void atrium_handlers_register_security (AtriumServer *server);
 void atrium_handlers_register_sites   (AtriumServer *server);
 void atrium_handlers_register_occupancy (AtriumServer *server);
 void atrium_handlers_register_stats   (AtriumServer *server);
+void atrium_handlers_register_export  (AtriumServer *server);
 
 G_END_DECLS
