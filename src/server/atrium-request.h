@@ -37,6 +37,13 @@ typedef enum
 
 typedef void (*AtriumHandler) (AtriumRequest *request);
 
+/* A download: an answer too large for memory, produced after the handler returns by
+ * this function on a thread of its own (atrium-download.h). */
+typedef struct _AtriumDownload AtriumDownload;
+typedef gboolean (*AtriumDownloadFunc) (AtriumDownload  *download,
+                                        gpointer         user_data,
+                                        GError         **error);
+
 /* A read the HTTP thread may answer itself, from memory, for a caller it authenticated
  * moments ago: the answer, or NULL to go the usual way. Must never block. */
 typedef GBytes *(*AtriumFastHandler) (AtriumServer *server,
@@ -100,6 +107,9 @@ struct _AtriumRequest
   guint              status;
   gpointer           upgrade_data;     /* with WEBSOCKET and 101: for the upgrade hook */
   GDestroyNotify     upgrade_free;
+  AtriumDownloadFunc download_func;    /* with 200: the body comes from a download */
+  gpointer           download_data;
+  GDestroyNotify     download_free;
   GBytes            *response;
   const char        *content_type;
   GPtrArray         *response_headers; /* name, value, name, value… */

@@ -145,6 +145,13 @@ atrium_request_free (AtriumRequest *request)
   g_ptr_array_unref (request->response_headers);
   if (request->upgrade_free != NULL)
     request->upgrade_free (request->upgrade_data);
+  if (request->download_func != NULL)
+    {
+      /* answered otherwise after all: the reservation goes back */
+      if (request->download_free != NULL)
+        request->download_free (request->download_data);
+      g_atomic_int_add (&request->server->downloads_reserved, -1);
+    }
   g_free (request);
 }
 
@@ -921,7 +928,10 @@ answer_message (AtriumServer      *self,
       soup_server_message_set_response (msg, request->content_type, SOUP_MEMORY_COPY,
                                         bytes, length);
     }
-  soup_server_message_unpause (msg);
+  if (request->download_func != NULL && request->status == SOUP_STATUS_OK)
+    atrium_download_start (self, msg, request);   /* unpaused when it begins */
+  else
+    soup_server_message_unpause (msg);
 }
 
 static gboolean
@@ -1134,6 +1144,7 @@ atrium_server_init_router (AtriumServer *self)
   self->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->recent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->workers = g_thread_pool_new (worker, NULL, self->config->workers, FALSE, NULL);
+  self->downloads = g_ptr_array_new ();
   g_mutex_init (&self->error_log_lock);
   self->error_log = open_error_log (self);
   soup_server_add_handler (self->soup, NULL, handle_api, self, NULL);
@@ -1152,8 +1163,10 @@ void
 atrium_server_shutdown_router (AtriumServer *self)
 {
   g_thread_pool_free (self->workers, FALSE, TRUE);
+  atrium_downloads_cancel_all (self);
   while (g_atomic_int_get (&self->in_flight) > 0)
     g_main_context_iteration (self->context, TRUE);
+  g_ptr_array_unref (self->downloads);
   if (self->sweep_id != 0)
     g_source_destroy (g_main_context_find_source_by_id (self->context, self->sweep_id));
   g_hash_table_unref (self->buckets);

@@ -161,6 +161,7 @@ atrium_serve_start (const AtriumServeOptions  *options,
   atrium_handlers_register_resources (server);
   atrium_handlers_register_bookings (server);
   atrium_handlers_register_keys (server);
+  atrium_handlers_register_export (server);
 
   {
     AtriumConfig *c = atrium_server_get_config (server);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "atrium-cli.h"
+#include "atrium-cli-export.h"
 #include "atrium-cli-sites.h"
 #include "atrium-cli-users.h"
 #include "atrium-data-dir.h"
@@ -234,6 +235,7 @@ static const Command commands[] = {
   { "sensor-add", "Register a people counter and print its key", atrium_cli_sensor_add },
   { "demo", "Load the demo institution; prints its accounts once", atrium_cli_demo },
   { "audit", "Check the audit trail (audit verify)", cmd_audit },
+  { "export", "Write a table (occupancy, users, audit) as CSV or XLSX", atrium_cli_export },
 };
 
 static int

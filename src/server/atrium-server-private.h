@@ -63,6 +63,11 @@ struct _AtriumServer
   GDestroyNotify         service_free[ATRIUM_N_SERVICES];
   GMutex                 error_log_lock;
   FILE                  *error_log;
+
+  /* downloads (atrium-download.c) */
+  gint                   downloads_reserved; /* atomic: started or about to be */
+  GPtrArray             *downloads;     /* HTTP thread only: AtriumDownload under way */
+  gboolean               downloads_closed; /* the server stops: no new download */
 };
 
 char       *atrium_message_client_ip  (SoupServerMessage *msg);
@@ -131,6 +136,10 @@ void  atrium_server_append_common_headers (AtriumServer *self,
                                            const char   *request_id);
 
 void     atrium_server_init_router     (AtriumServer      *self);
+void     atrium_download_start         (AtriumServer      *self,
+                                        SoupServerMessage *msg,
+                                        AtriumRequest     *request);
+void     atrium_downloads_cancel_all   (AtriumServer      *self);
 void     atrium_server_shutdown_router (AtriumServer      *self);
 
 G_END_DECLS

@@ -162,34 +162,9 @@ sign_in (Fixture    *f,
   const char *args[] = { "useradd", "--data-dir", atrium_test_thread_data_dir (f->server),
                          name, "--email", email, "--role", role, "--password-stdin", NULL };
   g_autofree char *out = NULL;
-  g_autofree char *login = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}",
-                                            name, password);
-  g_autoptr(JsonNode) json = NULL;
-  g_autoptr(JsonNode) session = NULL;
-  g_autofree guint8 *secret = NULL;
-  g_autofree char *secret_text = NULL;
-  g_autofree char *verify = NULL;
-  JsonObject *object;
-  const char *found;
-  gsize secret_len = 0;
 
   g_assert_cmpint (atrium_test_run_server_input (line, &out, NULL, args), ==, 0);
-  g_assert_cmpuint (atrium_test_request (f->port, "POST", "/api/v1/auth/login", NULL, login,
-                                         NULL, &json, NULL), ==, 200);
-  object = json_node_get_object (json);
-  if (g_strcmp0 (json_object_get_string_member (object, "status"), "ok") == 0)
-    return g_strdup (json_object_get_string_member (object, "token"));
-
-  found = strstr (out, "secret=");
-  g_assert_nonnull (found);
-  secret_text = g_strndup (found + 7, strcspn (found + 7, "&"));
-  secret = atrium_base32_decode (secret_text, &secret_len, NULL);
-  verify = g_strdup_printf ("{\"challenge\":\"%s\",\"code\":\"%06u\"}",
-                            json_object_get_string_member (object, "challenge"),
-                            atrium_totp_code (secret, secret_len, atrium_clock_now (f->clock)));
-  g_assert_cmpuint (atrium_test_request (f->port, "POST", "/api/v1/auth/2fa/verify", NULL,
-                                         verify, NULL, &session, NULL), ==, 200);
-  return g_strdup (json_object_get_string_member (json_node_get_object (session), "token"));
+  return atrium_test_sign_in (f->port, name, password, out, atrium_clock_now (f->clock));
 }
 
 /* ---- requests ------------------------------------------------------------------------ */

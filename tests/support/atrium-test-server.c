@@ -113,6 +113,16 @@ AtriumTestProcess *
 atrium_test_process_start (const char         *config_text,
                            const char * const *extra_args)
 {
+  return atrium_test_process_start_seeded (config_text, extra_args, NULL, NULL);
+}
+
+/* The same, with @seed run on the fresh store's directory before the server starts. */
+AtriumTestProcess *
+atrium_test_process_start_seeded (const char          *config_text,
+                                  const char * const  *extra_args,
+                                  AtriumTestSeedFunc   seed,
+                                  gpointer             user_data)
+{
   AtriumTestProcess *proc = g_new0 (AtriumTestProcess, 1);
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
@@ -126,6 +136,8 @@ atrium_test_process_start (const char         *config_text,
   proc->unix_path = g_build_filename (proc->base_dir, "api.sock", NULL);
   init_args[2] = proc->data_dir;
   g_assert_cmpint (atrium_test_run_server (NULL, NULL, init_args), ==, 0);
+  if (seed != NULL)
+    seed (proc->data_dir, user_data);
 
   g_ptr_array_add (argv, g_strdup (server_binary ()));
   g_ptr_array_add (argv, g_strdup ("serve"));

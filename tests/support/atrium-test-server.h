@@ -22,6 +22,12 @@ typedef struct
 
 AtriumTestProcess *atrium_test_process_start (const char         *config_text,
                                               const char * const *extra_args);
+typedef void (*AtriumTestSeedFunc) (const char *data_dir,
+                                    gpointer    user_data);
+AtriumTestProcess *atrium_test_process_start_seeded (const char         *config_text,
+                                                     const char * const *extra_args,
+                                                     AtriumTestSeedFunc  seed,
+                                                     gpointer            user_data);
 int                atrium_test_process_stop  (AtriumTestProcess  *proc);
 gsize              atrium_test_process_rss_kib (AtriumTestProcess *proc);
 char              *atrium_test_process_url   (AtriumTestProcess  *proc,

@@ -11,6 +11,7 @@
 #include "atrium-data-dir.h"
 #include "atrium-serve.h"
 #include "atrium-test-server.h"
+#include "atrium-totp.h"
 
 struct _AtriumTestThread
 {
@@ -219,4 +220,42 @@ atrium_test_run_server_input (const char         *stdin_text,
   if (err != NULL)
     *err = g_strndup (g_bytes_get_data (stderr_bytes, NULL), g_bytes_get_size (stderr_bytes));
   return g_subprocess_get_exit_status (proc);
+}
+
+/* Signs @name in; a second factor, when asked, is answered with the TOTP seed that
+ * `atrium-server useradd` printed in @useradd_out, at @now (unix seconds). */
+char *
+atrium_test_sign_in (guint16     port,
+                     const char *name,
+                     const char *password,
+                     const char *useradd_out,
+                     gint64      now)
+{
+  g_autofree char *login = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}",
+                                            name, password);
+  g_autoptr(JsonNode) json = NULL;
+  g_autoptr(JsonNode) session = NULL;
+  g_autofree guint8 *secret = NULL;
+  g_autofree char *secret_text = NULL;
+  g_autofree char *verify = NULL;
+  JsonObject *object;
+  const char *found;
+  gsize secret_len = 0;
+
+  g_assert_cmpuint (atrium_test_request (port, "POST", "/api/v1/auth/login", NULL, login,
+                                         NULL, &json, NULL), ==, 200);
+  object = json_node_get_object (json);
+  if (g_strcmp0 (json_object_get_string_member (object, "status"), "ok") == 0)
+    return g_strdup (json_object_get_string_member (object, "token"));
+
+  found = strstr (useradd_out, "secret=");
+  g_assert_nonnull (found);
+  secret_text = g_strndup (found + 7, strcspn (found + 7, "&"));
+  secret = atrium_base32_decode (secret_text, &secret_len, NULL);
+  verify = g_strdup_printf ("{\"challenge\":\"%s\",\"code\":\"%06u\"}",
+                            json_object_get_string_member (object, "challenge"),
+                            atrium_totp_code (secret, secret_len, now));
+  g_assert_cmpuint (atrium_test_request (port, "POST", "/api/v1/auth/2fa/verify", NULL,
+                                         verify, NULL, &session, NULL), ==, 200);
+  return g_strdup (json_object_get_string_member (json_node_get_object (session), "token"));
 }

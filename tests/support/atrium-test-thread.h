@@ -46,4 +46,12 @@ int               atrium_test_run_server_input (const char        *stdin_text,
                                                 char             **err,
                                                 const char * const *args);
 
+/* A session token for @name; answers a second factor with the TOTP seed in @useradd_out
+ * (what `atrium-server useradd` printed) at @now, unix seconds. */
+char             *atrium_test_sign_in         (guint16           port,
+                                               const char       *name,
+                                               const char       *password,
+                                               const char       *useradd_out,
+                                               gint64            now);
+
 G_END_DECLS

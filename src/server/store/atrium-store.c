@@ -113,6 +113,24 @@ atrium_store_new (const char  *data_dir,
   return g_steal_pointer (&store);
 }
 
+/* A read connection outside the pool, for a long read (an export) that must not keep one
+ * of the pool's from the requests. The caller closes it. */
+AtriumDb *
+atrium_store_open_reader (AtriumStore  *store,
+                          GError      **error)
+{
+  g_autofree char *db_path = g_build_filename (store->data_dir, ATRIUM_STORE_FILE, NULL);
+  g_autofree char *key_path = g_build_filename (store->data_dir, ATRIUM_STORE_KEY_FILE, NULL);
+  guint8 key[ATRIUM_DB_KEY_LEN];
+  AtriumDb *reader;
+
+  if (!atrium_key_file_load (key_path, key, error))
+    return NULL;
+  reader = atrium_db_open (db_path, key, ATRIUM_DB_OPEN_DEFAULT, error);
+  atrium_secure_zero (key, sizeof key);
+  return reader;
+}
+
 void
 atrium_store_free (AtriumStore *store)
 {

@@ -29,6 +29,8 @@ void                   atrium_store_write_end      (AtriumStore *store);
 AtriumDb              *atrium_store_read_begin     (AtriumStore *store);
 void                   atrium_store_read_end       (AtriumStore *store,
                                                     AtriumDb    *db);
+AtriumDb              *atrium_store_open_reader    (AtriumStore *store,
+                                                    GError     **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumStore, atrium_store_free)
 
