@@ -170,7 +170,6 @@ atrium_db_open (const char         *path,
 {
   g_autoptr(AtriumDb) db = g_new0 (AtriumDb, 1);
   g_autofree char *journal = NULL;
-  g_autofree char *tables = NULL;
   gboolean exists;
   int rc;
 
