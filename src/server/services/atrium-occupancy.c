@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "atrium-auth.h"
+#include "atrium-store-checkin.h"
 #include "atrium-store-sites.h"
 #include "atrium-store-users.h"
 #include "atrium-waiting.h"
@@ -118,29 +119,45 @@ find_counter (GArray *counters,
   return NULL;
 }
 
+static gint64
+find_checked_in (GArray *pairs,
+                 gint64  space_id)
+{
+  for (guint i = 0; pairs != NULL && i + 1 < pairs->len; i += 2)
+    if (g_array_index (pairs, gint64, i) == space_id)
+      return g_array_index (pairs, gint64, i + 1);
+  return 0;
+}
+
+/* The sensors' count and the people checked in through bookings are both kept; a seat
+ * is taken by whichever says more (someone checked in and gone for coffee, someone
+ * sitting without a booking), so free, percent and level use max (count, checked_in). */
 static char *
 encode_space (const AtriumSpace   *space,
               const AtriumSite    *site,
               const AtriumCounter *counter,
+              gint64               checked_in,
               gint64               now)
 {
   GString *out = g_string_new ("{\"id\":");
   guint capacity = atrium_space_capacity_at (space, site, now);
   gint64 count = counter != NULL ? counter->count : 0;
+  gint64 taken = MAX (count, checked_in);
 
   g_string_append_printf (out, "%" G_GINT64_FORMAT ",\"name\":", space->id);
   atrium_json_write_string (out, space->name);
   g_string_append (out, ",\"kind\":");
   atrium_json_write_string (out, space->kind);
-  g_string_append_printf (out, ",\"count\":%" G_GINT64_FORMAT ",\"capacity\":%u"
-                          ",\"free\":%" G_GINT64_FORMAT ",\"percent\":", count, capacity,
-                          MAX ((gint64) capacity - count, 0));
+  g_string_append_printf (out, ",\"count\":%" G_GINT64_FORMAT ",\"checked_in\":%"
+                          G_GINT64_FORMAT ",\"capacity\":%u,\"free\":%" G_GINT64_FORMAT
+                          ",\"percent\":", count, checked_in, capacity,
+                          MAX ((gint64) capacity - taken, 0));
   if (capacity == 0)
     g_string_append (out, "null");
   else
-    g_string_append_printf (out, "%d", (int) (100.0 * count / capacity + 0.5));
+    g_string_append_printf (out, "%d", (int) (100.0 * taken / capacity + 0.5));
   g_string_append_printf (out, ",\"level\":\"%s\"",
-                          atrium_level_to_string (atrium_level_for (count, capacity)));
+                          atrium_level_to_string (atrium_level_for (taken, capacity)));
   append_time (out, "updated_at", counter != NULL ? counter->updated_at : 0);
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);
@@ -251,6 +268,7 @@ static void
 rebuild (AtriumOccupancy *self,
          AtriumDirectory *directory,
          GArray          *counters,
+         GArray          *checked_in,
          GHashTable      *samples,
          gint64           now)
 {
@@ -278,7 +296,8 @@ rebuild (AtriumOccupancy *self,
 
           if (space->site_id != site->id)
             continue;
-          json = encode_space (space, site, find_counter (counters, space->id, 0), now);
+          json = encode_space (space, site, find_counter (counters, space->id, 0),
+                               find_checked_in (checked_in, space->id), now);
           key = g_strdup_printf ("space:%" G_GINT64_FORMAT, space->id);
           note_change (self, key, "occupancy", site->id, json);
           g_string_append_printf (doc, "%s%s", first ? "" : ",", json);
@@ -334,6 +353,7 @@ refresh (AtriumOccupancy  *self,
   gint64 since = now - WAIT_LOOKBACK_SECONDS;
   g_autoptr(AtriumDirectory) directory = NULL;
   g_autoptr(GArray) counters = NULL;
+  g_autoptr(GArray) checked_in = NULL;
   gboolean ok = TRUE;
   AtriumDb *db;
 
@@ -347,6 +367,9 @@ refresh (AtriumOccupancy  *self,
       directory = atrium_store_directory_load (db, error);
     }
   counters = directory != NULL ? atrium_store_counters_load (db, error) : NULL;
+  checked_in = counters != NULL ? atrium_store_checked_in_by_space (db, error) : NULL;
+  if (checked_in == NULL)
+    g_clear_pointer (&counters, g_array_unref);
   if (everything && counters != NULL)
     g_hash_table_remove_all (self->samples);
   for (guint i = 0; counters != NULL && i < directory->queues->len && ok; i++)
@@ -367,7 +390,7 @@ refresh (AtriumOccupancy  *self,
   ok = ok && counters != NULL;
   if (ok)
     {
-      rebuild (self, directory, counters, self->samples, now);
+      rebuild (self, directory, counters, checked_in, self->samples, now);
       g_clear_pointer (&self->counters, g_array_unref);
       self->counters = g_steal_pointer (&counters);
     }
