@@ -6,6 +6,7 @@
 #include "atrium-booking-jobs.h"
 
 #include "atrium-live.h"
+#include "atrium-loop-thread.h"
 #include "atrium-occupancy.h"
 #include "atrium-store-checkin.h"
 #include "atrium-store-users.h"
@@ -24,10 +25,7 @@ struct _AtriumBookingJobs
   GMutex             tail_lock;   /* guards last_event */
   gint64             last_event;
 
-  GThread           *thread;
-  GMainContext      *context;
-  GMainLoop         *loop;
-  gboolean           scheduled;
+  AtriumLoopThread  *thread;
 };
 
 /* ---- the feed ------------------------------------------------------------------------ */
@@ -192,45 +190,20 @@ run_jobs_once (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static gpointer
-thread_main (gpointer data)
-{
-  AtriumBookingJobs *self = data;
-
-  g_main_context_push_thread_default (self->context);
-  g_main_loop_run (self->loop);
-  g_main_context_pop_thread_default (self->context);
-  return NULL;
-}
-
 void
 atrium_booking_jobs_start (AtriumBookingJobs *self,
                            gboolean           scheduled)
 {
-  GSource *source;
-
   g_return_if_fail (self->thread == NULL);
-  self->scheduled = scheduled;
-  self->context = g_main_context_new ();
-  self->loop = g_main_loop_new (self->context, FALSE);
-
-  source = g_timeout_source_new (TAIL_INTERVAL_MS);
-  g_source_set_callback (source, tail, self, NULL);
-  g_source_attach (source, self->context);
-  g_source_unref (source);
+  self->thread = atrium_loop_thread_new ();
+  atrium_loop_thread_add_timeout (self->thread, TAIL_INTERVAL_MS, tail, self);
   if (scheduled)
     {
       /* At start (a server that slept has releases due), then every half minute. */
-      source = g_idle_source_new ();
-      g_source_set_callback (source, run_jobs_once, self, NULL);
-      g_source_attach (source, self->context);
-      g_source_unref (source);
-      source = g_timeout_source_new_seconds (JOBS_INTERVAL_S);
-      g_source_set_callback (source, run_jobs, self, NULL);
-      g_source_attach (source, self->context);
-      g_source_unref (source);
+      atrium_loop_thread_add_timeout (self->thread, 0, run_jobs_once, self);
+      atrium_loop_thread_add_timeout (self->thread, JOBS_INTERVAL_S * 1000, run_jobs, self);
     }
-  self->thread = g_thread_new ("atrium-bookings", thread_main, self);
+  atrium_loop_thread_start (self->thread, "atrium-bookings");
 }
 
 /* ---- life cycle ---------------------------------------------------------------------- */
@@ -259,29 +232,12 @@ atrium_booking_jobs_new (AtriumServer  *server,
   return self;
 }
 
-static gboolean
-quit_loop (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
-}
-
 void
 atrium_booking_jobs_free (AtriumBookingJobs *self)
 {
   if (self == NULL)
     return;
-  if (self->thread != NULL)
-    {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_callback (source, quit_loop, self->loop, NULL);
-      g_source_attach (source, self->context);
-      g_source_unref (source);
-      g_thread_join (self->thread);
-      g_main_loop_unref (self->loop);
-      g_main_context_unref (self->context);
-    }
+  g_clear_pointer (&self->thread, atrium_loop_thread_free);
   atrium_booking_mail_free (self->mail);
   g_mutex_clear (&self->tail_lock);
   g_free (self);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "atrium-auth.h"
+#include "atrium-loop-thread.h"
 #include "atrium-store-checkin.h"
 #include "atrium-store-sites.h"
 #include "atrium-store-users.h"
@@ -49,9 +50,7 @@ struct _AtriumOccupancy
   GBytes          *all;
   GHashTable      *per_site;       /* site id (gint64 *) → GBytes */
 
-  GThread         *thread;
-  GMainContext    *context;
-  GMainLoop       *loop;
+  AtriumLoopThread *thread;
   AtriumDb        *watcher;        /* its own connection: data_version is per connection */
   gint64           data_version;
   gboolean         jobs;
@@ -726,40 +725,17 @@ run_jobs (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static gpointer
-thread_main (gpointer data)
-{
-  AtriumOccupancy *self = data;
-
-  g_main_context_push_thread_default (self->context);
-  g_main_loop_run (self->loop);
-  g_main_context_pop_thread_default (self->context);
-  return NULL;
-}
-
 void
 atrium_occupancy_start (AtriumOccupancy *self,
                         gboolean         jobs)
 {
-  GSource *source;
-
   g_return_if_fail (self->thread == NULL);
   self->jobs = jobs;
-  self->context = g_main_context_new ();
-  self->loop = g_main_loop_new (self->context, FALSE);
-
-  source = g_timeout_source_new (WATCH_INTERVAL_MS);
-  g_source_set_callback (source, watch_store, self, NULL);
-  g_source_attach (source, self->context);
-  g_source_unref (source);
-
+  self->thread = atrium_loop_thread_new ();
+  atrium_loop_thread_add_timeout (self->thread, WATCH_INTERVAL_MS, watch_store, self);
   /* Waiting times slide and capacities change with the hour even when nobody moves. */
-  source = g_timeout_source_new_seconds (JOBS_INTERVAL_S);
-  g_source_set_callback (source, run_jobs, self, NULL);
-  g_source_attach (source, self->context);
-  g_source_unref (source);
-
-  self->thread = g_thread_new ("atrium-occupancy", thread_main, self);
+  atrium_loop_thread_add_timeout (self->thread, JOBS_INTERVAL_S * 1000, run_jobs, self);
+  atrium_loop_thread_start (self->thread, "atrium-occupancy");
 }
 
 /* ---- life cycle ---------------------------------------------------------------------- */
@@ -792,30 +768,12 @@ atrium_occupancy_new (AtriumServer       *server,
   return self;
 }
 
-static gboolean
-quit_loop (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
-}
-
 void
 atrium_occupancy_free (AtriumOccupancy *self)
 {
   if (self == NULL)
     return;
-  if (self->thread != NULL)
-    {
-      /* From the loop itself: a quit sent before it runs would be lost. */
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_callback (source, quit_loop, self->loop, NULL);
-      g_source_attach (source, self->context);
-      g_source_unref (source);
-      g_thread_join (self->thread);
-      g_main_loop_unref (self->loop);
-      g_main_context_unref (self->context);
-    }
+  g_clear_pointer (&self->thread, atrium_loop_thread_free);
   g_clear_pointer (&self->watcher, atrium_db_close);
   g_hash_table_unref (self->published);
   g_hash_table_unref (self->samples);
