@@ -20,6 +20,7 @@
 #include "atrium-store-counts.h"
 #include "atrium-store-sites.h"
 #include "atrium-store-users.h"
+#include "atrium-test-server.h"
 #include "atrium-test-thread.h"
 #include "atrium-totp.h"
 #include "atrium-ws-client.h"
@@ -1023,6 +1024,138 @@ test_live (Fixture       *f,
     g_assert_cmpstr (events->str, ==, "created,break");
 }
 
+/* ---- the real program --------------------------------------------------------------- */
+
+typedef struct
+{
+  char   *patron;
+  char   *kiosk;
+  gint64  site;
+  gint64  seat;
+} ProcessSeed;
+
+/* Written into the fresh store before `serve` starts: a site open all day every day, a
+ * seat on a five-minute grid, a patron and a kiosk. */
+static void
+seed_process (const char *data_dir,
+              gpointer    user_data)
+{
+  ProcessSeed *seed = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumDb) db = atrium_store_open (data_dir, FALSE, NULL, &error);
+  g_autoptr(AtriumSite) site = atrium_site_new ();
+  g_autoptr(AtriumSpace) space = atrium_space_new ();
+  AtriumBookingRules seat = { "seat", 5, 5, 240, 7, 20, 50, 1, FALSE };
+  AtriumPeriod day = { 0, 24 * 60 };
+  gint64 now = g_get_real_time () / SEC;
+  g_autofree char *hash = NULL;
+  gint64 user;
+
+  g_assert_no_error (error);
+  site->name = g_strdup ("Central Library");
+  site->address = g_strdup ("");
+  site->timezone = g_strdup ("Europe/Paris");
+  site->tz = g_time_zone_new_identifier ("Europe/Paris");
+  for (guint d = 1; d <= 7; d++)
+    g_array_append_val (site->hours[d], day);
+  seed->site = atrium_store_site_create (db, site, &error);
+  g_assert_no_error (error);
+  space->site_id = seed->site;
+  space->name = g_strdup ("Reading Room");
+  space->kind = g_strdup ("reading_room");
+  space->capacity = 10;
+  space->attributes = g_strdup ("{}");
+  space->id = atrium_store_space_create (db, space, &error);
+  g_assert_no_error (error);
+  seed->seat = atrium_store_resource_create (db, seed->site, space->id, "seat", "Seat 1", 1,
+                                             NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (atrium_store_rules_put (db, seed->site, &seat, &error));
+  seed->patron = atrium_random_base64url (32);
+  hash = atrium_token_hash (seed->patron);
+  user = atrium_store_user_create (db, "paula", "paula@example.org", NULL, UNUSED_HASH, now,
+                                   &error);
+  g_assert_no_error (error);
+  g_assert_true (atrium_store_user_add_role (db, user, ATRIUM_ROLE_PATRON, 0, &error));
+  g_assert_cmpint (atrium_store_exec_bound (db, "INSERT INTO session (token_hash, user_id,"
+                                            " second_factor, created_at, last_seen_at,"
+                                            " expires_at) VALUES (?1, ?2, 0, ?3, ?3, ?4);",
+                                            &error, 's', hash, 'i', user, 'i', now,
+                                            'i', now + 3600, 0), ==, 1);
+  g_clear_pointer (&hash, g_free);
+  seed->kiosk = atrium_random_base64url (32);
+  hash = atrium_token_hash (seed->kiosk);
+  g_assert_cmpint (atrium_store_device_create (db, "kiosk", seed->site, "Entrance", hash, now,
+                                               &error), >, 0);
+  g_assert_no_error (error);
+}
+
+/* The kiosk checks a booking in by its code, against `atrium-server serve --workers 2`
+ * and the system's clock; the other worker's occupancy document counts the seat too. */
+static void
+test_process_kiosk (void)
+{
+  const char *args[] = { "--workers", "2", NULL };
+  ProcessSeed seed = { 0 };
+  AtriumTestProcess *proc = atrium_test_process_start_seeded (
+    "[limits]\nrequests_per_minute_per_ip = 1000000\n", args, seed_process, &seed);
+  gint64 now = g_get_real_time () / SEC;
+  gint64 start = (now / 300 + 1) * 300;
+  g_autofree char *from = atrium_time_format_iso8601 (start * SEC);
+  g_autofree char *to = atrium_time_format_iso8601 ((start + 1800) * SEC);
+  g_autofree char *body = g_strdup_printf ("{\"resource_id\":%" G_GINT64_FORMAT ",\"start\":"
+                                           "\"%s\",\"end\":\"%s\"}", seed.seat, from, to);
+  g_autofree char *url = atrium_test_process_url (proc, "/api/v1/bookings");
+  g_autofree char *bearer = g_strconcat ("Bearer ", seed.patron, NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonNode) booking = NULL;
+  g_autoptr(JsonNode) checked = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *checkin = NULL;
+  g_autofree char *occupancy = g_strdup_printf ("/api/v1/sites/%" G_GINT64_FORMAT "/occupancy",
+                                                seed.site);
+  gboolean counted = FALSE;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                bearer);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key",
+                                "process-1");
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  answer = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 201);
+  booking = json_from_string (g_bytes_get_data (answer, NULL), &error);
+  g_assert_no_error (error);
+
+  checkin = g_strdup_printf ("{\"code\":\"%s\"}", member (booking, "checkin_code"));
+  g_assert_cmpuint (atrium_test_request (proc->insecure_port, "POST", "/api/v1/checkin",
+                                         seed.kiosk, checkin, NULL, &checked, NULL), ==, 200);
+  g_assert_cmpstr (member (checked, "result"), ==, "checked_in");
+
+  /* Whichever worker answers, within its tenth of a second of watching the store. */
+  for (guint i = 0; i < 50 && !counted; i++)
+    {
+      g_autoptr(JsonNode) doc = NULL;
+      JsonObject *space;
+
+      g_assert_cmpuint (atrium_test_request (proc->insecure_port, "GET", occupancy,
+                                             seed.kiosk, NULL, NULL, &doc, NULL), ==, 200);
+      space = json_array_get_object_element (json_object_get_array_member (
+        json_node_get_object (doc), "spaces"), 0);
+      counted = json_object_get_int_member (space, "checked_in") == 1 &&
+                json_object_get_int_member (space, "free") == 9;
+      if (!counted)
+        g_usleep (100 * 1000);
+    }
+  g_assert_true (counted);
+  g_assert_cmpint (atrium_test_process_stop (proc), ==, 0);
+  g_free (seed.patron);
+  g_free (seed.kiosk);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1044,6 +1177,7 @@ main (int    argc,
   ADD ("/checkin/confirmation-ics", test_confirmation_ics);
   ADD ("/checkin/live", test_live);
 #undef ADD
+  g_test_add_func ("/checkin/process-kiosk", test_process_kiosk);
 
   return g_test_run ();
 }
