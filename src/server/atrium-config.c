@@ -77,6 +77,10 @@ static const Option options[] = {
   { "occupancy", "sensor_silent_minutes",     OPT_UINT,      OFF (sensor_silent_minutes), 1, 10080 },
   { "occupancy", "wait_window_minutes",       OPT_UINT,      OFF (wait_window_minutes), 1, 240 },
   { "occupancy", "wait_min_served",           OPT_UINT,      OFF (wait_min_served), 1, 1000 },
+  { "bookings", "checkin_opens_minutes",     OPT_UINT,      OFF (checkin_opens_minutes), 0, 1440 },
+  { "bookings", "checkin_closes_minutes",    OPT_UINT,      OFF (checkin_closes_minutes), 1, 1440 },
+  { "bookings", "break_minutes",             OPT_UINT,      OFF (break_minutes), 1, 240 },
+  { "bookings", "reminder_minutes",          OPT_UINT,      OFF (reminder_minutes), 0, 10080 },
   { "live",     "max_subscribers",            OPT_UINT,      OFF (live_max_subscribers), 1, 1000000 },
   { "live",     "max_message_bytes",          OPT_UINT,      OFF (live_max_message_bytes), 64, 1 << 20 },
   { "live",     "max_queued_kib",             OPT_UINT,      OFF (live_max_queued_kib), 4, 1 << 20 },
@@ -109,6 +113,10 @@ atrium_config_new_default (void)
   config->sensor_silent_minutes = 10;
   config->wait_window_minutes = 15;
   config->wait_min_served = 5;
+  config->checkin_opens_minutes = 15;
+  config->checkin_closes_minutes = 15;
+  config->break_minutes = 30;
+  config->reminder_minutes = 60;
   config->live_max_subscribers = 20000;
   config->live_max_message_bytes = 4096;
   config->live_max_queued_kib = 256;

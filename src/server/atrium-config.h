@@ -77,6 +77,12 @@ typedef struct
   guint          wait_window_minutes;        /* the service rate's sliding window */
   guint          wait_min_served;            /* fewer served in the window: no estimate */
 
+  /* [bookings] */
+  guint          checkin_opens_minutes;      /* check-in opens this long before the start */
+  guint          checkin_closes_minutes;     /* …and closes this long after: a no-show */
+  guint          break_minutes;              /* a short break holds the seat this long */
+  guint          reminder_minutes;           /* the reminder goes this long ahead; 0: none */
+
   /* [live] */
   guint          live_max_subscribers;
   guint          live_max_message_bytes;

@@ -18,6 +18,7 @@
 #include <glib-unix.h>
 
 #include "atrium-auth.h"
+#include "atrium-booking-jobs.h"
 #include "atrium-handlers.h"
 #include "atrium-live.h"
 #include "atrium-occupancy.h"
@@ -150,6 +151,14 @@ atrium_serve_start (const AtriumServeOptions  *options,
     atrium_server_set_service (server, ATRIUM_SERVICE_OCCUPANCY, occupancy,
                                (GDestroyNotify) atrium_occupancy_free);
   }
+  {
+    AtriumBookingJobs *jobs = atrium_booking_jobs_new (server, error);
+
+    if (jobs == NULL)
+      return NULL;
+    atrium_server_set_service (server, ATRIUM_SERVICE_BOOKINGS, jobs,
+                               (GDestroyNotify) atrium_booking_jobs_free);
+  }
   atrium_handlers_register_system (server);
   atrium_handlers_register_auth (server);
   atrium_handlers_register_account (server);
@@ -160,6 +169,7 @@ atrium_serve_start (const AtriumServeOptions  *options,
   atrium_handlers_register_stats (server);
   atrium_handlers_register_resources (server);
   atrium_handlers_register_bookings (server);
+  atrium_handlers_register_checkin (server);
   atrium_handlers_register_keys (server);
   atrium_handlers_register_export (server);
 
@@ -273,6 +283,10 @@ serve_one (const AtriumServeOptions *options)
    * first worker. Every worker watches the store for the others' changes. */
   atrium_occupancy_start (atrium_server_get_service (server, ATRIUM_SERVICE_OCCUPANCY),
                           options->worker_index <= 0);
+  /* Every worker runs the bookings' scheduler: its changes are claimed in the store, so
+   * a booking is released (and its patron told) once whatever the number of workers. */
+  atrium_booking_jobs_start (atrium_server_get_service (server, ATRIUM_SERVICE_BOOKINGS),
+                             TRUE);
   if (options->simulate_sensors && options->worker_index <= 0)
     {
       simulator = atrium_simulator_start (server, SIMULATOR_INTERVAL_SECONDS, 0, &error);

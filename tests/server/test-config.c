@@ -58,6 +58,10 @@ test_example_matches_defaults (void)
   g_assert_cmpuint (loaded->sensor_silent_minutes, ==, defaults->sensor_silent_minutes);
   g_assert_cmpuint (loaded->wait_window_minutes, ==, defaults->wait_window_minutes);
   g_assert_cmpuint (loaded->wait_min_served, ==, defaults->wait_min_served);
+  g_assert_cmpuint (loaded->checkin_opens_minutes, ==, defaults->checkin_opens_minutes);
+  g_assert_cmpuint (loaded->checkin_closes_minutes, ==, defaults->checkin_closes_minutes);
+  g_assert_cmpuint (loaded->break_minutes, ==, defaults->break_minutes);
+  g_assert_cmpuint (loaded->reminder_minutes, ==, defaults->reminder_minutes);
   g_assert_cmpuint (loaded->live_max_subscribers, ==, defaults->live_max_subscribers);
   g_assert_cmpuint (loaded->live_max_message_bytes, ==, defaults->live_max_message_bytes);
   g_assert_cmpuint (loaded->live_max_queued_kib, ==, defaults->live_max_queued_kib);

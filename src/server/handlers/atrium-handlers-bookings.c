@@ -8,9 +8,13 @@
 #include <string.h>
 #include <libsoup/soup.h>
 
+#include "atrium-auth.h"
+#include "atrium-booking-jobs.h"
 #include "atrium-booking-rules.h"
 #include "atrium-occupancy.h"
+#include "atrium-signing.h"
 #include "atrium-store-bookings.h"
+#include "atrium-store-checkin.h"
 #include "atrium-store-sites.h"
 #include "atrium-totp.h"
 
@@ -51,9 +55,32 @@ add_id (JsonBuilder *builder,
     json_builder_add_int_value (builder, id);
 }
 
+/* The check-in code of an active booking (NULL for the others): signed when answered,
+ * never stored (docs/decisions.md). Only its owner, the site's staff and administrators
+ * ever see a booking, so whoever sees it gets it. */
+static char *
+checkin_code (AtriumRequest       *request,
+              AtriumDb            *db,
+              const AtriumBooking *booking)
+{
+  g_autoptr(GError) error = NULL;
+  char *code;
+
+  if (strcmp (booking->status, "booked") != 0 && strcmp (booking->status, "checked_in") != 0)
+    return NULL;
+  code = atrium_signing_checkin_code (db, atrium_auth_get_secrets_key (atrium_handlers_auth (
+                                        request)), booking->id, booking->resource_id,
+                                      booking->starts, booking->ends, &error);
+  if (code == NULL)
+    atrium_server_log_error (request->server, request->request_id, "check-in code: %s",
+                             error->message);
+  return code;
+}
+
 static void
 add_booking (JsonBuilder         *builder,
-             const AtriumBooking *booking)
+             const AtriumBooking *booking,
+             const char          *code)
 {
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
@@ -83,16 +110,24 @@ add_booking (JsonBuilder         *builder,
   atrium_handlers_add_time (builder, "cancelled_at", booking->cancelled_at);
   atrium_handlers_add_time (builder, "check_in_at", booking->check_in_at);
   atrium_handlers_add_time (builder, "break_until", booking->break_until);
+  json_builder_set_member_name (builder, "checkin_code");
+  if (code != NULL)
+    json_builder_add_string_value (builder, code);
+  else
+    json_builder_add_null_value (builder);
   json_builder_end_object (builder);
 }
 
 static char *
-booking_text (const AtriumBooking *booking)
+booking_text (AtriumRequest       *request,
+              AtriumDb            *db,
+              const AtriumBooking *booking)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
+  g_autofree char *code = checkin_code (request, db, booking);
 
-  add_booking (builder, booking);
+  add_booking (builder, booking, code);
   root = json_builder_get_root (builder);
   return atrium_json_write (root);
 }
@@ -432,7 +467,9 @@ decide_create (Create    *create,
 
     atrium_handlers_audit (request, db, "booking_created", subject, detail);
   }
-  decide (create, SOUP_STATUS_CREATED, booking_text (booking));
+  if (!atrium_store_booking_event_add (db, booking->id, "created", create->now, error))
+    return FALSE;
+  decide (create, SOUP_STATUS_CREATED, booking_text (request, db, booking));
   return TRUE;
 }
 
@@ -560,6 +597,9 @@ handle_create (AtriumRequest *request)
       g_autoptr(GBytes) bytes = g_bytes_new_take (create.response, length);
 
       if (create.status == SOUP_STATUS_CREATED)
+        atrium_booking_changed (request->server, create.booking_id,
+                                ATRIUM_BOOKING_MAIL_CONFIRMATION, FALSE, request->request_id);
+      if (create.status == SOUP_STATUS_CREATED)
         {
           g_autofree char *location = g_strdup_printf ("/api/v1/bookings/%" G_GINT64_FORMAT,
                                                        create.booking_id);
@@ -575,11 +615,12 @@ handle_create (AtriumRequest *request)
 static void
 reply_booking (AtriumRequest       *request,
                guint                status,
-               const AtriumBooking *booking)
+               const AtriumBooking *booking,
+               const char          *code)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
-  add_booking (builder, booking);
+  add_booking (builder, booking, code);
   atrium_handlers_reply_builder (request, status, builder);
 }
 
@@ -597,6 +638,7 @@ handle_get (AtriumRequest *request)
   AtriumStore *store = atrium_server_get_store (request->server);
   g_autoptr(AtriumBooking) booking = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
   gint64 id;
   AtriumDb *db;
 
@@ -604,13 +646,15 @@ handle_get (AtriumRequest *request)
     return;
   db = atrium_store_read_begin (store);
   booking = atrium_store_booking_get (db, id, &error);
+  if (booking != NULL && may_see (request, booking))
+    code = checkin_code (request, db, booking);
   atrium_store_read_end (store, db);
   if (booking == NULL && !g_error_matches (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_NOT_FOUND))
     atrium_handlers_reply_store_error (request, error, NULL);
   else if (booking == NULL || !may_see (request, booking))
     reply_no_booking (request);
   else
-    reply_booking (request, SOUP_STATUS_OK, booking);
+    reply_booking (request, SOUP_STATUS_OK, booking, code);
 }
 
 /* POST /api/v1/bookings/{id}/cancel: a booking not yet checked in; cancelling it again
@@ -636,7 +680,8 @@ handle_cancel (AtriumRequest *request)
       g_autofree char *subject = g_strdup_printf ("booking:%" G_GINT64_FORMAT, id);
       g_autofree char *detail = g_strdup_printf ("user:%" G_GINT64_FORMAT, booking->user_id);
 
-      ok = atrium_store_booking_cancel (db, id, request->principal.user_id, now, &error);
+      ok = atrium_store_booking_cancel (db, id, request->principal.user_id, now, &error) &&
+           atrium_store_booking_event_add (db, id, "cancelled", now, &error);
       if (ok)
         {
           atrium_handlers_audit (request, db, "booking_cancelled", subject, detail);
@@ -658,14 +703,23 @@ handle_cancel (AtriumRequest *request)
     atrium_request_reply_error (request, SOUP_STATUS_CONFLICT, "not_cancellable",
                                 "A booking that is %s cannot be cancelled", booking->status);
   else
-    reply_booking (request, SOUP_STATUS_OK, booking);
+    {
+      if (cancelled)
+        atrium_booking_changed (request->server, id, ATRIUM_BOOKING_MAIL_CANCELLATION, FALSE,
+                                request->request_id);
+      reply_booking (request, SOUP_STATUS_OK, booking, NULL);
+    }
 }
 
 /* ---- lists --------------------------------------------------------------------------- */
 
+/* @codes: the bookings' check-in codes, in their order; @no_shows: the caller's count
+ * in a list of their own, -1 in a site's list. */
 static void
 reply_list (AtriumRequest *request,
-            GPtrArray     *bookings)
+            GPtrArray     *bookings,
+            GPtrArray     *codes,
+            gint64         no_shows)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
@@ -673,8 +727,13 @@ reply_list (AtriumRequest *request,
   json_builder_set_member_name (builder, "bookings");
   json_builder_begin_array (builder);
   for (guint i = 0; i < bookings->len; i++)
-    add_booking (builder, bookings->pdata[i]);
+    add_booking (builder, bookings->pdata[i], codes->pdata[i]);
   json_builder_end_array (builder);
+  if (no_shows >= 0)
+    {
+      json_builder_set_member_name (builder, "no_shows");
+      json_builder_add_int_value (builder, no_shows);
+    }
   json_builder_end_object (builder);
   atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
 }
@@ -691,8 +750,10 @@ handle_list (AtriumRequest *request)
   gboolean mine = site_text == NULL ||
                   (request->query != NULL && g_hash_table_contains (request->query, "mine"));
   g_autoptr(GPtrArray) bookings = NULL;
+  g_autoptr(GPtrArray) codes = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
   g_autoptr(AtriumDirectory) dir = NULL;
+  gint64 no_shows = -1;
   const AtriumSite *site = NULL;
   gint64 from = 0, to = 0;
   guint64 site_id = 0;
@@ -740,17 +801,21 @@ handle_list (AtriumRequest *request)
                                                    MINE_LIMIT, &error)
                   : atrium_store_bookings_of_site (db, (gint64) site_id, from, to, status,
                                                    &error);
+  if (bookings != NULL && mine && request->principal.user_id != 0)
+    no_shows = atrium_store_user_no_shows (db, request->principal.user_id, &error);
+  /* The object check, for every row: the query already narrowed them. */
+  for (guint i = bookings != NULL ? bookings->len : 0; i > 0; i--)
+    if (!may_see (request, bookings->pdata[i - 1]))
+      g_ptr_array_remove_index (bookings, i - 1);
+  for (guint i = 0; bookings != NULL && i < bookings->len; i++)
+    g_ptr_array_add (codes, checkin_code (request, db, bookings->pdata[i]));
   atrium_store_read_end (store, db);
-  if (bookings == NULL)
+  if (bookings == NULL || (mine && no_shows < 0 && request->principal.user_id != 0))
     {
       atrium_handlers_reply_store_error (request, error, NULL);
       return;
     }
-  /* The object check, for every row: the query already narrowed them. */
-  for (guint i = bookings->len; i > 0; i--)
-    if (!may_see (request, bookings->pdata[i - 1]))
-      g_ptr_array_remove_index (bookings, i - 1);
-  reply_list (request, bookings);
+  reply_list (request, bookings, codes, no_shows);
 }
 
 static const AtriumRoute routes[] = {

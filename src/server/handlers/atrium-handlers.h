@@ -48,6 +48,7 @@ void atrium_handlers_register_occupancy (AtriumServer *server);
 void atrium_handlers_register_stats   (AtriumServer *server);
 void atrium_handlers_register_resources (AtriumServer *server);
 void atrium_handlers_register_bookings (AtriumServer *server);
+void atrium_handlers_register_checkin (AtriumServer *server);
 void atrium_handlers_register_keys    (AtriumServer *server);
 void atrium_handlers_register_export  (AtriumServer *server);
 

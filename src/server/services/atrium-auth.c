@@ -950,6 +950,12 @@ atrium_auth_has_mail (AtriumAuth *self)
   return self->mailer != NULL;
 }
 
+AtriumMailer *
+atrium_auth_get_mailer (AtriumAuth *self)
+{
+  return self->mailer;
+}
+
 const guint8 *
 atrium_auth_get_secrets_key (AtriumAuth *self)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "atrium-mailer.h"
 #include "atrium-password.h"
 #include "atrium-server.h"
 #include "atrium-store-users.h"
@@ -87,6 +88,8 @@ void        atrium_auth_notify_email   (AtriumAuth        *auth,
                                         const char        *text,
                                         const char        *request_id);
 gboolean    atrium_auth_has_mail       (AtriumAuth        *auth);
+/* The mail service (NULL without [mail]), for other services' messages. */
+AtriumMailer *atrium_auth_get_mailer   (AtriumAuth        *auth);
 const guint8 *atrium_auth_get_secrets_key (AtriumAuth     *auth);
 void        atrium_auth_clear_throttle (AtriumDb          *writer,
                                         const AtriumUser  *user);

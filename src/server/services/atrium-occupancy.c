@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "atrium-auth.h"
+#include "atrium-loop-thread.h"
+#include "atrium-store-checkin.h"
 #include "atrium-store-sites.h"
 #include "atrium-store-users.h"
 #include "atrium-waiting.h"
@@ -48,9 +50,7 @@ struct _AtriumOccupancy
   GBytes          *all;
   GHashTable      *per_site;       /* site id (gint64 *) → GBytes */
 
-  GThread         *thread;
-  GMainContext    *context;
-  GMainLoop       *loop;
+  AtriumLoopThread *thread;
   AtriumDb        *watcher;        /* its own connection: data_version is per connection */
   gint64           data_version;
   gboolean         jobs;
@@ -118,29 +118,45 @@ find_counter (GArray *counters,
   return NULL;
 }
 
+static gint64
+find_checked_in (GArray *pairs,
+                 gint64  space_id)
+{
+  for (guint i = 0; pairs != NULL && i + 1 < pairs->len; i += 2)
+    if (g_array_index (pairs, gint64, i) == space_id)
+      return g_array_index (pairs, gint64, i + 1);
+  return 0;
+}
+
+/* The sensors' count and the people checked in through bookings are both kept; a seat
+ * is taken by whichever says more (someone checked in and gone for coffee, someone
+ * sitting without a booking), so free, percent and level use max (count, checked_in). */
 static char *
 encode_space (const AtriumSpace   *space,
               const AtriumSite    *site,
               const AtriumCounter *counter,
+              gint64               checked_in,
               gint64               now)
 {
   GString *out = g_string_new ("{\"id\":");
   guint capacity = atrium_space_capacity_at (space, site, now);
   gint64 count = counter != NULL ? counter->count : 0;
+  gint64 taken = MAX (count, checked_in);
 
   g_string_append_printf (out, "%" G_GINT64_FORMAT ",\"name\":", space->id);
   atrium_json_write_string (out, space->name);
   g_string_append (out, ",\"kind\":");
   atrium_json_write_string (out, space->kind);
-  g_string_append_printf (out, ",\"count\":%" G_GINT64_FORMAT ",\"capacity\":%u"
-                          ",\"free\":%" G_GINT64_FORMAT ",\"percent\":", count, capacity,
-                          MAX ((gint64) capacity - count, 0));
+  g_string_append_printf (out, ",\"count\":%" G_GINT64_FORMAT ",\"checked_in\":%"
+                          G_GINT64_FORMAT ",\"capacity\":%u,\"free\":%" G_GINT64_FORMAT
+                          ",\"percent\":", count, checked_in, capacity,
+                          MAX ((gint64) capacity - taken, 0));
   if (capacity == 0)
     g_string_append (out, "null");
   else
-    g_string_append_printf (out, "%d", (int) (100.0 * count / capacity + 0.5));
+    g_string_append_printf (out, "%d", (int) (100.0 * taken / capacity + 0.5));
   g_string_append_printf (out, ",\"level\":\"%s\"",
-                          atrium_level_to_string (atrium_level_for (count, capacity)));
+                          atrium_level_to_string (atrium_level_for (taken, capacity)));
   append_time (out, "updated_at", counter != NULL ? counter->updated_at : 0);
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);
@@ -251,6 +267,7 @@ static void
 rebuild (AtriumOccupancy *self,
          AtriumDirectory *directory,
          GArray          *counters,
+         GArray          *checked_in,
          GHashTable      *samples,
          gint64           now)
 {
@@ -278,7 +295,8 @@ rebuild (AtriumOccupancy *self,
 
           if (space->site_id != site->id)
             continue;
-          json = encode_space (space, site, find_counter (counters, space->id, 0), now);
+          json = encode_space (space, site, find_counter (counters, space->id, 0),
+                               find_checked_in (checked_in, space->id), now);
           key = g_strdup_printf ("space:%" G_GINT64_FORMAT, space->id);
           note_change (self, key, "occupancy", site->id, json);
           g_string_append_printf (doc, "%s%s", first ? "" : ",", json);
@@ -334,6 +352,7 @@ refresh (AtriumOccupancy  *self,
   gint64 since = now - WAIT_LOOKBACK_SECONDS;
   g_autoptr(AtriumDirectory) directory = NULL;
   g_autoptr(GArray) counters = NULL;
+  g_autoptr(GArray) checked_in = NULL;
   gboolean ok = TRUE;
   AtriumDb *db;
 
@@ -347,6 +366,9 @@ refresh (AtriumOccupancy  *self,
       directory = atrium_store_directory_load (db, error);
     }
   counters = directory != NULL ? atrium_store_counters_load (db, error) : NULL;
+  checked_in = counters != NULL ? atrium_store_checked_in_by_space (db, error) : NULL;
+  if (checked_in == NULL)
+    g_clear_pointer (&counters, g_array_unref);
   if (everything && counters != NULL)
     g_hash_table_remove_all (self->samples);
   for (guint i = 0; counters != NULL && i < directory->queues->len && ok; i++)
@@ -367,7 +389,7 @@ refresh (AtriumOccupancy  *self,
   ok = ok && counters != NULL;
   if (ok)
     {
-      rebuild (self, directory, counters, self->samples, now);
+      rebuild (self, directory, counters, checked_in, self->samples, now);
       g_clear_pointer (&self->counters, g_array_unref);
       self->counters = g_steal_pointer (&counters);
     }
@@ -703,40 +725,17 @@ run_jobs (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static gpointer
-thread_main (gpointer data)
-{
-  AtriumOccupancy *self = data;
-
-  g_main_context_push_thread_default (self->context);
-  g_main_loop_run (self->loop);
-  g_main_context_pop_thread_default (self->context);
-  return NULL;
-}
-
 void
 atrium_occupancy_start (AtriumOccupancy *self,
                         gboolean         jobs)
 {
-  GSource *source;
-
   g_return_if_fail (self->thread == NULL);
   self->jobs = jobs;
-  self->context = g_main_context_new ();
-  self->loop = g_main_loop_new (self->context, FALSE);
-
-  source = g_timeout_source_new (WATCH_INTERVAL_MS);
-  g_source_set_callback (source, watch_store, self, NULL);
-  g_source_attach (source, self->context);
-  g_source_unref (source);
-
+  self->thread = atrium_loop_thread_new ();
+  atrium_loop_thread_add_timeout (self->thread, WATCH_INTERVAL_MS, watch_store, self);
   /* Waiting times slide and capacities change with the hour even when nobody moves. */
-  source = g_timeout_source_new_seconds (JOBS_INTERVAL_S);
-  g_source_set_callback (source, run_jobs, self, NULL);
-  g_source_attach (source, self->context);
-  g_source_unref (source);
-
-  self->thread = g_thread_new ("atrium-occupancy", thread_main, self);
+  atrium_loop_thread_add_timeout (self->thread, JOBS_INTERVAL_S * 1000, run_jobs, self);
+  atrium_loop_thread_start (self->thread, "atrium-occupancy");
 }
 
 /* ---- life cycle ---------------------------------------------------------------------- */
@@ -769,30 +768,12 @@ atrium_occupancy_new (AtriumServer       *server,
   return self;
 }
 
-static gboolean
-quit_loop (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
-}
-
 void
 atrium_occupancy_free (AtriumOccupancy *self)
 {
   if (self == NULL)
     return;
-  if (self->thread != NULL)
-    {
-      /* From the loop itself: a quit sent before it runs would be lost. */
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_callback (source, quit_loop, self->loop, NULL);
-      g_source_attach (source, self->context);
-      g_source_unref (source);
-      g_thread_join (self->thread);
-      g_main_loop_unref (self->loop);
-      g_main_context_unref (self->context);
-    }
+  g_clear_pointer (&self->thread, atrium_loop_thread_free);
   g_clear_pointer (&self->watcher, atrium_db_close);
   g_hash_table_unref (self->published);
   g_hash_table_unref (self->samples);

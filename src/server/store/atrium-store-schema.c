@@ -437,12 +437,35 @@ static const char migration_5[] =
   "CREATE UNIQUE INDEX signing_key_current ON signing_key (retired_at IS NULL)"
   "  WHERE retired_at IS NULL;";
 
+/* Check-in, breaks, no-shows and booking mail (issue 5). A no-show is counted on the
+ * user's row (erased with the account). A reminder is claimed by setting reminded_at in
+ * the writer's transaction, so it goes out once whatever the number of processes.
+ * booking_event is the feed of booking changes every process tails for its live
+ * subscribers; rows older than a day are purged. The partial index keeps the
+ * scheduler's scans to the active bookings. */
+static const char migration_6[] =
+  "ALTER TABLE user ADD COLUMN no_shows INTEGER NOT NULL DEFAULT 0 CHECK (no_shows >= 0);"
+  "ALTER TABLE booking ADD COLUMN reminded_at INTEGER;"
+  "ALTER TABLE booking ADD COLUMN ended_at INTEGER;"
+  "CREATE INDEX booking_active ON booking (starts)"
+  "  WHERE status IN ('booked', 'checked_in');"
+  "CREATE TABLE booking_event ("
+  "  id          INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  booking_id  INTEGER NOT NULL REFERENCES booking (id) ON DELETE CASCADE,"
+  "  site_id     INTEGER NOT NULL,"
+  "  event       TEXT    NOT NULL CHECK (event IN ('created', 'cancelled', 'checked_in',"
+  "                        'break', 'released', 'no_show', 'completed')),"
+  "  at          INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX booking_event_at ON booking_event (at);";
+
 static const AtriumMigration migrations[] = {
   { 1, migration_1 },
   { 2, migration_2 },
   { 3, migration_3 },
   { 4, migration_4 },
   { 5, migration_5 },
+  { 6, migration_6 },
 };
 
 const AtriumMigration *
