@@ -21,6 +21,7 @@
 #include "atrium-handlers.h"
 #include "atrium-live.h"
 #include "atrium-occupancy.h"
+#include "atrium-retention.h"
 #include "atrium-signing.h"
 #include "atrium-simulator.h"
 
@@ -162,6 +163,7 @@ atrium_serve_start (const AtriumServeOptions  *options,
   atrium_handlers_register_bookings (server);
   atrium_handlers_register_keys (server);
   atrium_handlers_register_export (server);
+  atrium_handlers_register_privacy (server);
 
   {
     AtriumConfig *c = atrium_server_get_config (server);
@@ -249,6 +251,7 @@ serve_one (const AtriumServeOptions *options)
   g_autoptr(AtriumServer) server = atrium_serve_start (options, NULL, &error);
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(AtriumSimulator) simulator = NULL;
+  g_autoptr(AtriumRetention) retention = NULL;
   Running running;
   guint ids[3];
 
@@ -273,6 +276,9 @@ serve_one (const AtriumServeOptions *options)
    * first worker. Every worker watches the store for the others' changes. */
   atrium_occupancy_start (atrium_server_get_service (server, ATRIUM_SERVICE_OCCUPANCY),
                           options->worker_index <= 0);
+  /* Old bookings lose who made them; one process is enough (and two would do no harm). */
+  if (options->worker_index <= 0)
+    retention = atrium_retention_start (server);
   if (options->simulate_sensors && options->worker_index <= 0)
     {
       simulator = atrium_simulator_start (server, SIMULATOR_INTERVAL_SECONDS, 0, &error);
