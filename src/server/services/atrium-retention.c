@@ -19,12 +19,12 @@ struct _AtriumRetention
   gboolean      stopping;
 };
 
-static gint64
-run_batch (AtriumDb     *db,
-           AtriumClock  *clock,
-           gint64        cutoff,
-           gint64        now,
-           GError      **error)
+gint64
+atrium_retention_batch (AtriumDb     *db,
+                        AtriumClock  *clock,
+                        gint64        cutoff,
+                        gint64        now,
+                        GError      **error)
 {
   g_autofree char *detail = NULL;
   g_autofree char *before = atrium_time_format_iso8601 (cutoff * ATRIUM_USEC_PER_SEC);
@@ -64,7 +64,7 @@ atrium_retention_run (AtriumServer  *server,
   for (;;)
     {
       AtriumDb *db = atrium_store_write_begin (store);
-      gint64 n = run_batch (db, clock, cutoff, now, error);
+      gint64 n = atrium_retention_batch (db, clock, cutoff, now, error);
 
       atrium_store_write_end (store);
       if (n < 0)

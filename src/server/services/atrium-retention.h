@@ -19,6 +19,14 @@ typedef struct _AtriumRetention AtriumRetention;
 gint64           atrium_retention_run   (AtriumServer     *server,
                                          GError          **error);
 
+/* One transaction of it on @db (a connection the caller holds, outside a transaction):
+ * at most ATRIUM_RETENTION_BATCH bookings that ended by @cutoff. */
+gint64           atrium_retention_batch (AtriumDb         *db,
+                                         AtriumClock      *clock,
+                                         gint64            cutoff,
+                                         gint64            now,
+                                         GError          **error);
+
 AtriumRetention *atrium_retention_start (AtriumServer     *server);
 void             atrium_retention_stop  (AtriumRetention  *self);
 
