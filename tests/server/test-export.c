@@ -172,7 +172,8 @@ static void
 seed_bookings (AtriumDb *db,
                gint64    user)
 {
-  const char *resource_sql = "INSERT INTO resource (site_id, type, name) VALUES (?1, 'seat', ?2);";
+  const char *resource_sql = "INSERT INTO resource (site_id, type, name)"
+                             " VALUES (?1, 'seat', ?2);";
   gint64 seat = insert_named (db, resource_sql, 1, injections[0]);
   gint64 carrel = insert_named (db, resource_sql, 2, awkward[1]);
 
