@@ -13,6 +13,7 @@
 #include "atrium-auth.h"
 #include "atrium-clock.h"
 #include "atrium-config.h"
+#include "atrium-privacy.h"
 #include "atrium-random.h"
 #include "atrium-sms.h"
 #include "atrium-store-audit.h"
@@ -323,6 +324,7 @@ atrium_cli_userdel (int    argc,
   g_autoptr(GError) error = NULL;
   gboolean unused = FALSE;
   const char *name = NULL;
+  gint64 cancelled = 0, anonymised = 0;
   int status;
 
   status = parse_name_command (&cli, argc, argv, "NAME — delete an account", FALSE, &unused,
@@ -333,16 +335,12 @@ atrium_cli_userdel (int    argc,
     return atrium_cli_fail ("%s", error->message);
   if ((user = find_user_or_fail (&cli, name, &status)) == NULL)
     return status;
-  if (!atrium_db_exec (cli.db, "BEGIN IMMEDIATE;", &error) ||
-      !atrium_store_user_delete (cli.db, user->id, &error))
-    {
-      atrium_db_exec (cli.db, "ROLLBACK;", NULL);
-      return atrium_cli_fail ("%s", error->message);
-    }
-  cli_audit (&cli, "user_deleted", user->id, NULL);
-  if (!atrium_db_exec (cli.db, "COMMIT;", &error))
+  /* The same erasure as DELETE /api/v1/me: bookings to come cancelled, all anonymised. */
+  if (!atrium_privacy_erase_user (cli.db, cli.clock, user->id, "user_deleted", "cli", NULL,
+                                  NULL, &cancelled, &anonymised, &error))
     return atrium_cli_fail ("%s", error->message);
-  printf ("Deleted user %s.\n", user->name);
+  printf ("Deleted user %s: %" G_GINT64_FORMAT " bookings to come cancelled, %"
+          G_GINT64_FORMAT " bookings anonymised.\n", user->name, cancelled, anonymised);
   return 0;
 }
 

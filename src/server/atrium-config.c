@@ -100,6 +100,7 @@ static const Option options[] = {
   { "sms",      "content_type",               OPT_STRING,    OFF (sms_content_type) },
   { "sms",      "auth_header_file",           OPT_STRING,    OFF (sms_auth_header_file) },
   { "sms",      "ca_file",                    OPT_STRING,    OFF (sms_ca_file) },
+  { "privacy",  "retention_days",             OPT_UINT,      OFF (retention_days), 1, 3650 },
 };
 
 AtriumConfig *
@@ -121,6 +122,7 @@ atrium_config_new_default (void)
   config->live_max_message_bytes = 4096;
   config->live_max_queued_kib = 256;
   config->live_heartbeat_seconds = 15;
+  config->retention_days = 365;
   config->tls_floor = ATRIUM_TLS_1_3_ONLY;
   config->max_body_bytes = 64 * 1024;
   config->max_header_bytes = 8 * 1024;

@@ -108,6 +108,9 @@ typedef struct
   char          *sms_content_type;
   char          *sms_auth_header_file;
   char          *sms_ca_file;
+
+  /* [privacy] */
+  guint          retention_days;             /* bookings ended longer ago are anonymised */
 } AtriumConfig;
 
 GQuark        atrium_config_error_quark (void);

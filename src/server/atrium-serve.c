@@ -22,6 +22,7 @@
 #include "atrium-handlers.h"
 #include "atrium-live.h"
 #include "atrium-occupancy.h"
+#include "atrium-retention.h"
 #include "atrium-signing.h"
 #include "atrium-simulator.h"
 
@@ -172,6 +173,7 @@ atrium_serve_start (const AtriumServeOptions  *options,
   atrium_handlers_register_checkin (server);
   atrium_handlers_register_keys (server);
   atrium_handlers_register_export (server);
+  atrium_handlers_register_privacy (server);
 
   {
     AtriumConfig *c = atrium_server_get_config (server);
@@ -259,6 +261,7 @@ serve_one (const AtriumServeOptions *options)
   g_autoptr(AtriumServer) server = atrium_serve_start (options, NULL, &error);
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(AtriumSimulator) simulator = NULL;
+  g_autoptr(AtriumRetention) retention = NULL;
   Running running;
   guint ids[3];
 
@@ -287,6 +290,9 @@ serve_one (const AtriumServeOptions *options)
    * a booking is released (and its patron told) once whatever the number of workers. */
   atrium_booking_jobs_start (atrium_server_get_service (server, ATRIUM_SERVICE_BOOKINGS),
                              TRUE);
+  /* Old bookings lose who made them; one process is enough (and two would do no harm). */
+  if (options->worker_index <= 0)
+    retention = atrium_retention_start (server);
   if (options->simulate_sensors && options->worker_index <= 0)
     {
       simulator = atrium_simulator_start (server, SIMULATOR_INTERVAL_SECONDS, 0, &error);

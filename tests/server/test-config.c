@@ -67,6 +67,7 @@ test_example_matches_defaults (void)
   g_assert_cmpuint (loaded->live_max_queued_kib, ==, defaults->live_max_queued_kib);
   g_assert_cmpuint (loaded->live_heartbeat_seconds, ==, defaults->live_heartbeat_seconds);
   g_assert_cmpint (loaded->open_feed, ==, defaults->open_feed);
+  g_assert_cmpuint (loaded->retention_days, ==, defaults->retention_days);
   g_assert_cmpstr (loaded->https, ==, "0.0.0.0:443");
   g_assert_cmpuint (g_strv_length (loaded->blocked_networks), ==, 2);
   g_remove (path);
@@ -108,6 +109,50 @@ test_host_port (void)
   g_assert_false (atrium_address_is_loopback ("example.org"));
 }
 
+static AtriumConfig *
+load_text (const char  *text,
+           GError     **error)
+{
+  g_autofree char *path = NULL;
+  AtriumConfig *config;
+  int fd = g_file_open_tmp ("atrium-conf-XXXXXX", &path, NULL);
+
+  g_assert_cmpint (fd, >=, 0);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  config = atrium_config_load (path, error);
+  g_remove (path);
+  return config;
+}
+
+/* [privacy] retention_days: whole days from 1 to 3650; anything else names the option. */
+static void
+test_retention_days (void)
+{
+  const char * const bad[] = { "0", "3651", "-1", "365d", "", NULL };
+  const guint good[] = { 1, 30, 3650 };
+
+  for (guint i = 0; bad[i] != NULL; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("[privacy]\nretention_days = %s\n", bad[i]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(AtriumConfig) config = load_text (text, &error);
+
+      g_assert_null (config);
+      g_assert_error (error, ATRIUM_CONFIG_ERROR, ATRIUM_CONFIG_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "retention_days"));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("[privacy]\nretention_days = %u\n", good[i]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(AtriumConfig) config = load_text (text, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (config->retention_days, ==, good[i]);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -116,6 +161,7 @@ main (int    argc,
 
   g_test_add_func ("/config/example-matches-defaults", test_example_matches_defaults);
   g_test_add_func ("/config/host-port", test_host_port);
+  g_test_add_func ("/config/retention-days", test_retention_days);
 
   return g_test_run ();
 }

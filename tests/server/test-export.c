@@ -20,9 +20,11 @@
 #include "atrium-test-server.h"
 #include "atrium-test-thread.h"
 
+/* The seeded bookings are from 2025: the retention job must leave them named. */
 #define CONFIG "[brute_force]\nip_max_failures = 10000\n" \
                "[limits]\nrequests_per_minute_per_ip = 1000000\n" \
-               "requests_per_minute_per_account = 1000000\n"
+               "requests_per_minute_per_account = 1000000\n" \
+               "[privacy]\nretention_days = 3650\n"
 
 #define PASSWORD "Sunflower&Tea42x"
 
@@ -128,6 +130,60 @@ useradd (const char *data_dir,
   return out;
 }
 
+/* One booking; 0 stands for NULL in @user and the times after @status. */
+static void
+insert_booking (AtriumDb   *db,
+                gint64      resource,
+                gint64      user,
+                gint64      starts,
+                gint64      minutes,
+                const char *status,
+                gint64      cancelled_at,
+                gint64      check_in_at,
+                gint64      anonymised_at)
+{
+  const gint64 times[] = { cancelled_at, check_in_at, anonymised_at };
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db_handle (db),
+                                       "INSERT INTO booking (resource_id, user_id, created_by,"
+                                       " starts, ends, status, group_size, created_at,"
+                                       " cancelled_at, check_in_at, anonymised_at)"
+                                       " VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10);",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, resource);
+  if (user != 0)
+    sqlite3_bind_int64 (stmt, 2, user);
+  sqlite3_bind_int64 (stmt, 3, starts);
+  sqlite3_bind_int64 (stmt, 4, starts + minutes * 60);
+  sqlite3_bind_text (stmt, 5, status, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 6, minutes / 30);
+  sqlite3_bind_int64 (stmt, 7, starts - 86400);
+  for (int i = 0; i < 3; i++)
+    if (times[i] != 0)
+      sqlite3_bind_int64 (stmt, 8 + i, times[i]);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+}
+
+/* Bookings at both sites, one of them anonymised (no user), one outside RANGE; a
+ * resource named like a formula, its owner too ('@SUM(1)'). */
+static void
+seed_bookings (AtriumDb *db,
+               gint64    user)
+{
+  const char *resource_sql = "INSERT INTO resource (site_id, type, name)"
+                             " VALUES (?1, 'seat', ?2);";
+  gint64 seat = insert_named (db, resource_sql, 1, injections[0]);
+  gint64 carrel = insert_named (db, resource_sql, 2, awkward[1]);
+
+  insert_booking (db, seat, user, T_SEED, 60, "completed", 0, T_SEED, 0);
+  insert_booking (db, seat, 0, T_SEED + 3600, 60, "no_show", 0, 0, T_SEED + 86400);
+  insert_booking (db, seat, user, T_SEED, 30, "cancelled", T_SEED - 600, 0, 0);
+  insert_booking (db, carrel, user, T_SEED + 600, 120, "booked", 0, 0, 0);
+  insert_booking (db, carrel, user, T_SEED + 40 * 86400, 30, "booked", 0, 0, 0);
+}
+
 typedef struct
 {
   char *secrets[4];   /* useradd's output, for the TOTP seeds */
@@ -166,6 +222,7 @@ seed_world (const char *data_dir,
                 " '=HYPERLINK(\"http://x\")@example.org',"
                 " '$argon2id$v=19$m=65536,t=2,p=1$MARKERSALT$MARKERHASH', 1740988800,"
                 " 'MARKERSEED', 'MARKERPENDING', 1740988800);");
+  seed_bookings (db, sqlite3_last_insert_rowid (db_handle (db)));
   exec_sql (db, "COMMIT;");
   for (guint i = 0; i < 4; i++)
     {
@@ -1072,6 +1129,86 @@ test_occupancy (void)
     }
 }
 
+static const char * const bookings_header[] = {
+  "id", "site_id", "site", "resource_id", "resource", "resource_type", "starts", "ends",
+  "status", "group_size", "created_at", "cancelled_at", "check_in_at", "anonymised_at",
+  "user_id", "user", NULL
+};
+
+/* The seeded bookings in RANGE of @sites_clause, by start then id. */
+static GPtrArray *
+expect_bookings (const char *sites_clause)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumDb) db = atrium_store_open (world.proc->data_dir, FALSE, NULL, &error);
+  g_autofree char *sql = g_strdup_printf (
+    "SELECT b.id, si.id, si.name, r.id, r.name, r.type, b.starts, b.ends, b.status,"
+    " b.group_size, b.created_at, b.cancelled_at, b.check_in_at, b.anonymised_at, b.user_id,"
+    " u.name FROM booking b JOIN resource r ON r.id = b.resource_id"
+    " JOIN site si ON si.id = r.site_id LEFT JOIN user u ON u.id = b.user_id"
+    " WHERE b.starts >= %" G_GINT64_FORMAT " AND b.starts < %" G_GINT64_FORMAT " AND %s"
+    " ORDER BY b.starts, b.id;", T_SEED - 2 * 86400, T_SEED + 29 * 86400, sites_clause);
+
+  g_assert_no_error (error);
+  return expect_rows (db, sql, "nntnttsstnssssnt");
+}
+
+/* Managers their sites', reporting and administrators every one; an anonymised booking
+ * has no user columns, and still counts. */
+static void
+test_bookings (void)
+{
+  struct { const char *token; const char *sites; guint rows; guint defused; } who[] = {
+    { world.admin, "1", 4, 2 * 3 },
+    { world.reporting, "1", 4, 2 * 3 },
+    { world.manager, "si.id = 1", 3, 2 * 2 + 1 },
+  };
+
+  for (AtriumExportFormat format = ATRIUM_EXPORT_CSV; format <= ATRIUM_EXPORT_XLSX; format++)
+    for (guint w = 0; w < G_N_ELEMENTS (who); w++)
+      {
+        g_autofree char *path = g_strdup_printf ("/api/v1/export/bookings?format=%s&" RANGE,
+                                                 atrium_export_format_name (format));
+        g_autofree char *file = work_path ("bookings");
+        g_autoptr(SoupMessageHeaders) headers = NULL;
+        g_autoptr(GPtrArray) got = NULL;
+        g_autoptr(GPtrArray) want = expect_bookings (who[w].sites);
+        guint anonymous = 0;
+
+        g_assert_cmpuint (download (world.proc, who[w].token, path, file, &headers, NULL), ==,
+                          200);
+        assert_headers (headers, "bookings", format, file);
+        got = parse_export (file, format);
+        g_assert_cmpuint (want->len, ==, who[w].rows);
+        /* '=cmd…' as the resource, '@SUM(1)' as the user */
+        g_assert_cmpuint (assert_rows (got, bookings_header, want), ==, who[w].defused);
+        for (guint r = 1; r < got->len; r++)
+          {
+            char **cells = got->pdata[r];
+            guint n = g_strv_length (cells);
+            const char *user_id = n > 14 ? cells[14] : "";
+            const char *user = n > 15 ? cells[15] : "";
+
+            if (g_str_equal (cells[8], "no_show"))
+              {
+                g_assert_cmpstr (user_id, ==, "");
+                g_assert_cmpstr (user, ==, "");
+                g_assert_cmpstr (cells[13], !=, "");
+                anonymous++;
+              }
+            else
+              g_assert_cmpstr (user, ==, "'@SUM(1)");
+          }
+        g_assert_cmpuint (anonymous, ==, 1);
+      }
+  {
+    g_autofree char *file = work_path ("bookings");
+
+    g_assert_cmpuint (download (world.proc, world.patron, "/api/v1/export/bookings", file,
+                                NULL, NULL), ==, 403);
+  }
+}
+
 /* from is inclusive, to exclusive; a date is midnight UTC. */
 static void
 test_range (void)
@@ -1439,6 +1576,17 @@ download_threads (AtriumTestProcess *proc)
   return n;
 }
 
+/* A producer's thread ends just after its last bytes are out: give it a moment. */
+static guint
+download_threads_settled (AtriumTestProcess *proc)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (download_threads (proc) > 0 && g_get_monotonic_time () < deadline)
+    g_usleep (20000);
+  return download_threads (proc);
+}
+
 /* A client that asks and never reads. */
 static GSocketConnection *
 stalled_request (AtriumTestProcess *proc,
@@ -1497,8 +1645,8 @@ test_large (void)
                               "to=2025-03-04", csv, NULL, NULL), ==, 200);
   g_assert_cmpuint (download (proc, token, "/api/v1/export/occupancy?format=xlsx&"
                               "from=2025-03-03&to=2025-03-04", xlsx, NULL, NULL), ==, 200);
+  g_assert_cmpuint (download_threads_settled (proc), ==, 0);
   base_kib = atrium_test_process_rss_kib (proc);
-  g_assert_cmpuint (download_threads (proc), ==, 0);
 
   for (AtriumExportFormat format = ATRIUM_EXPORT_CSV; format <= ATRIUM_EXPORT_XLSX; format++)
     {
@@ -1566,10 +1714,7 @@ test_large (void)
         g_io_stream_close (G_IO_STREAM (stalled[i]), NULL, NULL);
         g_object_unref (stalled[i]);
       }
-    deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-    while (download_threads (proc) > 0 && g_get_monotonic_time () < deadline)
-      g_usleep (20000);
-    g_assert_cmpuint (download_threads (proc), ==, 0);
+    g_assert_cmpuint (download_threads_settled (proc), ==, 0);
     g_assert_cmpuint (download (proc, token, "/api/v1/export/audit", busy, NULL, NULL), ==,
                       200);
   }
@@ -1591,6 +1736,7 @@ main (int    argc,
   g_test_add_func ("/export/writer/xlsx", test_writer_xlsx);
   g_test_add_func ("/export/http/occupancy", test_occupancy);
   g_test_add_func ("/export/http/range", test_range);
+  g_test_add_func ("/export/http/bookings", test_bookings);
   g_test_add_func ("/export/http/users", test_users);
   g_test_add_func ("/export/http/audit", test_audit);
   g_test_add_func ("/export/http/errors", test_errors);

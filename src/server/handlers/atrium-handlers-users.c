@@ -10,6 +10,7 @@
 
 #include "atrium-accounts.h"
 #include "atrium-auth.h"
+#include "atrium-privacy.h"
 #include "atrium-random.h"
 #include "atrium-sms.h"
 
@@ -309,6 +310,8 @@ handle_delete (AtriumRequest *request)
 {
   AtriumStore *store = atrium_server_get_store (request->server);
   g_autoptr(AtriumUser) user = path_user (request);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *actor = NULL;
   gboolean ok;
   AtriumDb *db;
 
@@ -320,13 +323,20 @@ handle_delete (AtriumRequest *request)
                                   "You cannot delete your own account here");
       return;
     }
+  /* The erasure of DELETE /api/v1/me; the trail keeps the number, not the name. */
+  actor = g_strdup_printf ("user:%" G_GINT64_FORMAT, request->principal.user_id);
   db = atrium_store_write_begin (store);
-  ok = atrium_store_user_delete (db, user->id, NULL);
-  if (ok)
-    audit_admin (request, db, "user_deleted", user->id, user->name);
+  ok = atrium_privacy_erase_user (db, atrium_server_get_clock (request->server), user->id,
+                                  "user_deleted", actor, request->client_ip,
+                                  request->request_id, NULL, NULL, &error);
   atrium_store_write_end (store);
   if (ok)
     atrium_request_reply_bytes (request, SOUP_STATUS_NO_CONTENT, NULL, NULL);
+  else if (g_error_matches (error, ATRIUM_PRIVACY_ERROR, ATRIUM_PRIVACY_ERROR_LAST_ADMIN))
+    atrium_request_reply_error (request, SOUP_STATUS_CONFLICT, "last_admin", "%s",
+                                error->message);
+  else
+    atrium_handlers_reply_store_error (request, error, NULL);
 }
 
 /* POST /api/v1/users/{id}/unlock: the sign-in throttles of the account go. */

@@ -51,5 +51,6 @@ void atrium_handlers_register_bookings (AtriumServer *server);
 void atrium_handlers_register_checkin (AtriumServer *server);
 void atrium_handlers_register_keys    (AtriumServer *server);
 void atrium_handlers_register_export  (AtriumServer *server);
+void atrium_handlers_register_privacy (AtriumServer *server);
 
 G_END_DECLS

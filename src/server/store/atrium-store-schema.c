@@ -459,6 +459,32 @@ static const char migration_6[] =
   ");"
   "CREATE INDEX booking_event_at ON booking_event (at);";
 
+/* Privacy (issue 5). An erased account leaves only its number in erased_user, so that
+ * the "user:N" of the audit trail, which cannot be rewritten, never comes to name someone
+ * else: SQLite would give the highest freed id to the next account, and a trigger refuses
+ * that (atrium_store_user_create picks a number past both tables). The trail and the
+ * security record are indexed by the person they name, for "all my data"; bookings not
+ * yet anonymised by the end, for the retention job. */
+static const char migration_7[] =
+  "CREATE TABLE erased_user ("
+  "  id          INTEGER PRIMARY KEY,"
+  "  erased_at   INTEGER NOT NULL"
+  ");"
+  /* Every way of deleting an account leaves its tombstone; the erasure code writes it
+   * first with the server's clock, so this one only catches the other paths. */
+  "CREATE TRIGGER user_tombstone AFTER DELETE ON user"
+  "  BEGIN"
+  "    INSERT OR IGNORE INTO erased_user (id, erased_at)"
+  "      VALUES (OLD.id, CAST (strftime ('%s', 'now') AS INTEGER));"
+  "  END;"
+  "CREATE TRIGGER user_id_not_reused AFTER INSERT ON user"
+  "  WHEN EXISTS (SELECT 1 FROM erased_user WHERE id = NEW.id)"
+  "  BEGIN SELECT RAISE (ABORT, 'the number of an erased account is never given again'); END;"
+  "CREATE INDEX audit_subject ON audit (subject);"
+  "CREATE INDEX audit_actor ON audit (actor);"
+  "CREATE INDEX security_event_user ON security_event (user_id);"
+  "CREATE INDEX booking_to_anonymise ON booking (ends) WHERE anonymised_at IS NULL;";
+
 static const AtriumMigration migrations[] = {
   { 1, migration_1 },
   { 2, migration_2 },
@@ -466,6 +492,7 @@ static const AtriumMigration migrations[] = {
   { 4, migration_4 },
   { 5, migration_5 },
   { 6, migration_6 },
+  { 7, migration_7 },
 };
 
 const AtriumMigration *

@@ -324,10 +324,14 @@ atrium_store_user_create (AtriumDb    *db,
                           gint64       now,
                           GError     **error)
 {
+  /* A number past every account, living or erased: "user:N" in the audit trail names
+   * one person for ever (schema step 6). */
   if (atrium_store_exec_bound (db,
-                               "INSERT INTO user (name, email, phone, password_hash,"
+                               "INSERT INTO user (id, name, email, phone, password_hash,"
                                " password_changed_at, created_at)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5, ?5);", error,
+                               " VALUES (max (coalesce ((SELECT max (id) FROM user), 0),"
+                               "              coalesce ((SELECT max (id) FROM erased_user), 0))"
+                               "         + 1, ?1, ?2, ?3, ?4, ?5, ?5);", error,
                                's', name, 's', email, 's', phone, 's', password_hash,
                                'i', now, 0) < 0)
     return 0;
