@@ -444,14 +444,14 @@ print_report (const Options *options,
           soup_get_minor_version (), soup_get_micro_version (), glib_major_version,
           glib_minor_version, glib_micro_version);
   printf ("  bookings:  %d client threads, kept-alive connections, %d s; each books for %d"
-          " patrons in turn (own sessions), once a day each, on %d seats of its own, a fresh"
-          " Idempotency-Key each\n", options->clients, options->seconds, options->patrons,
-          SEATS_PER_CLIENT);
+          " patrons\n             in turn (a session each), once a day each, on %d seats of"
+          " its own, a fresh key each\n", options->clients, options->seconds,
+          options->patrons, SEATS_PER_CLIENT);
   printf ("  reads:     %d kiosk(s) reading GET /api/v1/occupancy every %d ms (%.0f/s in all)"
-          " during the bookings\n", options->readers, options->read_interval_ms,
-          reads_per_second);
-  printf ("  bare loop: one thread, INSERT in BEGIN IMMEDIATE...COMMIT, the store's key, WAL,"
-          " synchronous=FULL, %d s\n\n", options->seconds);
+          "\n             during the bookings\n", options->readers,
+          options->read_interval_ms, reads_per_second);
+  printf ("  bare loop: one thread, INSERT in BEGIN IMMEDIATE...COMMIT, the store's key,"
+          "\n             WAL, synchronous=FULL, %d s\n\n", options->seconds);
   printf ("%-44s %8s %9s %8s %8s %8s   %s\n", "measurement", "count", "per s", "p50 ms",
           "p99 ms", "max ms", "target");
   print_row ("API bookings (201), synchronous=FULL", api, "");
