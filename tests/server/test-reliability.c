@@ -12,7 +12,8 @@
  *
  * The seed of the random choices (seats, lengths, the moments of the kills) is printed;
  * ATRIUM_RELIABILITY_SEED=N runs the same choices again (the threads' interleaving is
- * the machine's). About 20 s on two idle cores, about a minute under AddressSanitizer. */
+ * the machine's). The kills' delays make the storm 10 to 15 s and the checks take 5 to
+ * 10 s: 20 to 25 s in all on our 2-core machines, under AddressSanitizer as well. */
 #include "config.h"
 
 #include <errno.h>
@@ -46,8 +47,11 @@
  * their own bookings (the "overlap" rule); clients meet in lane j on the same seats. */
 #define LANE_SECONDS 1800
 #define MAX_LANES    16000            /* 333 days: within ahead_days = 365 */
-/* One request in this many asks for 25 minutes, beyond the 20 allowed: a 422. */
+/* Lane 13k + 12 of every client asks for 25 minutes, beyond the 20 allowed: a 422;
+ * lane 7k + 3 of every client is the same ten minutes of the first seat: all but one
+ * get a 409, whatever the random draws. The other lanes draw seat, start and length. */
 #define BAD_EVERY    13
+#define HOT_EVERY    7
 
 /* Generous: a slow machine slows the storm down, it does not make it fail. */
 #define START_TIMEOUT_SECONDS   120
@@ -319,8 +323,8 @@ typedef struct
   char        *failure;           /* an answer other than 201, 409 and 422, or none */
 } Client;
 
-/* Lane @lane of the client: a seat drawn at random, 5 to 20 minutes from the lane's
- * start, its first quarter hour or so; now and then 25 minutes, against the rules. */
+/* Lane @lane of the client: a seat drawn at random, 5 to 20 minutes starting 0, 5 or 10
+ * minutes into the lane; or the hot slot, or 25 minutes against the rules. */
 static Request *
 request_new (Client *client,
              guint   lane)
@@ -333,11 +337,24 @@ request_new (Client *client,
 
   request->key = g_strdup_printf ("storm-%u-%u-%s", client->index, lane, nonce);
   request->user_id = client->seed->users[client->index];
-  request->seat_id = client->seed->seats[g_rand_int_range (client->rand, 0, N_SEATS)];
-  request->breaks_rule = g_rand_int_range (client->rand, 0, BAD_EVERY) == 0;
-  slots = request->breaks_rule ? 5 : (guint) g_rand_int_range (client->rand, 1, 5);
-  request->starts = client->lanes_from + (gint64) lane * LANE_SECONDS +
-                    (request->breaks_rule ? 0 : g_rand_int_range (client->rand, 0, 3) * 300);
+  request->starts = client->lanes_from + (gint64) lane * LANE_SECONDS;
+  request->breaks_rule = lane % BAD_EVERY == BAD_EVERY - 1;
+  if (request->breaks_rule)
+    {
+      request->seat_id = client->seed->seats[g_rand_int_range (client->rand, 0, N_SEATS)];
+      slots = 5;
+    }
+  else if (lane % HOT_EVERY == 3)
+    {
+      request->seat_id = client->seed->seats[0];
+      slots = 2;
+    }
+  else
+    {
+      request->seat_id = client->seed->seats[g_rand_int_range (client->rand, 0, N_SEATS)];
+      request->starts += g_rand_int_range (client->rand, 0, 3) * 300;
+      slots = (guint) g_rand_int_range (client->rand, 1, 5);
+    }
   request->ends = request->starts + slots * 300;
   start = atrium_time_format_iso8601 (request->starts * G_USEC_PER_SEC);
   end = atrium_time_format_iso8601 (request->ends * G_USEC_PER_SEC);
