@@ -26,10 +26,6 @@
  * It asserts nothing about speed; it fails if a login did not succeed.
  */
 
-#ifndef ATRIUM_BENCH_SERVER
-#define ATRIUM_BENCH_SERVER "atrium-server"
-#endif
-
 #define PASSWORD              "Blue-Cactus-Lamp7"
 #define USER_AGENT            "Atrium/" PACKAGE_VERSION " bench-login"
 #define DEFAULT_SECONDS       10
@@ -380,33 +376,6 @@ login_body (const char *name)
 
 /* ---- report ------------------------------------------------------------------------ */
 
-static char *
-cpu_model (void)
-{
-  g_autofree char *cpuinfo = NULL;
-  g_auto(GStrv) lines = NULL;
-
-  if (!g_file_get_contents ("/proc/cpuinfo", &cpuinfo, NULL, NULL))
-    return g_strdup ("unknown CPU");
-  lines = g_strsplit (cpuinfo, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (g_str_has_prefix (lines[i], "model name") && strchr (lines[i], ':') != NULL)
-      return g_strdup (g_strstrip (strchr (lines[i], ':') + 1));
-  return g_strdup ("unknown CPU");
-}
-
-/* The 1-minute load average when the benchmark began: other work skews the figures. */
-static char *
-load_average (void)
-{
-  g_autofree char *loadavg = NULL;
-
-  if (!g_file_get_contents ("/proc/loadavg", &loadavg, NULL, NULL))
-    return g_strdup ("unknown");
-  loadavg[strcspn (loadavg, " \n")] = '\0';
-  return g_steal_pointer (&loadavg);
-}
-
 static void
 print_row (const char   *label,
            const Result *result)
@@ -424,7 +393,7 @@ print_report (const Options *options,
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *date = g_date_time_format (now, "%Y-%m-%d %H:%M UTC");
-  g_autofree char *cpu = cpu_model ();
+  g_autofree char *cpu = bench_cpu_model ();
 
   g_print ("\nAtrium login benchmark, %s\n", date);
   g_print ("  machine:    %u cores, %s; load average %s at the start\n",
@@ -505,7 +474,7 @@ main (int    argc,
   g_autoptr(GUri) uri = NULL;
   g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autofree char *url = NULL;
-  g_autofree char *load = load_average ();
+  g_autofree char *load = bench_load_average ();
   g_auto(Result) login = { 0 };
   g_auto(Result) verify = { 0 };
   g_auto(Result) hash = { 0 };
@@ -534,8 +503,7 @@ main (int    argc,
     return usage (context, error->message);
 
   if (server_path == NULL)
-    server_path = g_strdup (g_getenv ("ATRIUM_SERVER") != NULL ? g_getenv ("ATRIUM_SERVER")
-                                                               : ATRIUM_BENCH_SERVER);
+    server_path = g_strdup (bench_server_binary (NULL));
   options.server = server_path;
   if (!g_file_test (options.server, G_FILE_TEST_IS_EXECUTABLE))
     {

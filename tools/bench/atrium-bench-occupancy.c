@@ -40,10 +40,6 @@
  *           transactions written straight into a store.
  */
 
-#ifndef ATRIUM_BENCH_SERVER
-#define ATRIUM_BENCH_SERVER "atrium-server"
-#endif
-
 #define N_SPACES 50
 
 #define CONFIG \
@@ -150,35 +146,14 @@ seed_store (const char  *data_dir,
 
 /* ---- HTTP ------------------------------------------------------------------------------ */
 
-static SoupMessage *
-request_new (guint16     port,
-             const char *method,
-             const char *path,
-             const char *token,
-             const char *json)
-{
-  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
-  g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
-  SoupMessage *msg = soup_message_new (method, url);
-
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                bearer);
-  if (json != NULL)
-    {
-      g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
-
-      soup_message_set_request_body_from_bytes (msg, "application/json", body);
-    }
-  return msg;
-}
-
 static GBytes *
 get_document (guint16     port,
               const char *token,
               GError    **error)
 {
   g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(SoupMessage) msg = request_new (port, "GET", "/api/v1/occupancy", token, NULL);
+  g_autoptr(SoupMessage) msg = bench_request_new (port, "GET", "/api/v1/occupancy", token,
+                                                  NULL);
   g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, error);
 
   if (body == NULL)
@@ -567,8 +542,8 @@ measure_fanout (const Options  *options,
                                                "\"out\":0}", subs->n * 100 + round, ts, round + 1);
       g_autofree char *needle = g_strdup_printf ("\"space\":{\"id\":%" G_GINT64_FORMAT ",",
                                                  seed->spaces[space]);
-      g_autoptr(SoupMessage) msg = request_new (server->port, "POST", path, seed->keys[space],
-                                                body);
+      g_autoptr(SoupMessage) msg = bench_request_new (server->port, "POST", path,
+                                                      seed->keys[space], body);
       g_autoptr(GBytes) answer = NULL;
       gint64 accepted, slowest = 0;
 
@@ -708,8 +683,8 @@ post_counts (gpointer data)
                                                "\"in\":1,\"out\":1}",
                                                seq++ * poster->options->clients +
                                                poster->index, ts);
-      g_autoptr(SoupMessage) msg = request_new (poster->port, "POST", path,
-                                                poster->seed->keys[space], body);
+      g_autoptr(SoupMessage) msg = bench_request_new (poster->port, "POST", path,
+                                                      poster->seed->keys[space], body);
       gint64 start = g_get_monotonic_time ();
       g_autoptr(GBytes) answer = soup_session_send_and_read (session, msg, NULL, NULL);
       gint64 latency = g_get_monotonic_time () - start;
@@ -856,9 +831,7 @@ main (int    argc,
       files.rlim_cur = files.rlim_max;
       setrlimit (RLIMIT_NOFILE, &files);
     }
-  options.server = server != NULL ? server
-                   : g_getenv ("ATRIUM_SERVER") != NULL ? g_getenv ("ATRIUM_SERVER")
-                                                        : ATRIUM_BENCH_SERVER;
+  options.server = bench_server_binary (server);
   if (g_str_equal (argv[1], "read"))
     return bench_read (&options);
   if (g_str_equal (argv[1], "ingest"))

@@ -13,6 +13,10 @@
 #include <sys/prctl.h>
 #endif
 
+#ifndef ATRIUM_BENCH_SERVER
+#define ATRIUM_BENCH_SERVER "atrium-server"
+#endif
+
 #define START_TIMEOUT_SECONDS 60
 #define STOP_TIMEOUT_SECONDS  30
 #define POLL_MICROSECONDS     (20 * G_TIME_SPAN_MILLISECOND)
@@ -332,4 +336,60 @@ bench_percentile_ms (GArray *usec,
     rank++;
   rank = CLAMP (rank, 1, usec->len);
   return g_array_index (usec, gint64, rank - 1) / 1000.0;
+}
+
+SoupMessage *
+bench_request_new (guint16     port,
+                   const char *method,
+                   const char *path,
+                   const char *token,
+                   const char *json)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
+  g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
+  SoupMessage *msg = soup_message_new (method, url);
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                bearer);
+  if (json != NULL)
+    {
+      g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", body);
+    }
+  return msg;
+}
+
+char *
+bench_cpu_model (void)
+{
+  g_autofree char *cpuinfo = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents ("/proc/cpuinfo", &cpuinfo, NULL, NULL))
+    return g_strdup ("unknown CPU");
+  lines = g_strsplit (cpuinfo, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "model name") && strchr (lines[i], ':') != NULL)
+      return g_strdup (g_strstrip (strchr (lines[i], ':') + 1));
+  return g_strdup ("unknown CPU");
+}
+
+char *
+bench_load_average (void)
+{
+  g_autofree char *loadavg = NULL;
+
+  if (!g_file_get_contents ("/proc/loadavg", &loadavg, NULL, NULL))
+    return g_strdup ("unknown");
+  loadavg[strcspn (loadavg, " \n")] = '\0';
+  return g_steal_pointer (&loadavg);
+}
+
+const char *
+bench_server_binary (const char *given)
+{
+  if (given != NULL)
+    return given;
+  return g_getenv ("ATRIUM_SERVER") != NULL ? g_getenv ("ATRIUM_SERVER") : ATRIUM_BENCH_SERVER;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,8 @@ typedef struct
   guint16      port;
 } BenchServer;
 
+/* @given (--server), else $ATRIUM_SERVER, else the build's atrium-server. */
+const char  *bench_server_binary      (const char          *given);
 /* A temporary directory, @config_text as server.conf, and `init`. */
 BenchServer *bench_server_new         (const char          *binary,
                                        const char          *prefix,
@@ -48,6 +51,18 @@ gsize        bench_rss_kib            (GPid                 pid);
 /* Nearest-rank percentile of microsecond figures, in milliseconds (sorts @usec). */
 double       bench_percentile_ms      (GArray              *usec,
                                        double               p);
+
+/* A request to the server on loopback with `Authorization: Bearer @token` and, unless
+ * NULL, @json as its body. */
+SoupMessage *bench_request_new        (guint16              port,
+                                       const char          *method,
+                                       const char          *path,
+                                       const char          *token,
+                                       const char          *json);
+
+/* The CPU's model name, and the 1-minute load average now: other work skews figures. */
+char        *bench_cpu_model          (void);
+char        *bench_load_average       (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BenchServer, bench_server_free)
 
