@@ -1189,11 +1189,12 @@ test_bookings (void)
             const char *user_id = n > 14 ? cells[14] : "";
             const char *user = n > 15 ? cells[15] : "";
 
-            if (g_str_equal (cells[8], "no_show"))
+            /* (the scheduler may have made the past `booked` one a no-show too) */
+            if (!g_str_equal (cells[13], ""))
               {
+                g_assert_cmpstr (cells[8], ==, "no_show");
                 g_assert_cmpstr (user_id, ==, "");
                 g_assert_cmpstr (user, ==, "");
-                g_assert_cmpstr (cells[13], !=, "");
                 anonymous++;
               }
             else
