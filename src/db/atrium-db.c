@@ -17,9 +17,10 @@
 
 struct _AtriumDb
 {
-  sqlite3 *handle;
-  char    *path;
-  char    *cipher_version;
+  sqlite3    *handle;
+  char       *path;
+  char       *cipher_version;
+  GHashTable *statements;   /* SQL text → its prepared statement: atrium_db_cached() */
 };
 
 G_DEFINE_QUARK (atrium-db-error-quark, atrium_db_error)
@@ -259,6 +260,7 @@ atrium_db_close (AtriumDb *db)
 {
   if (db == NULL)
     return;
+  g_clear_pointer (&db->statements, g_hash_table_unref);
   if (db->handle != NULL && sqlite3_close (db->handle) != SQLITE_OK)
     {
       g_warning ("%s: statements left unfinalised at close", db->path);
@@ -267,6 +269,52 @@ atrium_db_close (AtriumDb *db)
   g_free (db->path);
   g_free (db->cipher_version);
   g_free (db);
+}
+
+/* ---- prepared statements, kept ------------------------------------------------------ */
+
+/* Compiling a statement cost a third of a booking's time on the writer (perf, see
+ * tools/bench/README.md): statements run often are kept per connection. */
+#define STATEMENTS_MAX 128
+
+static void
+statement_free (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+/* The statement for @sql on @db, compiled once and kept until the connection closes:
+ * reset, its bindings cleared. It stays the connection's: never finalize it, and reset it
+ * once stepped (a statement left mid-way holds its read transaction open). Only for
+ * statements that are stepped to their end before the same SQL is asked for again. */
+sqlite3_stmt *
+atrium_db_cached (AtriumDb    *db,
+                  const char  *sql,
+                  GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (db->statements == NULL)
+    db->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, statement_free);
+  stmt = g_hash_table_lookup (db->statements, sql);
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+  rc = sqlite3_prepare_v2 (db->handle, sql, -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      atrium_db_set_error (db, rc, "prepare", error);
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  if (g_hash_table_size (db->statements) >= STATEMENTS_MAX)
+    g_hash_table_remove_all (db->statements);   /* SQL made on the fly: start again */
+  g_hash_table_insert (db->statements, g_strdup (sql), stmt);
+  return stmt;
 }
 
 sqlite3 *

@@ -62,6 +62,9 @@ AtriumDb   *atrium_db_open               (const char            *path,
                                           GError               **error);
 void        atrium_db_close              (AtriumDb              *db);
 sqlite3    *atrium_db_get_handle         (AtriumDb              *db);
+sqlite3_stmt *atrium_db_cached         (AtriumDb              *db,
+                                          const char            *sql,
+                                          GError               **error);
 const char *atrium_db_get_path           (AtriumDb              *db);
 const char *atrium_db_get_cipher_version (AtriumDb              *db);
 

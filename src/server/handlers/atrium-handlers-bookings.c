@@ -490,6 +490,42 @@ purge_keys (AtriumRequest *request,
                              error->message);
 }
 
+/* The part of a booking that runs on the writer, in a transaction it may share with
+ * other bookings (atrium_store_write_unit): the stored answer of a known key, or the
+ * decision and the answer stored with its key. */
+typedef struct
+{
+  Create     *create;
+  const char *key_hash;
+  const char *hash;
+  int         known;          /* 1: the key was used before; 0: new; -1: error */
+  char       *stored_hash;
+  guint       stored_status;
+  char       *stored;
+} CreateUnit;
+
+static gboolean
+create_unit (AtriumDb  *db,
+             gpointer   data,
+             GError   **error)
+{
+  CreateUnit *unit = data;
+  Create *create = unit->create;
+  AtriumRequest *request = create->request;
+
+  create->now = atrium_clock_now (atrium_server_get_clock (request->server));
+  purge_keys (request, db, create->now);
+  unit->known = atrium_store_idempotency_get (db, request->principal.user_id, unit->key_hash,
+                                              &unit->stored_hash, &unit->stored_status,
+                                              &unit->stored, error);
+  if (unit->known != 0)
+    return unit->known == 1;
+  return decide_create (create, db, error) &&
+         atrium_store_idempotency_put (db, request->principal.user_id, unit->key_hash,
+                                       unit->hash, create->status, create->response,
+                                       create->now, error);
+}
+
 static gboolean
 parse_time (AtriumRequest *request,
             const char    *name,
@@ -520,9 +556,9 @@ handle_create (AtriumRequest *request)
   g_autofree char *stored = NULL;
   guint stored_status = 0;
   Create create = { request };
+  CreateUnit unit = { 0 };
   gboolean ok;
   int known;
-  AtriumDb *db;
 
   if (request->idempotency_key == NULL)
     {
@@ -555,22 +591,14 @@ handle_create (AtriumRequest *request)
   key_hash = atrium_token_hash (request->idempotency_key);
   hash = body_hash (request);
 
-  db = atrium_store_write_begin (store);
-  create.now = atrium_clock_now (atrium_server_get_clock (request->server));
-  ok = atrium_db_exec (db, "BEGIN IMMEDIATE;", &error);
-  if (ok)
-    purge_keys (request, db, create.now);
-  known = ok ? atrium_store_idempotency_get (db, request->principal.user_id, key_hash,
-                                             &stored_hash, &stored_status, &stored, &error)
-             : -1;
-  ok = known == 1 || (known == 0 && decide_create (&create, db, &error) &&
-                      atrium_store_idempotency_put (db, request->principal.user_id, key_hash,
-                                                    hash, create.status, create.response,
-                                                    create.now, &error));
-  ok = ok && atrium_db_exec (db, "COMMIT;", &error);
-  if (!ok)
-    atrium_db_exec (db, "ROLLBACK;", NULL);
-  atrium_store_write_end (store);
+  unit.create = &create;
+  unit.key_hash = key_hash;
+  unit.hash = hash;
+  ok = atrium_store_write_unit (store, create_unit, &unit, &error);
+  known = unit.known;
+  stored_hash = g_steal_pointer (&unit.stored_hash);
+  stored_status = unit.stored_status;
+  stored = g_steal_pointer (&unit.stored);
 
   if (!ok)
     {

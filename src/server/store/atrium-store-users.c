@@ -136,28 +136,24 @@ atrium_store_exec_bound (AtriumDb    *db,
                          GError     **error,
                          ...)
 {
-  sqlite3 *handle = atrium_db_get_handle (db);
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt = atrium_db_cached (db, sql, error);
   va_list ap;
   int rc;
 
-  rc = sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL);
-  if (rc != SQLITE_OK)
-    {
-      atrium_db_set_error (db, rc, "prepare", error);
-      return -1;
-    }
+  if (stmt == NULL)
+    return -1;
   va_start (ap, error);
   bind_args (stmt, ap);
   va_end (ap);
   rc = sqlite3_step (stmt);
-  sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE && rc != SQLITE_ROW)
     {
       atrium_db_set_error (db, rc, "write", error);
+      sqlite3_reset (stmt);
       return -1;
     }
-  return sqlite3_changes (handle);
+  sqlite3_reset (stmt);
+  return sqlite3_changes (atrium_db_get_handle (db));
 }
 
 gint64
@@ -166,7 +162,7 @@ atrium_store_count_bound (AtriumDb    *db,
                           GError     **error,
                           ...)
 {
-  sqlite3_stmt *stmt = atrium_store_prepare (db, sql, error);
+  sqlite3_stmt *stmt = atrium_db_cached (db, sql, error);
   gint64 n = -1;
   va_list ap;
   int rc;
@@ -179,9 +175,9 @@ atrium_store_count_bound (AtriumDb    *db,
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     n = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_ROW)
+  else
     atrium_db_set_error (db, rc, "count", error);
+  sqlite3_reset (stmt);
   return n;
 }
 

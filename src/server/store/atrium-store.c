@@ -74,6 +74,12 @@ struct _AtriumStore
   GMutex       writer_lock;
   GAsyncQueue *readers;
   guint        n_readers;
+
+  /* group commit (atrium_store_write_unit) */
+  GMutex       group_lock;
+  GCond        group_cond;
+  GPtrArray   *group_pending;   /* Unit *, waiting for a leader */
+  gboolean     group_leading;   /* a thread runs a batch */
 };
 
 /* Opens the writer (which also migrates) and @n_readers read connections. */
@@ -91,6 +97,9 @@ atrium_store_new (const char  *data_dir,
 
   store->data_dir = g_strdup (data_dir);
   g_mutex_init (&store->writer_lock);
+  g_mutex_init (&store->group_lock);
+  g_cond_init (&store->group_cond);
+  store->group_pending = g_ptr_array_new ();
   store->readers = g_async_queue_new ();
 
   store->writer = atrium_store_open (data_dir, FALSE, NULL, error);
@@ -141,6 +150,9 @@ atrium_store_free (AtriumStore *store)
   g_async_queue_unref (store->readers);
   atrium_db_close (store->writer);
   g_mutex_clear (&store->writer_lock);
+  g_mutex_clear (&store->group_lock);
+  g_cond_clear (&store->group_cond);
+  g_ptr_array_unref (store->group_pending);
   g_free (store->data_dir);
   g_free (store);
 }
@@ -175,4 +187,130 @@ atrium_store_read_end (AtriumStore *store,
                        AtriumDb    *db)
 {
   g_async_queue_push (store->readers, db);
+}
+
+/* ---- group commit -------------------------------------------------------------------- */
+
+/* Writes that arrive while the writer is busy share its next transaction: one commit,
+ * one flush and one pass of page encryption for all of them, each in its own savepoint
+ * so that one unit's failure undoes only its own work. A unit returns once the shared
+ * transaction is durable (or has failed), so an answer is never sent for a write that a
+ * crash could still lose. The first waiting thread leads: it runs the batch under the
+ * writer's lock while the next units gather. */
+
+#define GROUP_MAX 32
+
+typedef struct
+{
+  AtriumStoreUnitFunc func;
+  gpointer            data;
+  GError             *error;
+  gboolean            ok;
+  gboolean            done;
+} Unit;
+
+static void
+fail_unit (Unit         *unit,
+           const GError *error)
+{
+  unit->ok = FALSE;
+  g_clear_error (&unit->error);
+  unit->error = g_error_copy (error);
+}
+
+static void
+run_batch (AtriumStore *store,
+           GPtrArray   *batch)
+{
+  AtriumDb *db = atrium_store_write_begin (store);
+  sqlite3 *handle = atrium_db_get_handle (db);
+  g_autoptr(GError) error = NULL;
+
+  if (atrium_db_exec (db, "BEGIN IMMEDIATE;", &error))
+    for (guint i = 0; i < batch->len && error == NULL; i++)
+      {
+        Unit *unit = batch->pdata[i];
+
+        if (!atrium_db_exec (db, "SAVEPOINT atrium_unit;", &error))
+          break;
+        unit->ok = unit->func (db, unit->data, &unit->error) &&
+                   atrium_db_exec (db, "RELEASE atrium_unit;", &unit->error);
+        if (!unit->ok && unit->error == NULL)
+          g_set_error (&unit->error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_FAILED,
+                       "a write failed without saying why");
+        if (!unit->ok && !sqlite3_get_autocommit (handle))
+          atrium_db_exec (db, "ROLLBACK TO atrium_unit; RELEASE atrium_unit;", NULL);
+        if (sqlite3_get_autocommit (handle))   /* SQLite ended it all: I/O error, disk full */
+          g_set_error (&error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_FAILED,
+                       "the shared transaction was rolled back by the database");
+      }
+
+  if (error == NULL)
+    atrium_db_exec (db, "COMMIT;", &error);
+  if (error != NULL)
+    {
+      if (!sqlite3_get_autocommit (handle))
+        atrium_db_exec (db, "ROLLBACK;", NULL);
+      /* Nothing of the batch was kept: every unit fails, with its own error if it had
+       * one (a unit that failed alone keeps its reason). */
+      for (guint i = 0; i < batch->len; i++)
+        {
+          Unit *unit = batch->pdata[i];
+
+          if (unit->ok || unit->error == NULL)
+            fail_unit (unit, error);
+        }
+    }
+  atrium_store_write_end (store);
+}
+
+/* Runs @func (db, @data, error) on the writer inside a transaction it may share with
+ * other units, and returns once that transaction is committed: TRUE if @func succeeded
+ * and the commit too. @func must not begin or end transactions itself (savepoints are
+ * fine), and must leave in @data whatever it decided, to be acted on after the return. */
+gboolean
+atrium_store_write_unit (AtriumStore          *store,
+                         AtriumStoreUnitFunc   func,
+                         gpointer              data,
+                         GError              **error)
+{
+  Unit unit = { func, data, NULL, FALSE, FALSE };
+
+  g_mutex_lock (&store->group_lock);
+  g_ptr_array_add (store->group_pending, &unit);
+  while (!unit.done)
+    {
+      if (store->group_leading)
+        {
+          g_cond_wait (&store->group_cond, &store->group_lock);
+          continue;
+        }
+
+      {
+        g_autoptr(GPtrArray) batch = store->group_pending;
+        guint n = MIN (batch->len, GROUP_MAX);
+
+        store->group_pending = g_ptr_array_new ();
+        for (guint i = n; i < batch->len; i++)   /* the rest waits for the next batch */
+          g_ptr_array_add (store->group_pending, batch->pdata[i]);
+        g_ptr_array_set_size (batch, n);
+        store->group_leading = TRUE;
+        g_mutex_unlock (&store->group_lock);
+
+        run_batch (store, batch);
+
+        g_mutex_lock (&store->group_lock);
+        for (guint i = 0; i < batch->len; i++)
+          ((Unit *) batch->pdata[i])->done = TRUE;
+        store->group_leading = FALSE;
+        g_cond_broadcast (&store->group_cond);
+      }
+    }
+  g_mutex_unlock (&store->group_lock);
+
+  if (!unit.ok)
+    g_propagate_error (error, unit.error);
+  else
+    g_clear_error (&unit.error);
+  return unit.ok;
 }

@@ -32,6 +32,16 @@ void                   atrium_store_read_end       (AtriumStore *store,
 AtriumDb              *atrium_store_open_reader    (AtriumStore *store,
                                                     GError     **error);
 
+/* A write that may share its transaction with others (group commit): see
+ * atrium_store_write_unit() in atrium-store.c. */
+typedef gboolean (*AtriumStoreUnitFunc) (AtriumDb  *db,
+                                         gpointer   data,
+                                         GError   **error);
+gboolean               atrium_store_write_unit     (AtriumStore          *store,
+                                                    AtriumStoreUnitFunc   func,
+                                                    gpointer              data,
+                                                    GError              **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumStore, atrium_store_free)
 
 G_END_DECLS
