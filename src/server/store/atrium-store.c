@@ -80,6 +80,8 @@ struct _AtriumStore
   GCond        group_cond;
   GPtrArray   *group_pending;   /* Unit *, waiting for a leader */
   gboolean     group_leading;   /* a thread runs a batch */
+  guint64      group_batches;   /* batches run, and the units in them: */
+  guint64      group_units;     /* atrium_store_get_group_counts() */
 };
 
 /* Opens the writer (which also migrates) and @n_readers read connections. */
@@ -302,6 +304,8 @@ atrium_store_write_unit (AtriumStore          *store,
         g_mutex_lock (&store->group_lock);
         for (guint i = 0; i < batch->len; i++)
           ((Unit *) batch->pdata[i])->done = TRUE;
+        store->group_batches++;
+        store->group_units += batch->len;
         store->group_leading = FALSE;
         g_cond_broadcast (&store->group_cond);
       }
@@ -313,4 +317,17 @@ atrium_store_write_unit (AtriumStore          *store,
   else
     g_clear_error (&unit.error);
   return unit.ok;
+}
+
+/* How many batches the group commit ran and how many units they held (for tests and
+ * benchmarks: units per batch is what grouping saved). */
+void
+atrium_store_get_group_counts (AtriumStore *store,
+                               guint64     *batches,
+                               guint64     *units)
+{
+  g_mutex_lock (&store->group_lock);
+  *batches = store->group_batches;
+  *units = store->group_units;
+  g_mutex_unlock (&store->group_lock);
 }

@@ -41,6 +41,9 @@ gboolean               atrium_store_write_unit     (AtriumStore          *store,
                                                     AtriumStoreUnitFunc   func,
                                                     gpointer              data,
                                                     GError              **error);
+void                   atrium_store_get_group_counts (AtriumStore *store,
+                                                      guint64     *batches,
+                                                      guint64     *units);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumStore, atrium_store_free)
 
