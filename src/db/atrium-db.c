@@ -283,6 +283,15 @@ statement_free (gpointer stmt)
   sqlite3_finalize (stmt);
 }
 
+/* A statement being stepped by a caller stays, whatever the cache's size. */
+static gboolean
+statement_idle (gpointer key,
+                gpointer stmt,
+                gpointer user_data)
+{
+  return !sqlite3_stmt_busy (stmt);
+}
+
 /* The statement for @sql on @db, compiled once and kept until the connection closes:
  * reset, its bindings cleared. It stays the connection's: never finalize it, and reset it
  * once stepped (a statement left mid-way holds its read transaction open). Only for
@@ -311,8 +320,8 @@ atrium_db_cached (AtriumDb    *db,
       sqlite3_finalize (stmt);
       return NULL;
     }
-  if (g_hash_table_size (db->statements) >= STATEMENTS_MAX)
-    g_hash_table_remove_all (db->statements);   /* SQL made on the fly: start again */
+  if (g_hash_table_size (db->statements) >= STATEMENTS_MAX)   /* SQL made on the fly */
+    g_hash_table_foreach_remove (db->statements, statement_idle, NULL);
   g_hash_table_insert (db->statements, g_strdup (sql), stmt);
   return stmt;
 }

@@ -769,14 +769,14 @@ authenticate_device (AtriumAuth    *self,
                      AtriumRequest *request,
                      const char    *hash)
 {
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt = atrium_db_cached (db, "SELECT s.id, d.id, d.kind, d.site_id, d.name"
+                                             " FROM session s"
+                                             " JOIN device d ON d.id = s.device_id"
+                                             " WHERE s.token_hash = ?1"
+                                             " AND d.revoked_at IS NULL;", NULL);
   gboolean found = FALSE;
 
-  if (sqlite3_prepare_v2 (atrium_db_get_handle (db),
-                          "SELECT s.id, d.id, d.kind, d.site_id, d.name FROM session s"
-                          " JOIN device d ON d.id = s.device_id"
-                          " WHERE s.token_hash = ?1 AND d.revoked_at IS NULL;",
-                          -1, &stmt, NULL) == SQLITE_OK)
+  if (stmt != NULL)
     {
       sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
       if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -794,8 +794,8 @@ authenticate_device (AtriumAuth    *self,
           grant.role = role;
           g_array_append_val (request->principal.site_roles, grant);
         }
+      sqlite3_reset (stmt);
     }
-  sqlite3_finalize (stmt);
   return found;
 }
 
@@ -826,10 +826,10 @@ atrium_auth_authenticate (AtriumRequest *request,
       atrium_store_read_end (store, db);
       return TRUE;
     }
-  if (sqlite3_prepare_v2 (atrium_db_get_handle (db),
-                          "SELECT id, user_id, second_factor, last_seen_at, expires_at"
-                          " FROM session WHERE token_hash = ?1 AND user_id IS NOT NULL;",
-                          -1, &stmt, NULL) == SQLITE_OK)
+  stmt = atrium_db_cached (db, "SELECT id, user_id, second_factor, last_seen_at, expires_at"
+                               " FROM session WHERE token_hash = ?1 AND user_id IS NOT NULL;",
+                           NULL);
+  if (stmt != NULL)
     {
       sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
       if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -841,8 +841,8 @@ atrium_auth_authenticate (AtriumRequest *request,
           last_seen = sqlite3_column_int64 (stmt, 3);
           expires = sqlite3_column_int64 (stmt, 4);
         }
+      sqlite3_reset (stmt);
     }
-  sqlite3_finalize (stmt);
   if (found)
     user = atrium_store_user_get (db, user_id, NULL);
   atrium_store_read_end (store, db);

@@ -209,10 +209,9 @@ load_roles (AtriumDb    *db,
             AtriumUser  *user,
             GError     **error)
 {
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (atrium_db_get_handle (db),
-                               "SELECT role, site_id FROM user_role WHERE user_id = ?1;",
-                               -1, &stmt, NULL);
+  sqlite3_stmt *stmt = atrium_db_cached (db, "SELECT role, site_id FROM user_role"
+                                             " WHERE user_id = ?1;", NULL);
+  int rc = stmt != NULL ? SQLITE_OK : sqlite3_errcode (atrium_db_get_handle (db));
 
   user->site_roles = g_array_new (FALSE, FALSE, sizeof (AtriumSiteRole));
   if (rc == SQLITE_OK)
@@ -231,7 +230,8 @@ load_roles (AtriumDb    *db,
             }
         }
     }
-  sqlite3_finalize (stmt);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return atrium_db_set_error (db, rc, "roles", error);
   return TRUE;
@@ -249,8 +249,8 @@ query_user (AtriumDb    *db,
             GError     **error)
 {
   g_autoptr(AtriumUser) user = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (atrium_db_get_handle (db), sql, -1, &stmt, NULL);
+  sqlite3_stmt *stmt = atrium_db_cached (db, sql, NULL);
+  int rc = stmt != NULL ? SQLITE_OK : sqlite3_errcode (atrium_db_get_handle (db));
 
   if (rc == SQLITE_OK)
     {
@@ -275,7 +275,8 @@ query_user (AtriumDb    *db,
       user->disabled = sqlite3_column_int (stmt, 9) != 0;
       user->created_at = sqlite3_column_int64 (stmt, 10);
     }
-  sqlite3_finalize (stmt);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
 
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
