@@ -391,6 +391,8 @@ typedef struct
   JsonNodeType member_type;
   char        *pinned;        /* the pin in force when the call started */
   char        *fingerprint;   /* the certificate presented, when it was looked at */
+  GInputStream *stream;       /* the answer's body, read in pieces */
+  GByteArray  *body;
 } Call;
 
 static void
@@ -398,6 +400,8 @@ call_free (Call *call)
 {
   if (call->msg != NULL)
     g_signal_handlers_disconnect_by_data (call->msg, call);
+  g_clear_object (&call->stream);
+  g_clear_pointer (&call->body, g_byte_array_unref);
   g_clear_object (&call->msg);
   g_free (call->pinned);
   g_free (call->fingerprint);
@@ -656,28 +660,20 @@ parse_login (JsonObject  *object,
   return NULL;
 }
 
+/* The whole answer is in: the task's result. */
 static void
-on_answer (GObject      *source,
-           GAsyncResult *res,
-           gpointer      user_data)
+handle_answer (GTask  *task,
+               GBytes *body)
 {
-  g_autoptr(GTask) task = user_data;
   AtriumApi *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
   g_autoptr(JsonNode) root = NULL;
   JsonNode *member;
   const char *data;
   gsize length = 0;
   guint status;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &error);
-  if (body == NULL)
-    {
-      g_task_return_error (task, transport_error (self, call, error));
-      return;
-    }
   status = soup_message_get_status (call->msg);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
@@ -691,10 +687,9 @@ on_answer (GObject      *source,
     }
 
   data = g_bytes_get_data (body, &length);
-  if (length > MAX_ANSWER_BYTES ||
-      (root = atrium_json_parse (data, length, MAX_ANSWER_BYTES, NULL, &error)) == NULL)
+  if ((root = atrium_json_parse (data, length, MAX_ANSWER_BYTES, NULL, &error)) == NULL)
     {
-      g_task_return_error (task, protocol_error (error != NULL ? error->message : "too large"));
+      g_task_return_error (task, protocol_error (error->message));
       return;
     }
   if (!JSON_NODE_HOLDS_OBJECT (root))
@@ -729,6 +724,72 @@ on_answer (GObject      *source,
       return;
     }
   g_task_return_pointer (task, g_steal_pointer (&root), (GDestroyNotify) json_node_unref);
+}
+
+static void read_more (GTask *task);
+
+static void
+on_read (GObject      *source,
+         GAsyncResult *res,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), res,
+                                                              &error);
+
+  if (chunk == NULL)
+    {
+      g_task_return_error (task, transport_error (g_task_get_source_object (task), call,
+                                                  error));
+      return;
+    }
+  if (g_bytes_get_size (chunk) == 0)
+    {
+      g_autoptr(GBytes) body = g_byte_array_free_to_bytes (g_steal_pointer (&call->body));
+
+      g_input_stream_close (call->stream, NULL, NULL);
+      handle_answer (task, body);
+      return;
+    }
+  /* A server that never stops talking does not get our memory. */
+  if (call->body->len + g_bytes_get_size (chunk) > MAX_ANSWER_BYTES)
+    {
+      g_task_return_error (task, protocol_error ("an answer of more than 16 MiB"));
+      return;
+    }
+  g_byte_array_append (call->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  read_more (g_steal_pointer (&task));
+}
+
+static void
+read_more (GTask *task)
+{
+  Call *call = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (call->stream, 64 * 1024, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), on_read, task);
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *res,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  call->stream = soup_session_send_finish (SOUP_SESSION (source), res, &error);
+  if (call->stream == NULL)
+    {
+      g_task_return_error (task, transport_error (g_task_get_source_object (task), call,
+                                                  error));
+      return;
+    }
+  call->body = g_byte_array_new ();
+  read_more (g_steal_pointer (&task));
 }
 
 /* Starts @method @path (with @body as JSON when not NULL); the task's result depends on
@@ -787,8 +848,8 @@ start_call (AtriumApi           *self,
     }
   g_signal_connect (call->msg, "accept-certificate", G_CALLBACK (on_accept_certificate), call);
 
-  soup_session_send_and_read_async (self->session, call->msg, G_PRIORITY_DEFAULT, cancellable,
-                                    on_answer, g_steal_pointer (&task));
+  soup_session_send_async (self->session, call->msg, G_PRIORITY_DEFAULT, cancellable, on_sent,
+                           g_steal_pointer (&task));
 }
 
 static JsonNode *

@@ -81,9 +81,13 @@ struct _AtriumCache
 
   AtriumDb *db;
   char     *path;
+  GRecMutex lock;   /* one connection: a transaction of one thread is never joined by another */
 };
 
 G_DEFINE_FINAL_TYPE (AtriumCache, atrium_cache, G_TYPE_OBJECT)
+
+#define LOCKED(self) \
+  g_autoptr(GRecMutexLocker) locker G_GNUC_UNUSED = g_rec_mutex_locker_new (&(self)->lock)
 
 static void
 atrium_cache_finalize (GObject *object)
@@ -92,6 +96,7 @@ atrium_cache_finalize (GObject *object)
 
   g_clear_pointer (&self->db, atrium_db_close);
   g_free (self->path);
+  g_rec_mutex_clear (&self->lock);
   G_OBJECT_CLASS (atrium_cache_parent_class)->finalize (object);
 }
 
@@ -104,6 +109,7 @@ atrium_cache_class_init (AtriumCacheClass *klass)
 static void
 atrium_cache_init (AtriumCache *self)
 {
+  g_rec_mutex_init (&self->lock);
 }
 
 /* ---- opening ------------------------------------------------------------------------ */
@@ -571,6 +577,7 @@ atrium_cache_put_sites (AtriumCache  *self,
   gboolean ok;
 
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), FALSE);
+  LOCKED (self);
 
   if (sites == NULL || !all_have_ids (sites))
     return invalid (error, "sites");
@@ -614,6 +621,7 @@ atrium_cache_get_sites (AtriumCache  *self,
                         GError      **error)
 {
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), NULL);
+  LOCKED (self);
 
   return get_list (self, "sites", "sites",
                    "SELECT body, fetched_at FROM site ORDER BY position;", fetched_at, error,
@@ -627,6 +635,7 @@ atrium_cache_get_space (AtriumCache  *self,
                         GError      **error)
 {
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), NULL);
+  LOCKED (self);
 
   return get_one (self, "space", "SELECT body, fetched_at FROM space WHERE id = ?1;",
                   fetched_at, error, 'i', space_id, 0);
@@ -639,6 +648,7 @@ atrium_cache_get_queue (AtriumCache  *self,
                         GError      **error)
 {
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), NULL);
+  LOCKED (self);
 
   return get_one (self, "queue", "SELECT body, fetched_at FROM queue WHERE id = ?1;",
                   fetched_at, error, 'i', queue_id, 0);
@@ -656,6 +666,7 @@ atrium_cache_put_occupancy (AtriumCache  *self,
   g_autofree char *body = NULL;
 
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), FALSE);
+  LOCKED (self);
   g_return_val_if_fail (site_id >= 0, FALSE);
 
   if (document == NULL || !JSON_NODE_HOLDS_OBJECT (document))
@@ -673,6 +684,7 @@ atrium_cache_get_occupancy (AtriumCache  *self,
                             GError      **error)
 {
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), NULL);
+  LOCKED (self);
 
   return get_one (self, "occupancy", "SELECT body, fetched_at FROM occupancy"
                                      " WHERE site_id = ?1;",
@@ -691,6 +703,7 @@ atrium_cache_put_resources (AtriumCache  *self,
   gboolean ok;
 
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), FALSE);
+  LOCKED (self);
 
   if (resources == NULL || !all_have_ids (resources))
     return invalid (error, "resources");
@@ -721,6 +734,7 @@ atrium_cache_get_resources (AtriumCache  *self,
                             GError      **error)
 {
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), NULL);
+  LOCKED (self);
 
   return get_list (self, NULL, "resources",
                    "SELECT body, fetched_at FROM resource WHERE ?1 = 0 OR site_id = ?1"
@@ -750,6 +764,7 @@ atrium_cache_put_availability (AtriumCache  *self,
   g_autofree char *body = NULL;
 
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), FALSE);
+  LOCKED (self);
 
   if (document == NULL || !JSON_NODE_HOLDS_OBJECT (document))
     return invalid (error, "availability");
@@ -772,6 +787,7 @@ atrium_cache_get_availability (AtriumCache  *self,
                                GError      **error)
 {
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), NULL);
+  LOCKED (self);
   g_return_val_if_fail (date != NULL, NULL);
 
   return get_one (self, "availability", "SELECT body, fetched_at FROM availability"
@@ -817,6 +833,7 @@ atrium_cache_put_my_bookings (AtriumCache  *self,
   gboolean ok;
 
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), FALSE);
+  LOCKED (self);
 
   if (bookings == NULL)
     return invalid (error, "bookings");
@@ -840,6 +857,7 @@ atrium_cache_put_booking (AtriumCache  *self,
                           GError      **error)
 {
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), FALSE);
+  LOCKED (self);
 
   if (!booking_valid (booking))
     return invalid (error, "a booking");
@@ -852,6 +870,7 @@ atrium_cache_get_my_bookings (AtriumCache  *self,
                               GError      **error)
 {
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), NULL);
+  LOCKED (self);
 
   return get_list (self, "bookings", "bookings",
                    "SELECT body, fetched_at FROM booking ORDER BY starts, id;", fetched_at,
@@ -871,6 +890,7 @@ atrium_cache_get_checkin_code (AtriumCache  *self,
   int rc;
 
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), NULL);
+  LOCKED (self);
 
   stmt = prepare (self, "SELECT checkin_code, fetched_at FROM booking"
                         " WHERE id = ?1 AND checkin_code IS NOT NULL;", error,
@@ -906,6 +926,7 @@ atrium_cache_put_keys (AtriumCache  *self,
   gboolean ok;
 
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), FALSE);
+  LOCKED (self);
 
   if (keys == NULL)
     return invalid (error, "keys");
@@ -942,6 +963,7 @@ atrium_cache_get_keys (AtriumCache  *self,
                        GError      **error)
 {
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), NULL);
+  LOCKED (self);
 
   return get_list (self, "keys", "keys",
                    "SELECT body, fetched_at FROM public_key ORDER BY position;", fetched_at,
@@ -955,6 +977,7 @@ atrium_cache_forget_personal (AtriumCache  *self,
   gboolean ok;
 
   g_return_val_if_fail (ATRIUM_IS_CACHE (self), FALSE);
+  LOCKED (self);
 
   if (!begin (self, error))
     return FALSE;

@@ -167,8 +167,34 @@ handle_garbage (AtriumRequest *request)
   atrium_request_reply_bytes (request, 200, "application/json", bytes);
 }
 
+/* A valid document of 17 MiB: more than the client takes. */
+static void
+handle_huge (AtriumRequest *request)
+{
+  gsize size = 17 * 1024 * 1024;
+  char *text = g_malloc (size);
+  g_autoptr(GBytes) bytes = NULL;
+
+  memset (text, ' ', size);
+  text[0] = '{';
+  text[size - 1] = '}';
+  bytes = g_bytes_new_take (text, size);
+  atrium_request_reply_bytes (request, 200, "application/json", bytes);
+}
+
+/* What the server's bookings on behalf and erasure answer a session without the second
+ * factor; no call of this slice reaches those. */
+static void
+handle_second_factor (AtriumRequest *request)
+{
+  atrium_request_reply_error (request, 403, "second_factor_required",
+                              "Sign in with your second factor to do this");
+}
+
 static const AtriumRoute test_routes[] = {
   { "GET", "/test/broken", 0, ATRIUM_ROUTE_PUBLIC, NULL, handle_broken },
+  { "GET", "/test/huge", 0, ATRIUM_ROUTE_PUBLIC, NULL, handle_huge },
+  { "GET", "/test/second-factor", 0, ATRIUM_ROUTE_PUBLIC, NULL, handle_second_factor },
   { "GET", "/test/garbage", 0, ATRIUM_ROUTE_PUBLIC, NULL, handle_garbage },
 };
 
@@ -307,6 +333,17 @@ test_sign_in_and_calls (Fixture       *f,
   g_assert_null (first->token);
   g_assert_null (atrium_api_get_token (f->api));
 
+  /* No mail or SMS configured: asking for a code that way is refused. */
+  atrium_api_send_code_async (f->api, first->challenge, "sms", NULL, on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    g_assert_false (atrium_api_send_code_finish (f->api, result, &error));
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+    g_assert_cmpstr (atrium_api_error_get_detail (error)->code, ==, "invalid_challenge");
+    g_clear_error (&error);
+  }
+
   atrium_api_verify_code_async (f->api, first->challenge, code, NULL, on_done, NULL);
   {
     g_autoptr(GAsyncResult) result = await_result ();
@@ -391,6 +428,13 @@ test_sign_in_and_calls (Fixture       *f,
   checkin = await_document (f->api, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (string_of (checkin, "result"), ==, "checked_in");
+
+  /* Checked in, it can no longer be cancelled: a conflict, not a slot taken. */
+  atrium_api_cancel_booking_async (patron, int_of (booking, "id"), NULL, on_done, NULL);
+  g_assert_null (await_document (patron, &error));
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_CONFLICT);
+  g_assert_cmpstr (atrium_api_error_get_detail (error)->code, ==, "not_cancellable");
+  g_clear_error (&error);
 
   /* Another booking, cancelled. */
   booking2 = create_booking (patron, f->seed.seat2, "2026-11-24T12:00:00Z",
@@ -587,13 +631,26 @@ test_server_and_protocol (Fixture       *f,
   g_assert_nonnull (strstr (error->message, detail->request_id));
   g_clear_error (&error);
 
+  atrium_api_get_document_async (f->api, "/test/second-factor", NULL, on_done, NULL);
+  node = await_document (f->api, &error);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_SECOND_FACTOR_REQUIRED);
+  g_assert_cmpuint (atrium_api_error_get_detail (error)->status, ==, 403);
+  g_clear_error (&error);
+
   atrium_api_get_document_async (f->api, "/test/garbage", NULL, on_done, NULL);
   node = await_document (f->api, &error);
   g_assert_null (node);
   g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_PROTOCOL);
   g_clear_error (&error);
 
-  /* An answer of the wrong shape is no better than garbage. */
+  atrium_api_get_document_async (f->api, "/test/huge", NULL, on_done, NULL);
+  node = await_document (f->api, &error);
+  g_assert_null (node);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "16 MiB"));
+  g_clear_error (&error);
+
+  /* The connection given up on that answer does not spoil the next call. */
   atrium_api_get_document_async (f->api, "/healthz", NULL, on_done, NULL);
   node = await_document (f->api, &error);
   g_assert_no_error (error);
