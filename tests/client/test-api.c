@@ -363,6 +363,19 @@ test_sign_in_and_calls (Fixture       *f,
   g_assert_cmpstr (string_of (me, "name"), ==, "sam");
   g_assert_cmpstr (string_of (me, "email"), ==, "sam@example.org");
 
+  /* The server saw who we are: the session records our User-Agent. */
+  {
+    g_autoptr(JsonNode) sessions = NULL;
+    JsonNode *current;
+
+    atrium_api_get_document_async (f->api, "/api/v1/auth/sessions", NULL, on_done, NULL);
+    sessions = await_document (f->api, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_array_get_length (array_of (sessions, "sessions")), ==, 1);
+    current = json_array_get_element (array_of (sessions, "sessions"), 0);
+    g_assert_cmpstr (string_of (current, "user_agent"), ==, "Atrium/" PACKAGE_VERSION);
+  }
+
   atrium_api_get_sites_async (f->api, NULL, on_done, NULL);
   sites = await_document (f->api, &error);
   g_assert_no_error (error);
@@ -955,7 +968,24 @@ test_cache_from_server (Fixture       *f,
   g_assert_cmpstr (code, ==, string_of (booking, "checkin_code"));
   g_assert_cmpint (fetched, ==, T0 / SEC + 60);
 
+  /* Neither the code nor the library's name are in the files in clear. */
   g_assert_finalize_object (g_steal_pointer (&cache));
+  {
+    const char *suffixes[] = { "", "-wal", "-shm" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+      {
+        g_autofree char *name = g_strconcat (path, suffixes[i], NULL);
+        g_autofree char *contents = NULL;
+        gsize length = 0;
+
+        if (!g_file_get_contents (name, &contents, &length, NULL))
+          continue;
+        g_assert_null (memmem (contents, length, code, strlen (code)));
+        g_assert_null (memmem (contents, length, "Central Library", 15));
+        g_assert_null (memmem (contents, length, "SQLite format 3", 15));
+      }
+  }
   atrium_test_remove_tree (dir);
 }
 
