@@ -9,6 +9,7 @@
 
 #include "atrium-api.h"
 #include "atrium-cache.h"
+#include "atrium-http-sink.h"
 #include "atrium-occupancy.h"
 #include "atrium-random.h"
 #include "atrium-store-counts.h"
@@ -765,6 +766,126 @@ test_base_urls (void)
     }
 }
 
+/* ---- on the wire, against a sink that answers what it is told ---------------------- */
+
+static void
+test_wire (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumHttpSink) sink = atrium_http_sink_new (&error);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", atrium_http_sink_get_port (sink));
+  g_autoptr(AtriumApi) api = atrium_api_new (url, NULL);
+  g_autoptr(GPtrArray) requests = NULL;
+  AtriumHttpSinkRequest *request;
+  const char *wrong_shapes[] = {
+    "[]", "{\"sites\": {}}", "{\"sites\": 3}", "{\"resources\": []}", "\"sites\"", NULL
+  };
+  JsonNode *node;
+
+  g_assert_no_error (error);
+
+  /* What goes out: our name, the token only as a bearer, the key, JSON. */
+  atrium_api_set_token (api, "the-session-token");
+  atrium_api_create_booking_async (api, 5, "2026-11-24T09:00:00Z", "2026-11-24T09:30:00Z", 2,
+                                   "key-123", NULL, on_done, NULL);
+  node = await_document (api, &error);
+  /* The sink's {} has no id: not a booking. */
+  g_assert_null (node);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_PROTOCOL);
+  g_clear_error (&error);
+  requests = atrium_http_sink_get_requests (sink);
+  g_assert_cmpuint (requests->len, ==, 1);
+  request = requests->pdata[0];
+  g_assert_cmpstr (request->method, ==, "POST");
+  g_assert_cmpstr (request->path, ==, "/api/v1/bookings");
+  g_assert_null (request->query);
+  g_assert_cmpstr (request->authorization, ==, "Bearer the-session-token");
+  g_assert_cmpstr (request->content_type, ==, "application/json");
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "User-Agent"), ==,
+                   "Atrium/" PACKAGE_VERSION);
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "Idempotency-Key"), ==,
+                   "key-123");
+  g_assert_null (soup_message_headers_get_one (request->headers, "Cookie"));
+  {
+    g_autoptr(JsonNode) body = json_from_string (g_bytes_get_data (request->body, NULL), NULL);
+
+    g_assert_cmpint (int_of (body, "resource_id"), ==, 5);
+    g_assert_cmpint (int_of (body, "group_size"), ==, 2);
+    g_assert_cmpstr (string_of (body, "start"), ==, "2026-11-24T09:00:00Z");
+  }
+
+  /* Answers of the wrong shape are not handed on. */
+  for (guint i = 0; wrong_shapes[i] != NULL; i++)
+    {
+      atrium_http_sink_set_response (sink, 200, "application/json", wrong_shapes[i]);
+      atrium_api_get_sites_async (api, NULL, on_done, NULL);
+      node = await_document (api, &error);
+      g_assert_null (node);
+      g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_PROTOCOL);
+      g_clear_error (&error);
+    }
+  /* Nor a sign-in answer that says neither. */
+  {
+    const char *logins[] = {
+      "{\"status\":\"ok\"}", "{\"status\":\"2fa_required\",\"challenge\":\"c\"}",
+      "{\"status\":\"2fa_required\",\"challenge\":\"c\",\"methods\":[1]}",
+      "{\"status\":\"ok\",\"token\":\"t\",\"expires_in\":\"soon\",\"user\":{}}",
+      "{\"status\":\"maybe\"}", NULL
+    };
+
+    for (guint i = 0; logins[i] != NULL; i++)
+      {
+        g_autoptr(AtriumLoginResult) result = NULL;
+
+        atrium_http_sink_set_response (sink, 200, "application/json", logins[i]);
+        result = login (api, "alice", "pw", &error);
+        g_assert_null (result);
+        g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_PROTOCOL);
+        g_assert_null (atrium_api_get_token (api));
+        g_clear_error (&error);
+      }
+  }
+
+  /* A 503 that says when to come back, a proxy's 502 with no JSON, a 426. */
+  atrium_http_sink_set_response (sink, 503, "text/html", "<h1>busy</h1>");
+  atrium_http_sink_add_response_header (sink, "X-Request-Id", "abc123");
+  atrium_http_sink_add_response_header (sink, "Retry-After", "30");
+  atrium_api_get_keys_async (api, NULL, on_done, NULL);
+  node = await_document (api, &error);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_SERVER);
+  g_assert_cmpstr (atrium_api_error_get_detail (error)->request_id, ==, "abc123");
+  g_assert_cmpuint (atrium_api_error_get_detail (error)->retry_after, ==, 30);
+  g_assert_null (atrium_api_error_get_detail (error)->code);
+  g_clear_error (&error);
+
+  atrium_http_sink_set_response (sink, 426, "application/json",
+                                 "{\"error\":\"upgrade_required\",\"message\":\"Update\"}");
+  atrium_api_get_keys_async (api, NULL, on_done, NULL);
+  node = await_document (api, &error);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_OUTDATED);
+  g_assert_cmpstr (error->message, ==, "Update");
+  g_clear_error (&error);
+
+  /* A detail survives a copy; other domains have none. */
+  {
+    g_autoptr(GError) copy = NULL;
+    g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "x");
+
+    atrium_http_sink_set_response (sink, 429, "application/json",
+                                   "{\"error\":\"rate_limited\",\"message\":\"Slow\"}");
+    atrium_http_sink_add_response_header (sink, "Retry-After", "7");
+    atrium_api_get_keys_async (api, NULL, on_done, NULL);
+    node = await_document (api, &error);
+    copy = g_error_copy (error);
+    g_clear_error (&error);
+    g_assert_error (copy, ATRIUM_API_ERROR, ATRIUM_API_ERROR_RATE_LIMITED);
+    g_assert_cmpuint (atrium_api_error_get_detail (copy)->retry_after, ==, 7);
+    g_assert_cmpstr (atrium_api_error_get_detail (copy)->code, ==, "rate_limited");
+    g_assert_null (atrium_api_error_get_detail (other));
+  }
+  g_assert_finalize_object (g_steal_pointer (&api));
+}
+
 /* ---- TLS and the Unix socket, with the real server process --------------------------- */
 
 /* The certificate's SHA-256 as openssl prints it, in our spelling. */
@@ -1009,6 +1130,7 @@ main (int   argc,
   g_test_add ("/client/api/cancelled", Fixture, NULL, fixture_setup, test_cancelled,
               fixture_teardown);
   g_test_add_func ("/client/api/offline", test_offline);
+  g_test_add_func ("/client/api/wire", test_wire);
   g_test_add_func ("/client/api/tls-pinning", test_tls_pinning);
   g_test_add_func ("/client/api/unix-socket", test_unix_socket);
   g_test_add ("/client/api/cache-from-server", Fixture, NULL, fixture_setup,
