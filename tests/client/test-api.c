@@ -10,6 +10,7 @@
 #include "atrium-api.h"
 #include "atrium-cache.h"
 #include "atrium-http-sink.h"
+#include "atrium-smtp-sink.h"
 #include "atrium-occupancy.h"
 #include "atrium-random.h"
 #include "atrium-store-counts.h"
@@ -626,6 +627,78 @@ test_errors (Fixture       *f,
   g_assert_finalize_object (g_steal_pointer (&bob));
 }
 
+/* The second factor by email, through a real SMTP sink the server mails the code to. */
+static void
+test_email_code (void)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumSmtpSink *sink = atrium_smtp_sink_new (&error);
+  g_autofree char *config = NULL;
+  g_autoptr(AtriumLoginResult) first = NULL;
+  g_autoptr(AtriumLoginResult) session = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GRegex) regex = g_regex_new ("code is ([0-9]{6})", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *code = NULL;
+  Fixture fixture = { 0 };
+  Fixture *f = &fixture;
+
+  g_assert_no_error (error);
+  config = g_strdup_printf ("%s[mail]\nhost = 127.0.0.1\nport = %u\ntls = none\n"
+                            "from = noreply@library.example\n", CONFIG,
+                            atrium_smtp_sink_get_port (sink));
+  fixture_setup_with (f, config);
+
+  first = login (f->api, "sam", STAFF_PW, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_strv_contains ((const char * const *) first->methods, "email"));
+  atrium_api_send_code_async (f->api, first->challenge, "email", NULL, on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    g_assert_true (atrium_api_send_code_finish (f->api, result, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (atrium_smtp_sink_wait_for (sink, 1, 5000));
+  messages = atrium_smtp_sink_get_messages (sink);
+  text = atrium_smtp_sink_message_dup_text (messages->pdata[0], NULL);
+  g_assert_true (g_regex_match (regex, text, 0, &match));
+  code = g_match_info_fetch (match, 1);
+
+  /* At once again: throttled, with the wait. */
+  atrium_api_send_code_async (f->api, first->challenge, "email", NULL, on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    g_assert_false (atrium_api_send_code_finish (f->api, result, &error));
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_RATE_LIMITED);
+    g_assert_cmpuint (atrium_api_error_get_detail (error)->retry_after, >, 0);
+    g_clear_error (&error);
+  }
+  /* A wrong code, then the mailed one. */
+  atrium_api_verify_code_async (f->api, first->challenge, "000000", NULL, on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    g_assert_null (atrium_api_verify_code_finish (f->api, result, &error));
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+    g_assert_cmpstr (atrium_api_error_get_detail (error)->code, ==, "invalid_code");
+    g_clear_error (&error);
+  }
+  atrium_api_verify_code_async (f->api, first->challenge, code, NULL, on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    session = atrium_api_verify_code_finish (f->api, result, &error);
+  }
+  g_assert_no_error (error);
+  g_assert_cmpstr (atrium_api_get_token (f->api), ==, session->token);
+
+  fixture_teardown (f, NULL);
+  atrium_smtp_sink_free (sink);
+}
+
 static void
 test_server_and_protocol (Fixture       *f,
                           gconstpointer  data)
@@ -1131,6 +1204,7 @@ main (int   argc,
               fixture_teardown);
   g_test_add_func ("/client/api/offline", test_offline);
   g_test_add_func ("/client/api/wire", test_wire);
+  g_test_add_func ("/client/api/email-code", test_email_code);
   g_test_add_func ("/client/api/tls-pinning", test_tls_pinning);
   g_test_add_func ("/client/api/unix-socket", test_unix_socket);
   g_test_add ("/client/api/cache-from-server", Fixture, NULL, fixture_setup,
