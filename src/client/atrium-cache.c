@@ -985,3 +985,189 @@ atrium_cache_forget_personal (AtriumCache  *self,
        run (self, "DELETE FROM fetched WHERE kind = 'bookings';", error, 0);
   return finish (self, ok, error);
 }
+
+/* ---- from the UI thread ------------------------------------------------------------- */
+
+typedef struct
+{
+  AtriumCacheKind  kind;
+  gint64           id;
+  char            *date;
+  JsonNode        *document;
+  gint64           fetched_at;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_free (job->date);
+  g_clear_pointer (&job->document, json_node_unref);
+  g_free (job);
+}
+
+static gboolean
+put_kind (AtriumCache  *self,
+          Job          *job,
+          GError      **error)
+{
+  switch (job->kind)
+    {
+    case ATRIUM_CACHE_SITES:
+      return atrium_cache_put_sites (self, job->document, job->fetched_at, error);
+    case ATRIUM_CACHE_OCCUPANCY:
+      return atrium_cache_put_occupancy (self, job->id, job->document, job->fetched_at, error);
+    case ATRIUM_CACHE_RESOURCES:
+      return atrium_cache_put_resources (self, job->document, job->fetched_at, error);
+    case ATRIUM_CACHE_AVAILABILITY:
+      return atrium_cache_put_availability (self, job->document, job->fetched_at, error);
+    case ATRIUM_CACHE_MY_BOOKINGS:
+      return atrium_cache_put_my_bookings (self, job->document, job->fetched_at, error);
+    case ATRIUM_CACHE_KEYS:
+      return atrium_cache_put_keys (self, job->document, job->fetched_at, error);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static JsonNode *
+get_kind (AtriumCache  *self,
+          Job          *job,
+          GError      **error)
+{
+  switch (job->kind)
+    {
+    case ATRIUM_CACHE_SITES:
+      return atrium_cache_get_sites (self, &job->fetched_at, error);
+    case ATRIUM_CACHE_OCCUPANCY:
+      return atrium_cache_get_occupancy (self, job->id, &job->fetched_at, error);
+    case ATRIUM_CACHE_RESOURCES:
+      return atrium_cache_get_resources (self, job->id, &job->fetched_at, error);
+    case ATRIUM_CACHE_AVAILABILITY:
+      return atrium_cache_get_availability (self, job->id, job->date, &job->fetched_at, error);
+    case ATRIUM_CACHE_MY_BOOKINGS:
+      return atrium_cache_get_my_bookings (self, &job->fetched_at, error);
+    case ATRIUM_CACHE_KEYS:
+      return atrium_cache_get_keys (self, &job->fetched_at, error);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+run_job (GTask        *task,
+         gpointer      source,
+         gpointer      task_data,
+         GCancellable *cancellable)
+{
+  Job *job = task_data;
+  GError *error = NULL;
+
+  if (job->document != NULL)
+    {
+      if (put_kind (source, job, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, error);
+    }
+  else
+    {
+      JsonNode *node = get_kind (source, job, &error);
+
+      if (node != NULL)
+        g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
+      else
+        g_task_return_error (task, error);
+    }
+}
+
+static void
+start_job (AtriumCache         *self,
+           gpointer             tag,
+           Job                 *job,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tag);
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_run_in_thread (task, run_job);
+}
+
+void
+atrium_cache_put_async (AtriumCache         *self,
+                        AtriumCacheKind      kind,
+                        gint64               id,
+                        JsonNode            *document,
+                        gint64               fetched_at,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  Job *job;
+
+  g_return_if_fail (ATRIUM_IS_CACHE (self));
+  g_return_if_fail (kind <= ATRIUM_CACHE_KEYS && document != NULL && id >= 0);
+
+  job = g_new0 (Job, 1);
+  job->kind = kind;
+  job->id = id;
+  /* The caller may change its node once this returns. */
+  job->document = json_node_copy (document);
+  job->fetched_at = fetched_at;
+  start_job (self, atrium_cache_put_async, job, cancellable, callback, user_data);
+}
+
+gboolean
+atrium_cache_put_finish (AtriumCache   *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == atrium_cache_put_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+atrium_cache_get_async (AtriumCache         *self,
+                        AtriumCacheKind      kind,
+                        gint64               id,
+                        const char          *date,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  Job *job;
+
+  g_return_if_fail (ATRIUM_IS_CACHE (self));
+  g_return_if_fail (kind <= ATRIUM_CACHE_KEYS && id >= 0);
+  g_return_if_fail (kind != ATRIUM_CACHE_AVAILABILITY || date != NULL);
+
+  job = g_new0 (Job, 1);
+  job->kind = kind;
+  job->id = id;
+  job->date = g_strdup (date);
+  start_job (self, atrium_cache_get_async, job, cancellable, callback, user_data);
+}
+
+/* @fetched_at: (out) (optional): when the oldest part of the answer was fetched */
+JsonNode *
+atrium_cache_get_finish (AtriumCache   *self,
+                         GAsyncResult  *result,
+                         gint64        *fetched_at,
+                         GError       **error)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == atrium_cache_get_async,
+                        NULL);
+
+  node = g_task_propagate_pointer (G_TASK (result), error);
+  if (node != NULL && fetched_at != NULL)
+    *fetched_at = ((Job *) g_task_get_task_data (G_TASK (result)))->fetched_at;
+  return node;
+}

@@ -119,4 +119,40 @@ JsonNode    *atrium_cache_get_keys           (AtriumCache   *self,
 gboolean     atrium_cache_forget_personal    (AtriumCache   *self,
                                               GError       **error);
 
+/* The same from the UI thread: the work runs in a worker thread (GTask). @id is the site
+ * for OCCUPANCY (0: all) and RESOURCES (0: all), the resource for AVAILABILITY (with
+ * @date); ignored otherwise. The document is copied when the call is made. */
+typedef enum
+{
+  ATRIUM_CACHE_SITES,
+  ATRIUM_CACHE_OCCUPANCY,
+  ATRIUM_CACHE_RESOURCES,
+  ATRIUM_CACHE_AVAILABILITY,
+  ATRIUM_CACHE_MY_BOOKINGS,
+  ATRIUM_CACHE_KEYS,
+} AtriumCacheKind;
+
+void         atrium_cache_put_async          (AtriumCache          *self,
+                                              AtriumCacheKind       kind,
+                                              gint64                id,
+                                              JsonNode             *document,
+                                              gint64                fetched_at,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+gboolean     atrium_cache_put_finish         (AtriumCache          *self,
+                                              GAsyncResult         *result,
+                                              GError              **error);
+void         atrium_cache_get_async          (AtriumCache          *self,
+                                              AtriumCacheKind       kind,
+                                              gint64                id,
+                                              const char           *date,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+JsonNode    *atrium_cache_get_finish         (AtriumCache          *self,
+                                              GAsyncResult         *result,
+                                              gint64               *fetched_at,
+                                              GError              **error);
+
 G_END_DECLS

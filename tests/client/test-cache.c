@@ -429,6 +429,100 @@ test_forget_personal (Fixture       *f,
   g_assert_finalize_object (cache);
 }
 
+static guint outstanding;
+
+static void
+on_put (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (atrium_cache_put_finish (ATRIUM_CACHE (source), result, &error));
+  g_assert_no_error (error);
+  outstanding--;
+}
+
+static void
+on_get (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 fetched = 0;
+  g_autoptr(JsonNode) node = atrium_cache_get_finish (ATRIUM_CACHE (source), result, &fetched,
+                                                      &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  g_assert_cmpint (fetched, >=, T1);
+  outstanding--;
+}
+
+static void
+on_get_missing (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = atrium_cache_get_finish (ATRIUM_CACHE (source), result, NULL,
+                                                      &error);
+
+  g_assert_null (node);
+  g_assert_error (error, ATRIUM_CACHE_ERROR, ATRIUM_CACHE_ERROR_NOT_CACHED);
+  outstanding--;
+}
+
+/* From the UI thread: puts and gets of every kind at once, in GTask's worker threads. */
+static void
+test_async (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumCache *cache = atrium_cache_open (f->path, f->key, NULL, &error);
+  g_autoptr(JsonNode) sites = parse (sites_json);
+  g_autoptr(JsonNode) bookings = parse (bookings_json);
+  gint64 fetched = 0;
+
+  g_assert_no_error (error);
+  fill (cache);
+  for (guint round = 0; round < 20; round++)
+    {
+      atrium_cache_put_async (cache, ATRIUM_CACHE_SITES, 0, sites, T1 + round, NULL, on_put,
+                              NULL);
+      atrium_cache_put_async (cache, ATRIUM_CACHE_MY_BOOKINGS, 0, bookings, T1 + round, NULL,
+                              on_put, NULL);
+      atrium_cache_get_async (cache, ATRIUM_CACHE_SITES, 0, NULL, NULL, on_get, NULL);
+      atrium_cache_get_async (cache, ATRIUM_CACHE_MY_BOOKINGS, 0, NULL, NULL, on_get, NULL);
+      atrium_cache_get_async (cache, ATRIUM_CACHE_RESOURCES, 2, NULL, NULL, on_get, NULL);
+      atrium_cache_get_async (cache, ATRIUM_CACHE_OCCUPANCY, 1, NULL, NULL, on_get, NULL);
+      atrium_cache_get_async (cache, ATRIUM_CACHE_AVAILABILITY, 5, "2026-11-24", NULL, on_get,
+                              NULL);
+      atrium_cache_get_async (cache, ATRIUM_CACHE_KEYS, 0, NULL, NULL, on_get, NULL);
+      atrium_cache_get_async (cache, ATRIUM_CACHE_AVAILABILITY, 5, "2026-11-25", NULL,
+                              on_get_missing, NULL);
+      outstanding += 9;
+    }
+  while (outstanding > 0)
+    g_main_context_iteration (NULL, TRUE);
+  /* A worker drops its task (and the task its cache) just after the answer is sent. */
+  for (guint i = 0; i < 5000 && g_atomic_int_get (&G_OBJECT (cache)->ref_count) > 1; i++)
+    g_usleep (1000);
+  /* Whichever put came last, the lists are whole and their times one of those given. */
+  {
+    g_autoptr(JsonNode) back = atrium_cache_get_sites (cache, &fetched, &error);
+    g_autoptr(JsonNode) mine = atrium_cache_get_my_bookings (cache, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (json_node_equal (back, sites));
+    g_assert_cmpint (fetched, >=, T1);
+    g_assert_cmpint (fetched, <=, T1 + 19);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                        json_node_get_object (mine), "bookings")), ==, 2);
+  }
+  g_assert_finalize_object (cache);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -448,6 +542,8 @@ main (int   argc,
               test_damaged_rebuilds, fixture_teardown);
   g_test_add ("/client/cache/invalid-documents", Fixture, NULL, fixture_setup,
               test_invalid_documents, fixture_teardown);
+  g_test_add ("/client/cache/async", Fixture, NULL, fixture_setup, test_async,
+              fixture_teardown);
   g_test_add ("/client/cache/forget-personal", Fixture, NULL, fixture_setup,
               test_forget_personal, fixture_teardown);
   return g_test_run ();
