@@ -391,6 +391,7 @@ typedef struct
   JsonNodeType member_type;
   char        *pinned;        /* the pin in force when the call started */
   char        *fingerprint;   /* the certificate presented, when it was looked at */
+  GTlsCertificateFlags tls_errors;   /* what was wrong with it */
   GInputStream *stream;       /* the answer's body, read in pieces */
   GByteArray  *body;
 } Call;
@@ -434,6 +435,7 @@ on_accept_certificate (SoupMessage          *msg,
 
   g_free (call->fingerprint);
   call->fingerprint = certificate_fingerprint (certificate);
+  call->tls_errors = errors;
   return call->pinned != NULL && call->fingerprint != NULL &&
          strcmp (call->pinned, call->fingerprint) == 0 && (errors & ~tolerated) == 0;
 }
@@ -469,6 +471,19 @@ transport_error (AtriumApi *self,
         call->fingerprint, call->pinned);
 
       out = api_error_new (ATRIUM_API_ERROR_CERTIFICATE_CHANGED, 0, text);
+      detail_of (out)->fingerprint = g_strdup (call->fingerprint);
+      return out;
+    }
+  if (call->fingerprint != NULL && call->pinned != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (
+        "The server's certificate is the one you trusted (SHA-256 %s) but it is no longer "
+        "valid (%s). Nothing was sent. The administrator must renew it.",
+        call->fingerprint,
+        (call->tls_errors & (G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_NOT_ACTIVATED))
+        ? "expired or not yet valid" : "revoked or insecure");
+
+      out = api_error_new (ATRIUM_API_ERROR_CERTIFICATE_UNTRUSTED, 0, text);
       detail_of (out)->fingerprint = g_strdup (call->fingerprint);
       return out;
     }

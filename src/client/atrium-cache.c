@@ -801,10 +801,13 @@ static gboolean
 booking_valid (JsonNode *booking)
 {
   gboolean ok = TRUE;
+  gboolean complete = id_member (booking, "id") != 0 &&
+                      text_member (booking, "start", &ok) != NULL &&
+                      text_member (booking, "status", &ok) != NULL;
 
-  return id_member (booking, "id") != 0 && text_member (booking, "start", &ok) != NULL &&
-         text_member (booking, "status", &ok) != NULL &&
-         (text_member (booking, "checkin_code", &ok), ok) && ok;
+  /* The code may be null (a cancelled booking has none), but nothing else. */
+  text_member (booking, "checkin_code", &ok);
+  return complete && ok;
 }
 
 static gboolean
