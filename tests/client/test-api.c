@@ -258,7 +258,8 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   g_assert_finalize_object (f->api);
-  atrium_test_thread_stop (f->server);
+  if (f->server != NULL)
+    atrium_test_thread_stop (f->server);
   g_object_unref (f->clock);
   g_free (f->staff_enrolment);
 }
@@ -775,23 +776,32 @@ test_rate_limited (Fixture       *f,
   g_assert_cmpuint (detail->retry_after, <=, 60);
 }
 
+/* Online, then the server stops under the client (a kept-alive connection included). */
 static void
-test_offline (void)
+test_offline (Fixture       *f,
+              gconstpointer  data)
 {
-  g_autoptr(AtriumClock) clock = atrium_clock_new_fixed (T0);
-  AtriumTestThread *server = atrium_test_thread_start (NULL, clock);
-  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u",
-                                          atrium_test_thread_port (server));
-  g_autoptr(AtriumApi) api = atrium_api_new (url, NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(AtriumLoginResult) result = NULL;
+  g_autoptr(JsonNode) sites = NULL;
+  JsonNode *node;
 
-  atrium_test_thread_stop (server);
-  result = login (api, "alice", PATRON_PW, &error);
-  g_assert_null (result);
-  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_OFFLINE);
-  g_assert_cmpuint (atrium_api_error_get_detail (error)->status, ==, 0);
-  g_assert_finalize_object (g_steal_pointer (&api));
+  sign_in_patron (f, f->api, "alice");
+  atrium_api_get_sites_async (f->api, NULL, on_done, NULL);
+  sites = await_document (f->api, &error);
+  g_assert_no_error (error);
+
+  atrium_test_thread_stop (g_steal_pointer (&f->server));
+  for (guint i = 0; i < 2; i++)
+    {
+      atrium_api_get_sites_async (f->api, NULL, on_done, NULL);
+      node = await_document (f->api, &error);
+      g_assert_null (node);
+      g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_OFFLINE);
+      g_assert_cmpuint (atrium_api_error_get_detail (error)->status, ==, 0);
+      g_clear_error (&error);
+    }
+  /* The session is still ours: nothing said it ended. */
+  g_assert_nonnull (atrium_api_get_token (f->api));
 }
 
 static void
@@ -1202,7 +1212,8 @@ main (int   argc,
               test_rate_limited, fixture_teardown);
   g_test_add ("/client/api/cancelled", Fixture, NULL, fixture_setup, test_cancelled,
               fixture_teardown);
-  g_test_add_func ("/client/api/offline", test_offline);
+  g_test_add ("/client/api/offline", Fixture, NULL, fixture_setup, test_offline,
+              fixture_teardown);
   g_test_add_func ("/client/api/wire", test_wire);
   g_test_add_func ("/client/api/email-code", test_email_code);
   g_test_add_func ("/client/api/tls-pinning", test_tls_pinning);
