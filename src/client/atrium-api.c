@@ -433,6 +433,15 @@ on_accept_certificate (SoupMessage          *msg,
   const GTlsCertificateFlags tolerated = G_TLS_CERTIFICATE_UNKNOWN_CA |
                                          G_TLS_CERTIFICATE_BAD_IDENTITY;
 
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) not_before = g_tls_certificate_get_not_valid_before (certificate);
+  g_autoptr(GDateTime) not_after = g_tls_certificate_get_not_valid_after (certificate);
+
+  /* With no trust database glib-networking 2.74 checks neither date: we do. */
+  if (not_before == NULL || g_date_time_compare (now, not_before) < 0)
+    errors |= G_TLS_CERTIFICATE_NOT_ACTIVATED;
+  if (not_after == NULL || g_date_time_compare (now, not_after) > 0)
+    errors |= G_TLS_CERTIFICATE_EXPIRED;
   g_free (call->fingerprint);
   call->fingerprint = certificate_fingerprint (certificate);
   call->tls_errors = errors;

@@ -6,6 +6,9 @@
 #include "config.h"
 
 #include <string.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <glib/gstdio.h>
 
 #include "atrium-api.h"
 #include "atrium-cache.h"
@@ -1095,6 +1098,82 @@ test_tls_pinning (void)
   atrium_test_remove_tree (dir);
 }
 
+/* A self-signed certificate for 127.0.0.1 that expired yesterday (openssl 3.0's `req`
+ * cannot back-date one). */
+static void
+make_expired_certificate (const char  *dir,
+                          char       **cert_path,
+                          char       **key_path)
+{
+  gnutls_x509_privkey_t key = NULL;
+  gnutls_x509_crt_t crt = NULL;
+  gnutls_datum_t pem = { NULL, 0 };
+  time_t now = time (NULL);
+  guint8 serial[8];
+  const guint8 loopback[] = { 127, 0, 0, 1 };
+
+  *cert_path = g_build_filename (dir, "expired.crt", NULL);
+  *key_path = g_build_filename (dir, "expired.key", NULL);
+  atrium_random_bytes (serial, sizeof serial);
+  serial[0] &= 0x7f;
+  g_assert_cmpint (gnutls_x509_privkey_init (&key), ==, 0);
+  g_assert_cmpint (gnutls_x509_privkey_generate (key, GNUTLS_PK_ECDSA,
+                                                 GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1),
+                                                 0), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_version (crt, 3), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_serial (crt, serial, sizeof serial), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_activation_time (crt, now - 2 * 86400), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_expiration_time (crt, now - 86400), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_dn (crt, "CN=expired", NULL), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_IPADDRESS, loopback,
+                                                         sizeof loopback, GNUTLS_FSAN_SET), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_key (crt, key), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &pem), ==, 0);
+  g_assert_true (g_file_set_contents (*cert_path, (const char *) pem.data, pem.size, NULL));
+  gnutls_free (pem.data);
+  g_assert_cmpint (gnutls_x509_privkey_export2 (key, GNUTLS_X509_FMT_PEM, &pem), ==, 0);
+  g_assert_true (g_file_set_contents (*key_path, (const char *) pem.data, pem.size, NULL));
+  g_assert_cmpint (g_chmod (*key_path, 0600), ==, 0);
+  gnutls_free (pem.data);
+  gnutls_x509_crt_deinit (crt);
+  gnutls_x509_privkey_deinit (key);
+}
+
+/* Pinned, then expired: the pin is not a licence to use a dead certificate. */
+static void
+test_tls_pinned_expired (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("atrium-client-tls-XXXXXX", &error);
+  g_autofree char *cert = NULL, *key = NULL, *fingerprint = NULL, *url = NULL;
+  g_autoptr(AtriumApi) api = NULL;
+  g_autoptr(AtriumLoginResult) result = NULL;
+  AtriumTestProcess *proc;
+
+  g_assert_no_error (error);
+  make_expired_certificate (dir, &cert, &key);
+  fingerprint = openssl_fingerprint (cert);
+  {
+    const char *args[] = { "--https", "127.0.0.1:0", "--cert", cert, "--key", key, NULL };
+
+    proc = atrium_test_process_start (NULL, args);
+  }
+  url = g_strdup_printf ("https://127.0.0.1:%u", proc->https_port);
+  api = atrium_api_new (url, NULL);
+  g_assert_true (atrium_api_set_pinned_fingerprint (api, fingerprint, NULL));
+  result = login (api, "nobody", "nothing-at-all", &error);
+  g_assert_null (result);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_CERTIFICATE_UNTRUSTED);
+  g_assert_nonnull (strstr (error->message, "expired"));
+  g_assert_cmpstr (atrium_api_error_get_detail (error)->fingerprint, ==, fingerprint);
+
+  g_assert_cmpint (atrium_test_process_stop (proc), ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&api));
+  atrium_test_remove_tree (dir);
+}
+
 static void
 test_unix_socket (void)
 {
@@ -1217,6 +1296,7 @@ main (int   argc,
   g_test_add_func ("/client/api/wire", test_wire);
   g_test_add_func ("/client/api/email-code", test_email_code);
   g_test_add_func ("/client/api/tls-pinning", test_tls_pinning);
+  g_test_add_func ("/client/api/tls-pinned-expired", test_tls_pinned_expired);
   g_test_add_func ("/client/api/unix-socket", test_unix_socket);
   g_test_add ("/client/api/cache-from-server", Fixture, NULL, fixture_setup,
               test_cache_from_server, fixture_teardown);
