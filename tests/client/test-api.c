@@ -1,0 +1,1304 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* AtriumApi against the real server: in-process with a clock the test holds (sign-in,
+ * every call, each error kind the server can be made to give), and as the real
+ * `atrium-server` process for TLS (system trust, pinning, a changed certificate) and the
+ * Unix socket of the embedded mode. */
+#include "config.h"
+
+#include <string.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <glib/gstdio.h>
+
+#include "atrium-api.h"
+#include "atrium-cache.h"
+#include "atrium-http-sink.h"
+#include "atrium-smtp-sink.h"
+#include "atrium-occupancy.h"
+#include "atrium-random.h"
+#include "atrium-store-counts.h"
+#include "atrium-store-sites.h"
+#include "atrium-test-server.h"
+#include "atrium-test-thread.h"
+#include "atrium-totp.h"
+
+/* 2026-11-24T09:00:00Z, a Tuesday: 10:00 in Paris. */
+#define T0  (G_GINT64_CONSTANT (1795510800) * ATRIUM_USEC_PER_SEC)
+#define SEC ATRIUM_USEC_PER_SEC
+
+#define PATRON_PW "Blue-Cactus-Lamp7"
+#define STAFF_PW  "Sunflower&Tea42x"
+
+#define CONFIG "[limits]\nrequests_per_minute_per_ip = 1000000\n" \
+               "requests_per_minute_per_account = 1000000\n" \
+               "[brute_force]\nip_max_failures = 10000\n"
+
+/* ---- waiting for a call ------------------------------------------------------------- */
+
+static GAsyncResult *pending;
+
+static void
+on_done (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_assert_null (pending);
+  pending = g_object_ref (result);
+}
+
+static GAsyncResult *
+await_result (void)
+{
+  while (pending == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return g_steal_pointer (&pending);
+}
+
+static JsonNode *
+await_document (AtriumApi  *api,
+                GError    **error)
+{
+  g_autoptr(GAsyncResult) result = await_result ();
+
+  return atrium_api_document_finish (api, result, error);
+}
+
+static AtriumLoginResult *
+login (AtriumApi   *api,
+       const char  *name,
+       const char  *password,
+       GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  atrium_api_login_async (api, name, password, NULL, on_done, NULL);
+  result = await_result ();
+  return atrium_api_login_finish (api, result, error);
+}
+
+static const char *
+string_of (JsonNode   *node,
+           const char *name)
+{
+  return json_object_get_string_member (json_node_get_object (node), name);
+}
+
+static gint64
+int_of (JsonNode   *node,
+        const char *name)
+{
+  return json_object_get_int_member (json_node_get_object (node), name);
+}
+
+static JsonArray *
+array_of (JsonNode   *node,
+          const char *name)
+{
+  return json_object_get_array_member (json_node_get_object (node), name);
+}
+
+/* ---- the institution ---------------------------------------------------------------- */
+
+typedef struct
+{
+  gint64 site;
+  gint64 space;
+  gint64 seat;
+  gint64 seat2;
+} Seed;
+
+typedef struct
+{
+  AtriumClock      *clock;
+  AtriumTestThread *server;
+  guint16           port;
+  Seed              seed;
+  char             *staff_enrolment;   /* what useradd printed: the TOTP seed */
+  AtriumApi        *api;
+} Fixture;
+
+static void
+seed_institution (AtriumServer *server,
+                  gpointer      user_data)
+{
+  Seed *seed = user_data;
+  AtriumStore *store = atrium_server_get_store (server);
+  g_autoptr(AtriumSite) site = atrium_site_new ();
+  g_autoptr(AtriumSpace) space = atrium_space_new ();
+  AtriumPeriod day = { 8 * 60, 20 * 60 };
+  g_autoptr(GError) error = NULL;
+  AtriumDb *db = atrium_store_write_begin (store);
+
+  site->name = g_strdup ("Central Library");
+  site->address = g_strdup ("1 Place du Panthéon");
+  site->timezone = g_strdup ("Europe/Paris");
+  site->tz = g_time_zone_new_identifier ("Europe/Paris");
+  for (guint d = 1; d <= 6; d++)
+    g_array_append_val (site->hours[d], day);
+  seed->site = atrium_store_site_create (db, site, &error);
+  g_assert_no_error (error);
+  space->site_id = seed->site;
+  space->name = g_strdup ("Reading Room");
+  space->kind = g_strdup ("reading_room");
+  space->capacity = 20;
+  space->attributes = g_strdup ("{\"quiet\":true}");
+  seed->space = atrium_store_space_create (db, space, &error);
+  g_assert_no_error (error);
+  g_assert_true (atrium_store_counter_set (db, seed->space, 0, 5, TRUE, T0 / SEC, &error));
+  seed->seat = atrium_store_resource_create (db, seed->site, seed->space, "seat", "Seat Q1", 1,
+                                             "{\"power\":true}", &error);
+  g_assert_no_error (error);
+  seed->seat2 = atrium_store_resource_create (db, seed->site, seed->space, "seat", "Seat Q2",
+                                              1, NULL, &error);
+  g_assert_no_error (error);
+  atrium_store_write_end (store);
+  g_assert_true (atrium_occupancy_refresh (
+    atrium_server_get_service (server, ATRIUM_SERVICE_OCCUPANCY), &error));
+  g_assert_no_error (error);
+}
+
+/* Broken answers the real routes never give: a 500 and a 200 that is not JSON. */
+static void
+handle_broken (AtriumRequest *request)
+{
+  /* No answer: the router answers 500 with the request id. */
+}
+
+static void
+handle_garbage (AtriumRequest *request)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("{\"sites\": [", 11);
+
+  atrium_request_reply_bytes (request, 200, "application/json", bytes);
+}
+
+/* A valid document of 17 MiB: more than the client takes. */
+static void
+handle_huge (AtriumRequest *request)
+{
+  gsize size = 17 * 1024 * 1024;
+  char *text = g_malloc (size);
+  g_autoptr(GBytes) bytes = NULL;
+
+  memset (text, ' ', size);
+  text[0] = '{';
+  text[size - 1] = '}';
+  bytes = g_bytes_new_take (text, size);
+  atrium_request_reply_bytes (request, 200, "application/json", bytes);
+}
+
+/* What the server's bookings on behalf and erasure answer a session without the second
+ * factor; no call of this slice reaches those. */
+static void
+handle_second_factor (AtriumRequest *request)
+{
+  atrium_request_reply_error (request, 403, "second_factor_required",
+                              "Sign in with your second factor to do this");
+}
+
+static const AtriumRoute test_routes[] = {
+  { "GET", "/test/broken", 0, ATRIUM_ROUTE_PUBLIC, NULL, handle_broken },
+  { "GET", "/test/huge", 0, ATRIUM_ROUTE_PUBLIC, NULL, handle_huge },
+  { "GET", "/test/second-factor", 0, ATRIUM_ROUTE_PUBLIC, NULL, handle_second_factor },
+  { "GET", "/test/garbage", 0, ATRIUM_ROUTE_PUBLIC, NULL, handle_garbage },
+};
+
+static void
+setup_server (AtriumServer *server,
+              gpointer      user_data)
+{
+  seed_institution (server, user_data);
+  atrium_server_add_routes (server, test_routes, G_N_ELEMENTS (test_routes));
+}
+
+static char *
+useradd (const char *data_dir,
+         const char *name,
+         const char *password,
+         const char *role)
+{
+  g_autofree char *email = g_strdup_printf ("%s@example.org", name);
+  g_autofree char *line = g_strconcat (password, "\n", NULL);
+  const char *args[] = { "useradd", "--data-dir", data_dir, name, "--email", email,
+                         "--role", role, "--password-stdin", NULL };
+  char *out = NULL;
+
+  g_assert_cmpint (atrium_test_run_server_input (line, &out, NULL, args), ==, 0);
+  return out;
+}
+
+static void
+fixture_setup_with (Fixture    *f,
+                    const char *config)
+{
+  g_autofree char *patron = NULL;
+  g_autofree char *bob = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *role = NULL;
+  g_autoptr(GError) error = NULL;
+
+  f->clock = atrium_clock_new_fixed (T0);
+  f->server = atrium_test_thread_start_full (config, f->clock, setup_server, &f->seed);
+  f->port = atrium_test_thread_port (f->server);
+  patron = useradd (atrium_test_thread_data_dir (f->server), "alice", PATRON_PW, "patron");
+  bob = useradd (atrium_test_thread_data_dir (f->server), "bob", PATRON_PW, "patron");
+  role = g_strdup_printf ("staff:%" G_GINT64_FORMAT, f->seed.site);
+  f->staff_enrolment = useradd (atrium_test_thread_data_dir (f->server), "sam", STAFF_PW, role);
+  url = g_strdup_printf ("http://127.0.0.1:%u", f->port);
+  f->api = atrium_api_new (url, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  fixture_setup_with (f, data != NULL ? data : CONFIG);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_assert_finalize_object (f->api);
+  if (f->server != NULL)
+    atrium_test_thread_stop (f->server);
+  g_object_unref (f->clock);
+  g_free (f->staff_enrolment);
+}
+
+static char *
+totp_now (Fixture *f)
+{
+  const char *found = strstr (f->staff_enrolment, "secret=");
+  g_autofree char *secret_text = NULL;
+  g_autofree guint8 *secret = NULL;
+  gsize secret_len = 0;
+
+  g_assert_nonnull (found);
+  secret_text = g_strndup (found + 7, strcspn (found + 7, "&"));
+  secret = atrium_base32_decode (secret_text, &secret_len, NULL);
+  g_assert_nonnull (secret);
+  return g_strdup_printf ("%06u", atrium_totp_code (secret, secret_len, T0 / SEC));
+}
+
+static void
+sign_in_patron (Fixture    *f,
+                AtriumApi  *api,
+                const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumLoginResult) result = login (api, name, PATRON_PW, &error);
+
+  g_assert_no_error (error);
+  g_assert_false (result->second_factor);
+  g_assert_nonnull (result->token);
+  g_assert_cmpstr (atrium_api_get_token (api), ==, result->token);
+}
+
+static JsonNode *
+create_booking (AtriumApi   *api,
+                gint64       resource,
+                const char  *start,
+                const char  *end,
+                const char  *key,
+                GError     **error)
+{
+  atrium_api_create_booking_async (api, resource, start, end, 0, key, NULL, on_done, NULL);
+  return await_document (api, error);
+}
+
+/* ---- sign-in and every call --------------------------------------------------------- */
+
+static void
+test_sign_in_and_calls (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumLoginResult) first = NULL;
+  g_autoptr(AtriumLoginResult) session = NULL;
+  g_autoptr(AtriumApi) patron = NULL;
+  g_autoptr(JsonNode) me = NULL, sites = NULL, all = NULL, one = NULL, keys = NULL;
+  g_autoptr(JsonNode) resources = NULL, availability = NULL, booking = NULL, mine = NULL;
+  g_autoptr(JsonNode) checkin = NULL, cancelled = NULL, again = NULL, booking2 = NULL;
+  g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *code = totp_now (f);
+  g_autofree char *site_text = g_strdup_printf ("%" G_GINT64_FORMAT, f->seed.site);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", f->port);
+  g_autofree char *key = atrium_api_new_idempotency_key ();
+  g_autofree char *key2 = atrium_api_new_idempotency_key ();
+  const char *checkin_code;
+  JsonNode *listed;
+
+  /* The staff member: password, then the second factor. */
+  first = login (f->api, "sam", STAFF_PW, &error);
+  g_assert_no_error (error);
+  g_assert_true (first->second_factor);
+  g_assert_nonnull (first->challenge);
+  g_assert_true (g_strv_contains ((const char * const *) first->methods, "totp"));
+  g_assert_null (first->token);
+  g_assert_null (atrium_api_get_token (f->api));
+
+  /* No mail or SMS configured: asking for a code that way is refused. */
+  atrium_api_send_code_async (f->api, first->challenge, "sms", NULL, on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    g_assert_false (atrium_api_send_code_finish (f->api, result, &error));
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+    g_assert_cmpstr (atrium_api_error_get_detail (error)->code, ==, "invalid_challenge");
+    g_clear_error (&error);
+  }
+
+  atrium_api_verify_code_async (f->api, first->challenge, code, NULL, on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    session = atrium_api_verify_code_finish (f->api, result, &error);
+  }
+  g_assert_no_error (error);
+  g_assert_false (session->second_factor);
+  g_assert_cmpuint (strlen (session->token), >, 20);
+  g_assert_cmpint (session->expires_in, >, 0);
+  g_assert_cmpstr (string_of (session->user, "name"), ==, "sam");
+  g_assert_cmpstr (atrium_api_get_token (f->api), ==, session->token);
+
+  atrium_api_get_me_async (f->api, NULL, on_done, NULL);
+  me = await_document (f->api, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (me, "name"), ==, "sam");
+  g_assert_cmpstr (string_of (me, "email"), ==, "sam@example.org");
+
+  /* The server saw who we are: the session records our User-Agent. */
+  {
+    g_autoptr(JsonNode) sessions = NULL;
+    JsonNode *current;
+
+    atrium_api_get_document_async (f->api, "/api/v1/auth/sessions", NULL, on_done, NULL);
+    sessions = await_document (f->api, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_array_get_length (array_of (sessions, "sessions")), ==, 1);
+    current = json_array_get_element (array_of (sessions, "sessions"), 0);
+    g_assert_cmpstr (string_of (current, "user_agent"), ==, "Atrium/" PACKAGE_VERSION);
+  }
+
+  atrium_api_get_sites_async (f->api, NULL, on_done, NULL);
+  sites = await_document (f->api, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (sites, "sites")), ==, 1);
+  g_assert_cmpstr (string_of (json_array_get_element (array_of (sites, "sites"), 0), "name"),
+                   ==, "Central Library");
+
+  atrium_api_get_occupancy_async (f->api, 0, NULL, on_done, NULL);
+  all = await_document (f->api, &error);
+  g_assert_no_error (error);
+  atrium_api_get_occupancy_async (f->api, f->seed.site, NULL, on_done, NULL);
+  one = await_document (f->api, &error);
+  g_assert_no_error (error);
+  {
+    g_autofree char *text = atrium_json_write (one);
+
+    g_assert_nonnull (strstr (text, "Reading Room"));
+  }
+
+  atrium_api_get_keys_async (f->api, NULL, on_done, NULL);
+  keys = await_document (f->api, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (keys, "keys")), ==, 1);
+  g_assert_cmpstr (string_of (json_array_get_element (array_of (keys, "keys"), 0), "alg"), ==,
+                   "Ed25519");
+
+  g_hash_table_insert (query, (char *) "site", site_text);
+  g_hash_table_insert (query, (char *) "attrs", (char *) "power");
+  atrium_api_search_resources_async (f->api, query, NULL, on_done, NULL);
+  resources = await_document (f->api, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (resources, "resources")), ==, 1);
+  g_assert_cmpint (int_of (json_array_get_element (array_of (resources, "resources"), 0), "id"),
+                   ==, f->seed.seat);
+
+  atrium_api_get_availability_async (f->api, f->seed.seat, "2026-11-24", NULL, on_done, NULL);
+  availability = await_document (f->api, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (availability, "date"), ==, "2026-11-24");
+
+  /* A patron books, lists with the signed code; staff check the code in at the door. */
+  patron = atrium_api_new (url, &error);
+  g_assert_no_error (error);
+  sign_in_patron (f, patron, "alice");
+  booking = create_booking (patron, f->seed.seat, "2026-11-24T09:00:00Z",
+                            "2026-11-24T09:30:00Z", key, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (booking, "status"), ==, "booked");
+  again = create_booking (patron, f->seed.seat, "2026-11-24T09:00:00Z",
+                          "2026-11-24T09:30:00Z", key, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (int_of (again, "id"), ==, int_of (booking, "id"));
+
+  atrium_api_list_my_bookings_async (patron, NULL, on_done, NULL);
+  mine = await_document (patron, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (mine, "bookings")), ==, 1);
+  listed = json_array_get_element (array_of (mine, "bookings"), 0);
+  checkin_code = string_of (listed, "checkin_code");
+  g_assert_true (g_str_has_prefix (checkin_code, "ATR1."));
+
+  atrium_api_checkin_async (f->api, checkin_code, NULL, on_done, NULL);
+  checkin = await_document (f->api, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (checkin, "result"), ==, "checked_in");
+
+  /* Checked in, it can no longer be cancelled: a conflict, not a slot taken. */
+  atrium_api_cancel_booking_async (patron, int_of (booking, "id"), NULL, on_done, NULL);
+  g_assert_null (await_document (patron, &error));
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_CONFLICT);
+  g_assert_cmpstr (atrium_api_error_get_detail (error)->code, ==, "not_cancellable");
+  g_clear_error (&error);
+
+  /* Another booking, cancelled. */
+  booking2 = create_booking (patron, f->seed.seat2, "2026-11-24T12:00:00Z",
+                             "2026-11-24T12:30:00Z", key2, &error);
+  g_assert_no_error (error);
+  atrium_api_cancel_booking_async (patron, int_of (booking2, "id"), NULL, on_done, NULL);
+  cancelled = await_document (patron, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (cancelled, "status"), ==, "cancelled");
+
+  /* Sign-out forgets the token; the server has ended the session. */
+  {
+    g_autofree char *old = g_strdup (atrium_api_get_token (f->api));
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(JsonNode) refused = NULL;
+
+    atrium_api_logout_async (f->api, NULL, on_done, NULL);
+    result = await_result ();
+    g_assert_true (atrium_api_logout_finish (f->api, result, &error));
+    g_assert_no_error (error);
+    g_assert_null (atrium_api_get_token (f->api));
+    atrium_api_set_token (f->api, old);
+    atrium_api_get_me_async (f->api, NULL, on_done, NULL);
+    refused = await_document (f->api, &error);
+    g_assert_null (refused);
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+  }
+  g_assert_finalize_object (g_steal_pointer (&patron));
+}
+
+/* What a wrong password says: the same UNAUTHORISED as a lost session, with its code. */
+static void
+test_wrong_password (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumLoginResult) result = login (f->api, "alice", "not-her-password", &error);
+  const AtriumApiErrorDetail *detail;
+
+  g_assert_null (result);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+  detail = atrium_api_error_get_detail (error);
+  g_assert_nonnull (detail);
+  g_assert_cmpuint (detail->status, ==, 401);
+  g_assert_cmpstr (detail->code, ==, "invalid_credentials");
+  g_assert_nonnull (detail->request_id);
+}
+
+static void
+test_errors (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", f->port);
+  g_autoptr(AtriumApi) bob = atrium_api_new (url, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) first = NULL;
+  const AtriumApiErrorDetail *detail;
+  JsonNode *node;
+
+  /* A token the server never gave. */
+  atrium_api_set_token (f->api, "bm90LWEtcmVhbC10b2tlbi1hdC1hbGwtbm90LWEtcmVhbC10b2tlbg");
+  atrium_api_get_sites_async (f->api, NULL, on_done, NULL);
+  node = await_document (f->api, &error);
+  g_assert_null (node);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+  g_clear_error (&error);
+
+  sign_in_patron (f, f->api, "alice");
+  sign_in_patron (f, bob, "bob");
+
+  /* The slot taken: alice first, then bob. */
+  {
+    g_autofree char *k1 = atrium_api_new_idempotency_key ();
+    g_autofree char *k2 = atrium_api_new_idempotency_key ();
+
+    first = create_booking (f->api, f->seed.seat, "2026-11-24T10:00:00Z",
+                            "2026-11-24T10:30:00Z", k1, &error);
+    g_assert_no_error (error);
+    node = create_booking (bob, f->seed.seat, "2026-11-24T10:00:00Z",
+                           "2026-11-24T10:30:00Z", k2, &error);
+    g_assert_null (node);
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_SLOT_TAKEN);
+    detail = atrium_api_error_get_detail (error);
+    g_assert_cmpuint (detail->status, ==, 409);
+    g_assert_cmpstr (detail->code, ==, "slot_taken");
+    g_clear_error (&error);
+  }
+
+  /* A rule: five hours of a seat (four at most by default). */
+  {
+    g_autofree char *k = atrium_api_new_idempotency_key ();
+
+    node = create_booking (bob, f->seed.seat2, "2026-11-24T11:00:00Z", "2026-11-24T16:00:00Z",
+                           k, &error);
+    g_assert_null (node);
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_RULE_VIOLATION);
+    detail = atrium_api_error_get_detail (error);
+    g_assert_cmpuint (detail->status, ==, 422);
+    g_assert_cmpstr (detail->rule, ==, "max_duration");
+    g_clear_error (&error);
+  }
+
+  /* Not found, invalid, forbidden (a patron at the kiosk's door), a conflict. */
+  atrium_api_get_availability_async (bob, 999999, NULL, NULL, on_done, NULL);
+  node = await_document (bob, &error);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  atrium_api_get_availability_async (bob, f->seed.seat, "24/11/2026", NULL, on_done, NULL);
+  node = await_document (bob, &error);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_INVALID);
+  g_assert_cmpstr (atrium_api_error_get_detail (error)->code, ==, "invalid_date");
+  g_assert_cmpuint (atrium_api_error_get_detail (error)->status, ==, 400);
+  g_clear_error (&error);
+
+  atrium_api_checkin_async (bob, "ATR1.AAAA", NULL, on_done, NULL);
+  node = await_document (bob, &error);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+
+  /* The same key with another body. */
+  {
+    g_autofree char *k = atrium_api_new_idempotency_key ();
+
+    node = create_booking (bob, f->seed.seat2, "2026-11-24T13:00:00Z", "2026-11-24T13:30:00Z",
+                           k, &error);
+    g_assert_no_error (error);
+    json_node_unref (node);
+    node = create_booking (bob, f->seed.seat2, "2026-11-24T14:00:00Z", "2026-11-24T14:30:00Z",
+                           k, &error);
+    g_assert_null (node);
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_INVALID);
+    g_assert_cmpstr (atrium_api_error_get_detail (error)->code, ==, "idempotency_key_reused");
+    g_clear_error (&error);
+  }
+
+  /* Cancelling a checked-in booking is a conflict, not a slot taken: check in first. */
+  {
+    g_autoptr(AtriumApi) staff = atrium_api_new (url, NULL);
+    g_autoptr(AtriumLoginResult) challenge = login (staff, "sam", STAFF_PW, &error);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(AtriumLoginResult) session = NULL;
+    g_autofree char *code = totp_now (f);
+    g_autoptr(JsonNode) done = NULL;
+
+    g_assert_no_error (error);
+    atrium_api_verify_code_async (staff, challenge->challenge, code, NULL, on_done, NULL);
+    result = await_result ();
+    session = atrium_api_verify_code_finish (staff, result, &error);
+    g_assert_no_error (error);
+    atrium_api_checkin_async (staff, string_of (first, "checkin_code"), NULL, on_done, NULL);
+    done = await_document (staff, &error);
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_INVALID);
+    g_assert_cmpstr (atrium_api_error_get_detail (error)->code, ==, "too_early");
+    g_clear_error (&error);
+    g_clear_object (&result);   /* the task holds its source */
+    g_assert_finalize_object (g_steal_pointer (&staff));
+  }
+  atrium_api_cancel_booking_async (f->api, int_of (first, "id"), NULL, on_done, NULL);
+  node = await_document (f->api, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (node, "status"), ==, "cancelled");
+  json_node_unref (node);
+
+  /* Unknown search parameters never leave the client. */
+  {
+    g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
+
+    g_hash_table_insert (query, (char *) "owner", (char *) "1");
+    atrium_api_search_resources_async (bob, query, NULL, on_done, NULL);
+    node = await_document (bob, &error);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+  }
+  g_assert_finalize_object (g_steal_pointer (&bob));
+}
+
+/* The second factor by email, through a real SMTP sink the server mails the code to. */
+static void
+test_email_code (void)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumSmtpSink *sink = atrium_smtp_sink_new (&error);
+  g_autofree char *config = NULL;
+  g_autoptr(AtriumLoginResult) first = NULL;
+  g_autoptr(AtriumLoginResult) session = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GRegex) regex = g_regex_new ("code is ([0-9]{6})", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *code = NULL;
+  Fixture fixture = { 0 };
+  Fixture *f = &fixture;
+
+  g_assert_no_error (error);
+  config = g_strdup_printf ("%s[mail]\nhost = 127.0.0.1\nport = %u\ntls = none\n"
+                            "from = noreply@library.example\n", CONFIG,
+                            atrium_smtp_sink_get_port (sink));
+  fixture_setup_with (f, config);
+
+  first = login (f->api, "sam", STAFF_PW, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_strv_contains ((const char * const *) first->methods, "email"));
+  atrium_api_send_code_async (f->api, first->challenge, "email", NULL, on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    g_assert_true (atrium_api_send_code_finish (f->api, result, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (atrium_smtp_sink_wait_for (sink, 1, 5000));
+  messages = atrium_smtp_sink_get_messages (sink);
+  text = atrium_smtp_sink_message_dup_text (messages->pdata[0], NULL);
+  g_assert_true (g_regex_match (regex, text, 0, &match));
+  code = g_match_info_fetch (match, 1);
+
+  /* At once again: throttled, with the wait. */
+  atrium_api_send_code_async (f->api, first->challenge, "email", NULL, on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    g_assert_false (atrium_api_send_code_finish (f->api, result, &error));
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_RATE_LIMITED);
+    g_assert_cmpuint (atrium_api_error_get_detail (error)->retry_after, >, 0);
+    g_clear_error (&error);
+  }
+  /* A wrong code, then the mailed one. */
+  atrium_api_verify_code_async (f->api, first->challenge, "000000", NULL, on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    g_assert_null (atrium_api_verify_code_finish (f->api, result, &error));
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+    g_assert_cmpstr (atrium_api_error_get_detail (error)->code, ==, "invalid_code");
+    g_clear_error (&error);
+  }
+  atrium_api_verify_code_async (f->api, first->challenge, code, NULL, on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    session = atrium_api_verify_code_finish (f->api, result, &error);
+  }
+  g_assert_no_error (error);
+  g_assert_cmpstr (atrium_api_get_token (f->api), ==, session->token);
+
+  fixture_teardown (f, NULL);
+  atrium_smtp_sink_free (sink);
+}
+
+static void
+test_server_and_protocol (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const AtriumApiErrorDetail *detail;
+  JsonNode *node;
+
+  atrium_api_get_document_async (f->api, "/test/broken", NULL, on_done, NULL);
+  node = await_document (f->api, &error);
+  g_assert_null (node);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_SERVER);
+  detail = atrium_api_error_get_detail (error);
+  g_assert_cmpuint (detail->status, ==, 500);
+  g_assert_nonnull (detail->request_id);
+  g_assert_cmpuint (strlen (detail->request_id), >, 0);
+  g_assert_nonnull (strstr (error->message, detail->request_id));
+  g_clear_error (&error);
+
+  atrium_api_get_document_async (f->api, "/test/second-factor", NULL, on_done, NULL);
+  node = await_document (f->api, &error);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_SECOND_FACTOR_REQUIRED);
+  g_assert_cmpuint (atrium_api_error_get_detail (error)->status, ==, 403);
+  g_clear_error (&error);
+
+  atrium_api_get_document_async (f->api, "/test/garbage", NULL, on_done, NULL);
+  node = await_document (f->api, &error);
+  g_assert_null (node);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_PROTOCOL);
+  g_clear_error (&error);
+
+  atrium_api_get_document_async (f->api, "/test/huge", NULL, on_done, NULL);
+  node = await_document (f->api, &error);
+  g_assert_null (node);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "16 MiB"));
+  g_clear_error (&error);
+
+  /* The connection given up on that answer does not spoil the next call. */
+  atrium_api_get_document_async (f->api, "/healthz", NULL, on_done, NULL);
+  node = await_document (f->api, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (node, "status"), ==, "ok");
+  json_node_unref (node);
+}
+
+#define CONFIG_LOW_LIMIT "[limits]\nrequests_per_minute_per_ip = 3\n"
+
+static void
+test_rate_limited (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const AtriumApiErrorDetail *detail;
+  JsonNode *node = NULL;
+  guint answered = 0;
+
+  /* Three a minute: the fourth at the latest is refused. */
+  for (guint i = 0; i < 4 && error == NULL; i++)
+    {
+      atrium_api_get_document_async (f->api, "/healthz", NULL, on_done, NULL);
+      node = await_document (f->api, &error);
+      if (node != NULL)
+        {
+          answered++;
+          json_node_unref (node);
+        }
+    }
+  g_assert_cmpuint (answered, <=, 3);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_RATE_LIMITED);
+  detail = atrium_api_error_get_detail (error);
+  g_assert_cmpuint (detail->status, ==, 429);
+  g_assert_cmpuint (detail->retry_after, >=, 1);
+  g_assert_cmpuint (detail->retry_after, <=, 60);
+}
+
+/* Online, then the server stops under the client (a kept-alive connection included). */
+static void
+test_offline (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) sites = NULL;
+  JsonNode *node;
+
+  sign_in_patron (f, f->api, "alice");
+  atrium_api_get_sites_async (f->api, NULL, on_done, NULL);
+  sites = await_document (f->api, &error);
+  g_assert_no_error (error);
+
+  atrium_test_thread_stop (g_steal_pointer (&f->server));
+  for (guint i = 0; i < 2; i++)
+    {
+      atrium_api_get_sites_async (f->api, NULL, on_done, NULL);
+      node = await_document (f->api, &error);
+      g_assert_null (node);
+      g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_OFFLINE);
+      g_assert_cmpuint (atrium_api_error_get_detail (error)->status, ==, 0);
+      g_clear_error (&error);
+    }
+  /* The session is still ours: nothing said it ended. */
+  g_assert_nonnull (atrium_api_get_token (f->api));
+}
+
+static void
+test_cancelled (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  JsonNode *node;
+
+  g_cancellable_cancel (cancellable);
+  atrium_api_get_sites_async (f->api, cancellable, on_done, NULL);
+  node = await_document (f->api, &error);
+  g_assert_null (node);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
+test_base_urls (void)
+{
+  const char *refused[] = {
+    "http://library.example.org", "ftp://127.0.0.1", "https://", "https://user@host",
+    "https://host/path", "https://host/?q=1", "not a url", NULL
+  };
+  const char *taken[] = {
+    "https://library.example.org", "https://library.example.org:8443/", "http://127.0.0.1:8080",
+    "http://localhost", NULL
+  };
+
+  for (guint i = 0; refused[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(AtriumApi) api = atrium_api_new (refused[i], &error);
+
+      g_assert_null (api);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    }
+  for (guint i = 0; taken[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(AtriumApi) api = atrium_api_new (taken[i], &error);
+
+      g_assert_no_error (error);
+      g_assert_false (g_str_has_suffix (atrium_api_get_base_url (api), "/"));
+    }
+}
+
+/* ---- on the wire, against a sink that answers what it is told ---------------------- */
+
+static void
+test_wire (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumHttpSink) sink = atrium_http_sink_new (&error);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", atrium_http_sink_get_port (sink));
+  g_autoptr(AtriumApi) api = atrium_api_new (url, NULL);
+  g_autoptr(GPtrArray) requests = NULL;
+  AtriumHttpSinkRequest *request;
+  const char *wrong_shapes[] = {
+    "[]", "{\"sites\": {}}", "{\"sites\": 3}", "{\"resources\": []}", "\"sites\"", NULL
+  };
+  JsonNode *node;
+
+  g_assert_no_error (error);
+
+  /* What goes out: our name, the token only as a bearer, the key, JSON. */
+  atrium_api_set_token (api, "the-session-token");
+  atrium_api_create_booking_async (api, 5, "2026-11-24T09:00:00Z", "2026-11-24T09:30:00Z", 2,
+                                   "key-123", NULL, on_done, NULL);
+  node = await_document (api, &error);
+  /* The sink's {} has no id: not a booking. */
+  g_assert_null (node);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_PROTOCOL);
+  g_clear_error (&error);
+  requests = atrium_http_sink_get_requests (sink);
+  g_assert_cmpuint (requests->len, ==, 1);
+  request = requests->pdata[0];
+  g_assert_cmpstr (request->method, ==, "POST");
+  g_assert_cmpstr (request->path, ==, "/api/v1/bookings");
+  g_assert_null (request->query);
+  g_assert_cmpstr (request->authorization, ==, "Bearer the-session-token");
+  g_assert_cmpstr (request->content_type, ==, "application/json");
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "User-Agent"), ==,
+                   "Atrium/" PACKAGE_VERSION);
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "Idempotency-Key"), ==,
+                   "key-123");
+  g_assert_null (soup_message_headers_get_one (request->headers, "Cookie"));
+  {
+    g_autoptr(JsonNode) body = json_from_string (g_bytes_get_data (request->body, NULL), NULL);
+
+    g_assert_cmpint (int_of (body, "resource_id"), ==, 5);
+    g_assert_cmpint (int_of (body, "group_size"), ==, 2);
+    g_assert_cmpstr (string_of (body, "start"), ==, "2026-11-24T09:00:00Z");
+  }
+
+  /* Answers of the wrong shape are not handed on. */
+  for (guint i = 0; wrong_shapes[i] != NULL; i++)
+    {
+      atrium_http_sink_set_response (sink, 200, "application/json", wrong_shapes[i]);
+      atrium_api_get_sites_async (api, NULL, on_done, NULL);
+      node = await_document (api, &error);
+      g_assert_null (node);
+      g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_PROTOCOL);
+      g_clear_error (&error);
+    }
+  /* Nor a sign-in answer that says neither. */
+  {
+    const char *logins[] = {
+      "{\"status\":\"ok\"}", "{\"status\":\"2fa_required\",\"challenge\":\"c\"}",
+      "{\"status\":\"2fa_required\",\"challenge\":\"c\",\"methods\":[1]}",
+      "{\"status\":\"ok\",\"token\":\"t\",\"expires_in\":\"soon\",\"user\":{}}",
+      "{\"status\":\"maybe\"}", NULL
+    };
+
+    for (guint i = 0; logins[i] != NULL; i++)
+      {
+        g_autoptr(AtriumLoginResult) result = NULL;
+
+        atrium_http_sink_set_response (sink, 200, "application/json", logins[i]);
+        result = login (api, "alice", "pw", &error);
+        g_assert_null (result);
+        g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_PROTOCOL);
+        g_assert_null (atrium_api_get_token (api));
+        g_clear_error (&error);
+      }
+  }
+
+  /* A 503 that says when to come back, a proxy's 502 with no JSON, a 426. */
+  atrium_http_sink_set_response (sink, 503, "text/html", "<h1>busy</h1>");
+  atrium_http_sink_add_response_header (sink, "X-Request-Id", "abc123");
+  atrium_http_sink_add_response_header (sink, "Retry-After", "30");
+  atrium_api_get_keys_async (api, NULL, on_done, NULL);
+  node = await_document (api, &error);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_SERVER);
+  g_assert_cmpstr (atrium_api_error_get_detail (error)->request_id, ==, "abc123");
+  g_assert_cmpuint (atrium_api_error_get_detail (error)->retry_after, ==, 30);
+  g_assert_null (atrium_api_error_get_detail (error)->code);
+  g_clear_error (&error);
+
+  atrium_http_sink_set_response (sink, 426, "application/json",
+                                 "{\"error\":\"upgrade_required\",\"message\":\"Update\"}");
+  atrium_api_get_keys_async (api, NULL, on_done, NULL);
+  node = await_document (api, &error);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_OUTDATED);
+  g_assert_cmpstr (error->message, ==, "Update");
+  g_clear_error (&error);
+
+  /* A detail survives a copy; other domains have none. */
+  {
+    g_autoptr(GError) copy = NULL;
+    g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "x");
+
+    atrium_http_sink_set_response (sink, 429, "application/json",
+                                   "{\"error\":\"rate_limited\",\"message\":\"Slow\"}");
+    atrium_http_sink_add_response_header (sink, "Retry-After", "7");
+    atrium_api_get_keys_async (api, NULL, on_done, NULL);
+    node = await_document (api, &error);
+    copy = g_error_copy (error);
+    g_clear_error (&error);
+    g_assert_error (copy, ATRIUM_API_ERROR, ATRIUM_API_ERROR_RATE_LIMITED);
+    g_assert_cmpuint (atrium_api_error_get_detail (copy)->retry_after, ==, 7);
+    g_assert_cmpstr (atrium_api_error_get_detail (copy)->code, ==, "rate_limited");
+    g_assert_null (atrium_api_error_get_detail (other));
+  }
+  g_assert_finalize_object (g_steal_pointer (&api));
+}
+
+/* ---- TLS and the Unix socket, with the real server process --------------------------- */
+
+/* The certificate's SHA-256 as openssl prints it, in our spelling. */
+static char *
+openssl_fingerprint (const char *cert_path)
+{
+  const char *argv[] = { "openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in",
+                         cert_path, NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  GString *hex = g_string_new (NULL);
+  const char *eq;
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  eq = strchr (out, '=');
+  g_assert_nonnull (eq);
+  for (const char *p = eq + 1; *p != '\0' && *p != '\n'; p++)
+    if (*p != ':')
+      g_string_append_c (hex, g_ascii_tolower (*p));
+  return g_string_free (hex, FALSE);
+}
+
+static AtriumTestProcess *
+start_https (const char *dir,
+             const char *name,
+             char      **fingerprint)
+{
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  AtriumTestProcess *proc;
+
+  atrium_test_make_certificate (dir, name, &cert, &key);
+  *fingerprint = openssl_fingerprint (cert);
+  {
+    const char *args[] = { "--https", "127.0.0.1:0", "--cert", cert, "--key", key, NULL };
+
+    proc = atrium_test_process_start (NULL, args);
+  }
+  return proc;
+}
+
+/* A call that reaches the server: an unknown user's sign-in, which it refuses. */
+static void
+assert_reaches_server (AtriumApi *api)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumLoginResult) result = login (api, "nobody", "nothing-at-all", &error);
+
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+}
+
+static void
+test_tls_pinning (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("atrium-client-tls-XXXXXX", &error);
+  g_autofree char *first_fp = NULL;
+  g_autofree char *second_fp = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(AtriumApi) api = NULL;
+  g_autoptr(AtriumLoginResult) result = NULL;
+  const AtriumApiErrorDetail *detail;
+  AtriumTestProcess *proc;
+
+  g_assert_no_error (error);
+  proc = start_https (dir, "first", &first_fp);
+  url = g_strdup_printf ("https://127.0.0.1:%u", proc->https_port);
+  api = atrium_api_new (url, &error);
+  g_assert_no_error (error);
+
+  /* Not trusted by the system: refused, with the fingerprint to show the user. */
+  result = login (api, "nobody", "nothing-at-all", &error);
+  g_assert_null (result);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_CERTIFICATE_UNTRUSTED);
+  detail = atrium_api_error_get_detail (error);
+  g_assert_cmpstr (detail->fingerprint, ==, first_fp);
+  g_assert_nonnull (strstr (error->message, first_fp));
+
+  /* The user agrees: pinned, the same server now answers. */
+  {
+    g_autofree char *spelled = g_ascii_strup (first_fp, -1);
+    g_autoptr(GError) bad = NULL;
+
+    g_assert_false (atrium_api_set_pinned_fingerprint (api, "abcd", &bad));
+    g_assert_error (bad, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_assert_true (atrium_api_set_pinned_fingerprint (api, spelled, NULL));
+    g_assert_cmpstr (atrium_api_get_pinned_fingerprint (api), ==, first_fp);
+  }
+  g_clear_error (&error);
+  assert_reaches_server (api);
+  g_assert_cmpint (atrium_test_process_stop (proc), ==, 0);
+
+  /* The server comes back with another certificate: refused loudly. */
+  proc = start_https (dir, "second", &second_fp);
+  g_assert_cmpstr (first_fp, !=, second_fp);
+  g_clear_object (&api);
+  g_free (url);
+  url = g_strdup_printf ("https://127.0.0.1:%u", proc->https_port);
+  api = atrium_api_new (url, NULL);
+  g_assert_true (atrium_api_set_pinned_fingerprint (api, first_fp, NULL));
+  g_clear_pointer (&result, atrium_login_result_free);
+  result = login (api, "nobody", "nothing-at-all", &error);
+  g_assert_null (result);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_CERTIFICATE_CHANGED);
+  detail = atrium_api_error_get_detail (error);
+  g_assert_cmpstr (detail->fingerprint, ==, second_fp);
+  g_assert_nonnull (strstr (error->message, "changed"));
+  g_assert_nonnull (strstr (error->message, second_fp));
+  g_clear_error (&error);
+
+  /* Pinning the new one after checking it with the administrator. */
+  g_assert_true (atrium_api_set_pinned_fingerprint (api, second_fp, NULL));
+  assert_reaches_server (api);
+  /* Back to the system's trust: untrusted again. */
+  g_assert_true (atrium_api_set_pinned_fingerprint (api, NULL, NULL));
+  result = login (api, "nobody", "nothing-at-all", &error);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_CERTIFICATE_UNTRUSTED);
+
+  g_assert_cmpint (atrium_test_process_stop (proc), ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&api));
+  atrium_test_remove_tree (dir);
+}
+
+/* A self-signed certificate for 127.0.0.1 that expired yesterday (openssl 3.0's `req`
+ * cannot back-date one). */
+static void
+make_expired_certificate (const char  *dir,
+                          char       **cert_path,
+                          char       **key_path)
+{
+  gnutls_x509_privkey_t key = NULL;
+  gnutls_x509_crt_t crt = NULL;
+  gnutls_datum_t pem = { NULL, 0 };
+  time_t now = time (NULL);
+  guint8 serial[8];
+  const guint8 loopback[] = { 127, 0, 0, 1 };
+
+  *cert_path = g_build_filename (dir, "expired.crt", NULL);
+  *key_path = g_build_filename (dir, "expired.key", NULL);
+  atrium_random_bytes (serial, sizeof serial);
+  serial[0] &= 0x7f;
+  g_assert_cmpint (gnutls_x509_privkey_init (&key), ==, 0);
+  g_assert_cmpint (gnutls_x509_privkey_generate (key, GNUTLS_PK_ECDSA,
+                                                 GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1),
+                                                 0), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_version (crt, 3), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_serial (crt, serial, sizeof serial), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_activation_time (crt, now - 2 * 86400), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_expiration_time (crt, now - 86400), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_dn (crt, "CN=expired", NULL), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_IPADDRESS, loopback,
+                                                         sizeof loopback, GNUTLS_FSAN_SET), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_key (crt, key), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &pem), ==, 0);
+  g_assert_true (g_file_set_contents (*cert_path, (const char *) pem.data, pem.size, NULL));
+  gnutls_free (pem.data);
+  g_assert_cmpint (gnutls_x509_privkey_export2 (key, GNUTLS_X509_FMT_PEM, &pem), ==, 0);
+  g_assert_true (g_file_set_contents (*key_path, (const char *) pem.data, pem.size, NULL));
+  g_assert_cmpint (g_chmod (*key_path, 0600), ==, 0);
+  gnutls_free (pem.data);
+  gnutls_x509_crt_deinit (crt);
+  gnutls_x509_privkey_deinit (key);
+}
+
+/* Pinned, then expired: the pin is not a licence to use a dead certificate. */
+static void
+test_tls_pinned_expired (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("atrium-client-tls-XXXXXX", &error);
+  g_autofree char *cert = NULL, *key = NULL, *fingerprint = NULL, *url = NULL;
+  g_autoptr(AtriumApi) api = NULL;
+  g_autoptr(AtriumLoginResult) result = NULL;
+  AtriumTestProcess *proc;
+
+  g_assert_no_error (error);
+  make_expired_certificate (dir, &cert, &key);
+  fingerprint = openssl_fingerprint (cert);
+  {
+    const char *args[] = { "--https", "127.0.0.1:0", "--cert", cert, "--key", key, NULL };
+
+    proc = atrium_test_process_start (NULL, args);
+  }
+  url = g_strdup_printf ("https://127.0.0.1:%u", proc->https_port);
+  api = atrium_api_new (url, NULL);
+  g_assert_true (atrium_api_set_pinned_fingerprint (api, fingerprint, NULL));
+  result = login (api, "nobody", "nothing-at-all", &error);
+  g_assert_null (result);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_CERTIFICATE_UNTRUSTED);
+  g_assert_nonnull (strstr (error->message, "expired"));
+  g_assert_cmpstr (atrium_api_error_get_detail (error)->fingerprint, ==, fingerprint);
+
+  g_assert_cmpint (atrium_test_process_stop (proc), ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&api));
+  atrium_test_remove_tree (dir);
+}
+
+static void
+test_unix_socket (void)
+{
+  AtriumTestProcess *proc = atrium_test_process_start (NULL, NULL);
+  g_autoptr(AtriumApi) api = atrium_api_new_for_unix_socket (proc->unix_path);
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumLoginResult) result = NULL;
+  g_autoptr(JsonNode) me = NULL;
+  const char *args[] = { "useradd", "--data-dir", proc->data_dir, "uma", "--email",
+                         "uma@example.org", "--role", "patron", "--password-stdin", NULL };
+
+  g_assert_cmpint (atrium_test_run_server_input (PATRON_PW "\n", &out, NULL, args), ==, 0);
+  g_assert_cmpstr (atrium_api_get_base_url (api), ==, "http://localhost");
+  result = login (api, "uma", PATRON_PW, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (result->token);
+  atrium_api_get_me_async (api, NULL, on_done, NULL);
+  me = await_document (api, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (me, "name"), ==, "uma");
+
+  g_assert_cmpint (atrium_test_process_stop (proc), ==, 0);
+  /* The socket is gone: offline, like a stopped remote server. */
+  json_node_unref (g_steal_pointer (&me));
+  atrium_api_get_me_async (api, NULL, on_done, NULL);
+  me = await_document (api, &error);
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_OFFLINE);
+  g_assert_finalize_object (g_steal_pointer (&api));
+}
+
+/* ---- the answers cached, read back offline ------------------------------------------ */
+
+static void
+test_cache_from_server (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("atrium-client-cache-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "cache.db", NULL);
+  g_autofree char *k = atrium_api_new_idempotency_key ();
+  guint8 key[ATRIUM_DB_KEY_LEN];
+  g_autoptr(AtriumCache) cache = NULL;
+  g_autoptr(JsonNode) sites = NULL, mine = NULL, booking = NULL, back = NULL;
+  g_autofree char *code = NULL;
+  gint64 fetched = 0;
+
+  atrium_random_bytes (key, sizeof key);
+  cache = atrium_cache_open (path, key, NULL, &error);
+  g_assert_no_error (error);
+  sign_in_patron (f, f->api, "alice");
+
+  atrium_api_get_sites_async (f->api, NULL, on_done, NULL);
+  sites = await_document (f->api, &error);
+  g_assert_no_error (error);
+  g_assert_true (atrium_cache_put_sites (cache, sites, T0 / SEC, &error));
+  g_assert_no_error (error);
+
+  booking = create_booking (f->api, f->seed.seat, "2026-11-24T15:00:00Z",
+                            "2026-11-24T15:30:00Z", k, &error);
+  g_assert_no_error (error);
+  atrium_api_list_my_bookings_async (f->api, NULL, on_done, NULL);
+  mine = await_document (f->api, &error);
+  g_assert_no_error (error);
+  g_assert_true (atrium_cache_put_my_bookings (cache, mine, T0 / SEC + 60, &error));
+  g_assert_no_error (error);
+
+  /* The server goes away; what the UI shows comes from the cache, with its age. */
+  back = atrium_cache_get_sites (cache, &fetched, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fetched, ==, T0 / SEC);
+  g_assert_true (json_node_equal (back, sites));
+  code = atrium_cache_get_checkin_code (cache, int_of (booking, "id"), &fetched, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (code, ==, string_of (booking, "checkin_code"));
+  g_assert_cmpint (fetched, ==, T0 / SEC + 60);
+
+  /* Neither the code nor the library's name are in the files in clear. */
+  g_assert_finalize_object (g_steal_pointer (&cache));
+  {
+    const char *suffixes[] = { "", "-wal", "-shm" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+      {
+        g_autofree char *name = g_strconcat (path, suffixes[i], NULL);
+        g_autofree char *contents = NULL;
+        gsize length = 0;
+
+        if (!g_file_get_contents (name, &contents, &length, NULL))
+          continue;
+        g_assert_null (memmem (contents, length, code, strlen (code)));
+        g_assert_null (memmem (contents, length, "Central Library", 15));
+        g_assert_null (memmem (contents, length, "SQLite format 3", 15));
+      }
+  }
+  atrium_test_remove_tree (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/client/api/base-urls", test_base_urls);
+  g_test_add ("/client/api/sign-in-and-calls", Fixture, NULL, fixture_setup,
+              test_sign_in_and_calls, fixture_teardown);
+  g_test_add ("/client/api/wrong-password", Fixture, NULL, fixture_setup,
+              test_wrong_password, fixture_teardown);
+  g_test_add ("/client/api/errors", Fixture, NULL, fixture_setup, test_errors,
+              fixture_teardown);
+  g_test_add ("/client/api/server-and-protocol", Fixture, NULL, fixture_setup,
+              test_server_and_protocol, fixture_teardown);
+  g_test_add ("/client/api/rate-limited", Fixture, CONFIG_LOW_LIMIT, fixture_setup,
+              test_rate_limited, fixture_teardown);
+  g_test_add ("/client/api/cancelled", Fixture, NULL, fixture_setup, test_cancelled,
+              fixture_teardown);
+  g_test_add ("/client/api/offline", Fixture, NULL, fixture_setup, test_offline,
+              fixture_teardown);
+  g_test_add_func ("/client/api/wire", test_wire);
+  g_test_add_func ("/client/api/email-code", test_email_code);
+  g_test_add_func ("/client/api/tls-pinning", test_tls_pinning);
+  g_test_add_func ("/client/api/tls-pinned-expired", test_tls_pinned_expired);
+  g_test_add_func ("/client/api/unix-socket", test_unix_socket);
+  g_test_add ("/client/api/cache-from-server", Fixture, NULL, fixture_setup,
+              test_cache_from_server, fixture_teardown);
+  return g_test_run ();
+}
