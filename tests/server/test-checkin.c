@@ -717,6 +717,9 @@ test_no_show (Fixture       *f,
   assert_mail_count (f, 2);
   g_assert_cmpuint (call (f, "GET", "/api/v1/bookings?mine", s->alice, NULL, &list), ==, 200);
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (list), "no_shows"), ==, 1);
+  g_clear_pointer (&list, json_node_unref);
+  g_assert_cmpuint (call (f, "GET", "/api/v1/me", s->alice, NULL, &list), ==, 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (list), "no_shows"), ==, 1);
 
   /* The slot is free again: someone else books it. */
   {

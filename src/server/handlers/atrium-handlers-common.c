@@ -101,6 +101,8 @@ atrium_handlers_add_user_members (JsonBuilder      *builder,
       json_builder_add_boolean_value (builder, user->totp_confirmed);
       json_builder_set_member_name (builder, "disabled");
       json_builder_add_boolean_value (builder, user->disabled);
+      json_builder_set_member_name (builder, "no_shows");
+      json_builder_add_int_value (builder, user->no_shows);
     }
   atrium_handlers_add_roles (builder, user);
 }

@@ -239,7 +239,7 @@ load_roles (AtriumDb    *db,
 
 #define USER_COLUMNS \
   "id, name, email, phone, password_hash, password_changed_at, totp_secret, " \
-  "totp_confirmed, totp_last_step, disabled, created_at"
+  "totp_confirmed, totp_last_step, disabled, created_at, no_shows"
 
 static AtriumUser *
 query_user (AtriumDb    *db,
@@ -274,6 +274,7 @@ query_user (AtriumDb    *db,
       user->totp_last_step = sqlite3_column_int64 (stmt, 8);
       user->disabled = sqlite3_column_int (stmt, 9) != 0;
       user->created_at = sqlite3_column_int64 (stmt, 10);
+      user->no_shows = sqlite3_column_int64 (stmt, 11);
     }
   if (stmt != NULL)
     sqlite3_reset (stmt);

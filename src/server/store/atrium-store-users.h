@@ -20,6 +20,7 @@ typedef struct
   gint64   totp_last_step;
   gboolean disabled;
   gint64   created_at;
+  gint64   no_shows;           /* bookings released unclaimed (the scheduler counts them) */
   guint    roles;              /* AtriumRole bits over every site */
   GArray  *site_roles;         /* AtriumSiteRole */
 } AtriumUser;
