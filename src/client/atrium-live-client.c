@@ -395,40 +395,71 @@ array_has (GArray *array,
   return FALSE;
 }
 
-static void
-apply_space (AtriumLiveClient *self,
-             gint64            site,
-             JsonObject       *object)
+/* What differs between the two models: the name of an item and how it is made. */
+typedef struct
 {
-  gint64 id = json_object_get_int_member (object, "id");
-  AtriumLiveSpace *space = g_hash_table_lookup (self->space_index, &id);
+  const char *name;                /* "space", "queue": in touch keys */
+  const char *document_member;     /* "spaces", "queues": in a site of the document */
+  GObject  *(*create) (gint64      site,
+                       JsonObject *object);
+  gboolean  (*update) (GObject    *item,
+                       gint64      site,
+                       JsonObject *object);
+} ItemKind;
 
-  if (space != NULL)
-    {
-      atrium_live_space_update (space, site, object);
-      return;
-    }
-  space = atrium_live_space_new_from_json (site, object);
-  g_hash_table_insert (self->space_index, g_memdup2 (&id, sizeof id), space);
-  g_list_store_append (self->spaces, space);
+static GObject *
+space_create (gint64      site,
+              JsonObject *object)
+{
+  return G_OBJECT (atrium_live_space_new_from_json (site, object));
 }
 
+static gboolean
+space_update (GObject    *item,
+              gint64      site,
+              JsonObject *object)
+{
+  return atrium_live_space_update (ATRIUM_LIVE_SPACE (item), site, object);
+}
+
+static GObject *
+queue_create (gint64      site,
+              JsonObject *object)
+{
+  return G_OBJECT (atrium_live_queue_new_from_json (site, object));
+}
+
+static gboolean
+queue_update (GObject    *item,
+              gint64      site,
+              JsonObject *object)
+{
+  return atrium_live_queue_update (ATRIUM_LIVE_QUEUE (item), site, object);
+}
+
+static const ItemKind space_kind = { "space", "spaces", space_create, space_update };
+static const ItemKind queue_kind = { "queue", "queues", queue_create, queue_update };
+
+/* A live message about one item: updated in place, or added at the end. */
 static void
-apply_queue (AtriumLiveClient *self,
-             gint64            site,
-             JsonObject       *object)
+apply_item (const ItemKind *kind,
+            GListStore     *store,
+            GHashTable     *index,
+            gint64          site,
+            JsonObject     *object)
 {
   gint64 id = json_object_get_int_member (object, "id");
-  AtriumLiveQueue *queue = g_hash_table_lookup (self->queue_index, &id);
+  GObject *item = g_hash_table_lookup (index, &id);
 
-  if (queue != NULL)
+  if (item != NULL)
     {
-      atrium_live_queue_update (queue, site, object);
+      kind->update (item, site, object);
       return;
     }
-  queue = atrium_live_queue_new_from_json (site, object);
-  g_hash_table_insert (self->queue_index, g_memdup2 (&id, sizeof id), queue);
-  g_list_store_append (self->queues, queue);
+  item = kind->create (site, object);
+  g_hash_table_insert (index, g_memdup2 (&id, sizeof id), item);
+  g_list_store_append (store, item);
+  g_object_unref (item);
 }
 
 static char *
@@ -469,6 +500,35 @@ replace_items (GListStore *store,
   g_list_store_splice (store, 0, n, items->pdata, items->len);
 }
 
+/* The items of one site's list in the document, in its order, into @out: those known
+ * updated (unless a live message moved them during the catch-up), the others new. */
+static void
+collect_items (AtriumLiveClient *self,
+               const ItemKind   *kind,
+               GHashTable       *index,
+               gint64            site_id,
+               JsonArray        *list,
+               GPtrArray        *out)
+{
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *object = json_array_get_object_element (list, i);
+      gint64 id = json_object_get_int_member (object, "id");
+      g_autofree char *key = touch_key (kind->name, id);
+      GObject *item = g_hash_table_lookup (index, &id);
+
+      if (item == NULL)
+        item = kind->create (site_id, object);
+      else
+        {
+          g_object_ref (item);
+          if (!g_hash_table_contains (self->touched, key))
+            kind->update (item, site_id, object);
+        }
+      g_ptr_array_add (out, item);
+    }
+}
+
 /* The document of GET /api/v1/occupancy, checked against the allow-list. An item that a
  * live message changed since the fetch was sent keeps what the message said: the
  * message is at least as new. */
@@ -485,47 +545,14 @@ apply_document (AtriumLiveClient *self,
     {
       JsonObject *site = json_array_get_object_element (sites, s);
       gint64 site_id = json_object_get_int_member (site, "id");
-      JsonArray *list;
 
       if (!site_wanted (self, site_id))
         continue;
       g_array_append_val (sites_out, site_id);
-      list = json_object_get_array_member (site, "spaces");
-      for (guint i = 0; i < json_array_get_length (list); i++)
-        {
-          JsonObject *object = json_array_get_object_element (list, i);
-          gint64 id = json_object_get_int_member (object, "id");
-          g_autofree char *key = touch_key ("space", id);
-          AtriumLiveSpace *space = g_hash_table_lookup (self->space_index, &id);
-
-          if (space == NULL)
-            space = atrium_live_space_new_from_json (site_id, object);
-          else
-            {
-              g_object_ref (space);
-              if (!g_hash_table_contains (self->touched, key))
-                atrium_live_space_update (space, site_id, object);
-            }
-          g_ptr_array_add (spaces, space);
-        }
-      list = json_object_get_array_member (site, "queues");
-      for (guint i = 0; i < json_array_get_length (list); i++)
-        {
-          JsonObject *object = json_array_get_object_element (list, i);
-          gint64 id = json_object_get_int_member (object, "id");
-          g_autofree char *key = touch_key ("queue", id);
-          AtriumLiveQueue *queue = g_hash_table_lookup (self->queue_index, &id);
-
-          if (queue == NULL)
-            queue = atrium_live_queue_new_from_json (site_id, object);
-          else
-            {
-              g_object_ref (queue);
-              if (!g_hash_table_contains (self->touched, key))
-                atrium_live_queue_update (queue, site_id, object);
-            }
-          g_ptr_array_add (queues, queue);
-        }
+      collect_items (self, &space_kind, self->space_index, site_id,
+                     json_object_get_array_member (site, space_kind.document_member), spaces);
+      collect_items (self, &queue_kind, self->queue_index, site_id,
+                     json_object_get_array_member (site, queue_kind.document_member), queues);
     }
   replace_items (self->spaces, self->space_index, spaces, "id");
   replace_items (self->queues, self->queue_index, queues, "id");
@@ -711,12 +738,12 @@ handle_text (AtriumLiveClient *self,
         return;
       if (self->phase == PHASE_CATCHING_UP || self->phase == PHASE_DISCOVERING)
         g_hash_table_add (self->touched,
-                          touch_key (space ? "space" : "queue",
+                          touch_key (space ? space_kind.name : queue_kind.name,
                                      json_object_get_int_member (item, "id")));
       if (space)
-        apply_space (self, site, item);
+        apply_item (&space_kind, self->spaces, self->space_index, site, item);
       else
-        apply_queue (self, site, item);
+        apply_item (&queue_kind, self->queues, self->queue_index, site, item);
     }
   else if (g_str_equal (type, "subscribed"))
     handle_subscribed (self, object);

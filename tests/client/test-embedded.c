@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The embedded backend: the real server library in a thread, reached over its Unix
- * socket by a SoupSession with "remote-connectable", as the app will. XDG directories
- * are per test (G_TEST_OPTION_ISOLATE_DIRS). */
+ * socket by a SoupSession with "remote-connectable", as the app will. The XDG
+ * directories point into a temporary directory, emptied before each test.
+ * (G_TEST_OPTION_ISOLATE_DIRS would do it, but GLib 2.74 leaks the names it sets.) */
 #include "config.h"
 
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <libsoup/soup.h>
 
 #include "atrium-embedded.h"
+#include "atrium-test-server.h"
 #include "client-test-http.h"
 
 /* The cheapest password hashing the server accepts: the demo hashes five. */
@@ -27,8 +29,12 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  /* Under the test's own home (G_TEST_OPTION_ISOLATE_DIRS leaves this variable alone). */
-  f->runtime_dir = g_build_filename (g_get_home_dir (), "runtime", NULL);
+  g_autofree char *store_dir = g_build_filename (g_get_user_data_dir (), "atrium", NULL);
+  g_autofree char *base = g_path_get_dirname (g_get_user_data_dir ());
+
+  f->runtime_dir = g_build_filename (base, "runtime", NULL);
+  atrium_test_remove_tree (store_dir);
+  atrium_test_remove_tree (f->runtime_dir);
   g_setenv ("XDG_RUNTIME_DIR", f->runtime_dir, TRUE);
   g_assert_cmpint (g_mkdir_with_parents (f->runtime_dir, 0700), ==, 0);
   g_assert_cmpint (g_chmod (f->runtime_dir, 0700), ==, 0);
@@ -290,7 +296,16 @@ int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_autofree char *base = g_dir_make_tmp ("atrium-test-embedded-XXXXXX", NULL);
+  g_autofree char *data_home = g_build_filename (base, "data", NULL);
+  g_autofree char *config_home = g_build_filename (base, "config", NULL);
+  int status;
+
+  g_assert_nonnull (base);
+  /* Before GLib reads them (it keeps what it read first). */
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config_home, TRUE);
+  g_test_init (&argc, &argv, NULL);
   g_test_add ("/embedded/normal", Fixture, NULL, fixture_setup, test_normal,
               fixture_teardown);
   g_test_add ("/embedded/demo", Fixture, NULL, fixture_setup, test_demo, fixture_teardown);
@@ -298,5 +313,7 @@ main (int    argc,
               test_runtime_not_private, fixture_teardown);
   g_test_add ("/embedded/bad-data-dir", Fixture, NULL, fixture_setup, test_bad_data_dir,
               fixture_teardown);
-  return g_test_run ();
+  status = g_test_run ();
+  atrium_test_remove_tree (base);
+  return status;
 }
