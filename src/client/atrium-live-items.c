@@ -250,16 +250,66 @@ atrium_live_space_new_from_json (gint64      site_id,
   return self;
 }
 
-gint64 atrium_live_space_get_id (AtriumLiveSpace *self) { return self->id; }
-gint64 atrium_live_space_get_site_id (AtriumLiveSpace *self) { return self->site_id; }
-const char *atrium_live_space_get_name (AtriumLiveSpace *self) { return self->name; }
-const char *atrium_live_space_get_kind (AtriumLiveSpace *self) { return self->kind; }
-gint64 atrium_live_space_get_count (AtriumLiveSpace *self) { return self->count; }
-guint atrium_live_space_get_capacity (AtriumLiveSpace *self) { return (guint) self->capacity; }
-int atrium_live_space_get_percent (AtriumLiveSpace *self) { return (int) self->percent; }
-const char *atrium_live_space_get_level (AtriumLiveSpace *self) { return self->level; }
-gint64 atrium_live_space_get_free (AtriumLiveSpace *self) { return self->free; }
-GDateTime *atrium_live_space_get_updated_at (AtriumLiveSpace *self) { return self->updated_at; }
+gint64
+atrium_live_space_get_id (AtriumLiveSpace *self)
+{
+  return self->id;
+}
+
+gint64
+atrium_live_space_get_site_id (AtriumLiveSpace *self)
+{
+  return self->site_id;
+}
+
+const char *
+atrium_live_space_get_name (AtriumLiveSpace *self)
+{
+  return self->name;
+}
+
+const char *
+atrium_live_space_get_kind (AtriumLiveSpace *self)
+{
+  return self->kind;
+}
+
+gint64
+atrium_live_space_get_count (AtriumLiveSpace *self)
+{
+  return self->count;
+}
+
+guint
+atrium_live_space_get_capacity (AtriumLiveSpace *self)
+{
+  return (guint) self->capacity;
+}
+
+int
+atrium_live_space_get_percent (AtriumLiveSpace *self)
+{
+  return (int) self->percent;
+}
+
+const char *
+atrium_live_space_get_level (AtriumLiveSpace *self)
+{
+  return self->level;
+}
+
+gint64
+atrium_live_space_get_free (AtriumLiveSpace *self)
+{
+  return self->free;
+}
+
+GDateTime *
+atrium_live_space_get_updated_at (AtriumLiveSpace *self)
+{
+  return self->updated_at;
+}
+
 
 /* ---- AtriumLiveQueue ------------------------------------------------------------------- */
 
@@ -390,11 +440,51 @@ atrium_live_queue_new_from_json (gint64      site_id,
   return self;
 }
 
-gint64 atrium_live_queue_get_id (AtriumLiveQueue *self) { return self->id; }
-gint64 atrium_live_queue_get_site_id (AtriumLiveQueue *self) { return self->site_id; }
-const char *atrium_live_queue_get_name (AtriumLiveQueue *self) { return self->name; }
-const char *atrium_live_queue_get_kind (AtriumLiveQueue *self) { return self->kind; }
-gint64 atrium_live_queue_get_length (AtriumLiveQueue *self) { return self->length; }
-gint64 atrium_live_queue_get_wait_seconds (AtriumLiveQueue *self) { return self->wait_seconds; }
-const char *atrium_live_queue_get_wait_status (AtriumLiveQueue *self) { return self->wait_status; }
-GDateTime *atrium_live_queue_get_updated_at (AtriumLiveQueue *self) { return self->updated_at; }
+gint64
+atrium_live_queue_get_id (AtriumLiveQueue *self)
+{
+  return self->id;
+}
+
+gint64
+atrium_live_queue_get_site_id (AtriumLiveQueue *self)
+{
+  return self->site_id;
+}
+
+const char *
+atrium_live_queue_get_name (AtriumLiveQueue *self)
+{
+  return self->name;
+}
+
+const char *
+atrium_live_queue_get_kind (AtriumLiveQueue *self)
+{
+  return self->kind;
+}
+
+gint64
+atrium_live_queue_get_length (AtriumLiveQueue *self)
+{
+  return self->length;
+}
+
+gint64
+atrium_live_queue_get_wait_seconds (AtriumLiveQueue *self)
+{
+  return self->wait_seconds;
+}
+
+const char *
+atrium_live_queue_get_wait_status (AtriumLiveQueue *self)
+{
+  return self->wait_status;
+}
+
+GDateTime *
+atrium_live_queue_get_updated_at (AtriumLiveQueue *self)
+{
+  return self->updated_at;
+}
+
