@@ -859,18 +859,24 @@ connect_now (AtriumLiveClient *self)
   SoupMessage *msg = new_request (self, LIVE_PATH);
 
   teardown (self);
-  set_state (self, ATRIUM_LIVE_STATE_CONNECTING);
   if (msg == NULL)
     {
-      refused (self, 0);
+      set_error (self, g_error_new (ATRIUM_LIVE_CLIENT_ERROR, ATRIUM_LIVE_CLIENT_ERROR_SERVER,
+                                    "%s is not a server address", self->base_url));
+      self->started = FALSE;
+      set_state (self, ATRIUM_LIVE_STATE_STOPPED);
       return;
     }
+  set_state (self, ATRIUM_LIVE_STATE_CONNECTING);
   self->cancellable = g_cancellable_new ();
   g_object_set_data (G_OBJECT (msg), "atrium-live-client", self);
   soup_session_websocket_connect_async (self->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
                                         self->cancellable, connected, g_object_ref (msg));
   g_object_ref (self);
   g_object_unref (msg);
+  /* A server that takes the connection and never answers is given the same bound as a
+   * silent one. */
+  arm_watchdog (self);
 }
 
 /* ---- public ------------------------------------------------------------------------- */

@@ -613,6 +613,25 @@ test_watchdog (Fixture       *f,
   finish_client (client);
 }
 
+/* A server that accepts the connection and never answers the upgrade (stopped) is given
+ * up on after the same bound, and tried again. */
+static void
+test_hung_upgrade (Fixture       *f,
+                   gconstpointer  data)
+{
+  AtriumLiveTimings timings = { 100, 1000, HEARTBEAT_MS, 3 };
+  AtriumLiveClient *client = new_client (f, f->seed.kiosk, &timings);
+
+  g_assert_cmpint (kill (f->proc->pid, SIGSTOP), ==, 0);
+  atrium_live_client_start (client);
+  wait_for (silence_noticed, client, 10000, "the watchdog during the upgrade");
+  g_assert_cmpuint (atrium_live_client_get_n_connections (client), ==, 0);
+  g_assert_cmpint (kill (f->proc->pid, SIGCONT), ==, 0);
+  wait_for (is_live, client, 10000, "the client once the server runs");
+  assert_models_match_server (f, client);
+  finish_client (client);
+}
+
 static void
 count_state (GObject    *object,
              GParamSpec *pspec,
@@ -661,6 +680,8 @@ main (int    argc,
   g_test_add ("/live-client/kill-restart", Fixture, NULL, fixture_setup, test_kill_restart,
               fixture_teardown);
   g_test_add ("/live-client/watchdog", Fixture, NULL, fixture_setup, test_watchdog,
+              fixture_teardown);
+  g_test_add ("/live-client/hung-upgrade", Fixture, NULL, fixture_setup, test_hung_upgrade,
               fixture_teardown);
   g_test_add ("/live-client/unauthorised", Fixture, NULL, fixture_setup, test_unauthorised,
               fixture_teardown);
