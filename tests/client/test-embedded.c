@@ -13,6 +13,7 @@
 #include <libsoup/soup.h>
 
 #include "atrium-embedded.h"
+#include "atrium-store.h"
 #include "atrium-test-server.h"
 #include "client-test-http.h"
 
@@ -146,6 +147,26 @@ test_normal (Fixture       *f,
   g_assert_finalize_object (embedded);
 }
 
+/* Posts the sensors made to the store; read through a second connection, as another
+ * process would (WAL). */
+static gint64
+sensor_posts (const char *data_dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumDb) db = atrium_store_open (data_dir, FALSE, NULL, &error);
+  sqlite3_stmt *stmt = NULL;
+  gint64 posts;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_prepare_v2 (atrium_db_get_handle (db),
+                                       "SELECT count(*) FROM sensor_count;", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  posts = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return posts;
+}
+
 static void
 test_demo (Fixture       *f,
            gconstpointer  data)
@@ -217,6 +238,11 @@ test_demo (Fixture       *f,
   g_assert_cmpuint (request (session, "GET", "/api/v1/occupancy",
                              json_object_get_string_member (json_node_get_object (login),
                                                             "token"), NULL, &mine), ==, 200);
+
+  /* The simulated sensors post through the API from the start: one post each. */
+  for (guint i = 0; i < 100 && sensor_posts (data_dir) < 10; i++)
+    g_usleep (100 * 1000);
+  g_assert_cmpint (sensor_posts (data_dir), >=, 10);
 
   atrium_embedded_stop (embedded);
   g_assert_false (g_file_test (socket_dir, G_FILE_TEST_EXISTS));
