@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The items of AtriumLiveClient's models: one space with its live occupancy, one queue
+ * with its waiting time. Every figure is a property that notifies only when it changes,
+ * so a view binds to them and redraws only what moved.
+ */
+
+#define ATRIUM_TYPE_LIVE_SPACE (atrium_live_space_get_type ())
+G_DECLARE_FINAL_TYPE (AtriumLiveSpace, atrium_live_space, ATRIUM, LIVE_SPACE, GObject)
+
+#define ATRIUM_TYPE_LIVE_QUEUE (atrium_live_queue_get_type ())
+G_DECLARE_FINAL_TYPE (AtriumLiveQueue, atrium_live_queue, ATRIUM, LIVE_QUEUE, GObject)
+
+gint64      atrium_live_space_get_id         (AtriumLiveSpace *self);
+gint64      atrium_live_space_get_site_id    (AtriumLiveSpace *self);
+const char *atrium_live_space_get_name       (AtriumLiveSpace *self);
+const char *atrium_live_space_get_kind       (AtriumLiveSpace *self);
+gint64      atrium_live_space_get_count      (AtriumLiveSpace *self);
+guint       atrium_live_space_get_capacity   (AtriumLiveSpace *self);
+/* -1 when the room has no capacity (no percent). */
+int         atrium_live_space_get_percent    (AtriumLiveSpace *self);
+const char *atrium_live_space_get_level      (AtriumLiveSpace *self);
+gint64      atrium_live_space_get_free       (AtriumLiveSpace *self);
+/* NULL when no sensor has counted yet. */
+GDateTime  *atrium_live_space_get_updated_at (AtriumLiveSpace *self);
+
+gint64      atrium_live_queue_get_id           (AtriumLiveQueue *self);
+gint64      atrium_live_queue_get_site_id      (AtriumLiveQueue *self);
+const char *atrium_live_queue_get_name         (AtriumLiveQueue *self);
+const char *atrium_live_queue_get_kind         (AtriumLiveQueue *self);
+gint64      atrium_live_queue_get_length       (AtriumLiveQueue *self);
+/* -1 when the server has no estimate (see wait-status). */
+gint64      atrium_live_queue_get_wait_seconds (AtriumLiveQueue *self);
+const char *atrium_live_queue_get_wait_status  (AtriumLiveQueue *self);
+GDateTime  *atrium_live_queue_get_updated_at   (AtriumLiveQueue *self);
+
+/* For AtriumLiveClient: a new item from the server's JSON object of a space or queue (as
+ * GET /api/v1/occupancy and the live feed write it, already checked against the
+ * client's allow-list), and an update in place that returns whether anything changed. */
+AtriumLiveSpace *atrium_live_space_new_from_json (gint64            site_id,
+                                                  JsonObject       *object);
+gboolean         atrium_live_space_update        (AtriumLiveSpace  *self,
+                                                  gint64            site_id,
+                                                  JsonObject       *object);
+AtriumLiveQueue *atrium_live_queue_new_from_json (gint64            site_id,
+                                                  JsonObject       *object);
+gboolean         atrium_live_queue_update        (AtriumLiveQueue  *self,
+                                                  gint64            site_id,
+                                                  JsonObject       *object);
+
+G_END_DECLS
