@@ -244,15 +244,16 @@ name_has_owner (GDBusConnection *connection,
  * its files and control socket in the test's directory. */
 static Daemon
 start_keyring (const char *dir,
-               const char *bus_address)
+               const char *bus_address,
+               gboolean    unlock)
 {
   g_autofree char *data = g_build_filename (dir, "keyring-data", NULL);
   g_autofree char *runtime = g_build_filename (dir, "keyring-run", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) connection = NULL;
   g_auto(GStrv) envp = g_get_environ ();
-  const char *argv[] = { "gnome-keyring-daemon", "--foreground", "--unlock",
-                         "--components=secrets", NULL };
+  const char *argv[] = { "gnome-keyring-daemon", "--foreground", "--components=secrets",
+                         unlock ? "--unlock" : NULL, NULL };
   const char password[] = "atrium-test-password";
   Daemon keyring = { 0, NULL };
   gint64 deadline;
@@ -270,7 +271,8 @@ start_keyring (const char *dir,
                             G_SPAWN_STDOUT_TO_DEV_NULL, die_with_parent, NULL,
                             &keyring.pid, &in, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (write (in, password, strlen (password)), ==, (gssize) strlen (password));
+  if (unlock)
+    g_assert_cmpint (write (in, password, strlen (password)), ==, (gssize) strlen (password));
   close (in);
 
   connection = g_dbus_connection_new_for_address_sync (
@@ -690,6 +692,92 @@ test_stalled_service (void)
   g_test_trap_assert_passed ();
 }
 
+/* libsecret 0.20.5, when gnome-keyring cannot show its unlock prompt: "received
+ * unexpected result type o from Completed signal instead of expected ao", then
+ * g_task_return_error (NULL) and an operation that never completes. Said in the log,
+ * not fatal: the timeout is what ends the call, which is what this test is about. */
+static gboolean
+libsecret_prompt_bug (const char     *domain,
+                      GLogLevelFlags  level,
+                      const char     *message,
+                      gpointer        user_data)
+{
+  gboolean known = (g_strcmp0 (domain, "libsecret") == 0 &&
+                    strstr (message, "unexpected result type") != NULL) ||
+                   (g_strcmp0 (domain, "GLib-GIO") == 0 &&
+                    (strstr (message, "g_task_return_error: assertion") != NULL ||
+                     strstr (message, "finalized without ever returning") != NULL));
+
+  if (known)
+    g_test_message ("libsecret's known prompt bug: %s", message);
+  return !known;
+}
+
+/* The kiosk on auto-login: the login keyring exists but nothing unlocked it, and no
+ * prompter can ask for its password. The key file is taken, within the timeout. */
+static void
+test_locked_keyring (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *dir = g_build_filename (test_dir, "locked", NULL);
+      g_autofree char *bus_dir = g_build_filename (dir, "bus", NULL);
+      g_autofree char *keyrings = g_build_filename (dir, "keyring-data", "keyrings", NULL);
+      g_autofree char *login = g_build_filename (test_dir, "keyring-data", "keyrings",
+                                                 "login.keyring", NULL);
+      g_autofree char *copy = g_build_filename (keyrings, "login.keyring", NULL);
+      g_autofree char *data_dir = g_build_filename (dir, "atrium", NULL);
+      g_autofree char *contents = NULL;
+      g_autoptr(AtriumSecrets) secrets = NULL;
+      g_autoptr(GError) error = NULL;
+      guint8 key[ATRIUM_DB_KEY_LEN];
+      AtriumKeySource source = ATRIUM_KEY_SOURCE_SECRET_SERVICE;
+      gsize len = 0;
+      Daemon bus, keyring;
+      gint64 start;
+
+      g_test_log_set_fatal_handler (libsecret_prompt_bug, NULL);
+      /* The parent's login keyring, made with a password this daemon is not given. */
+      g_assert_no_errno (g_mkdir_with_parents (keyrings, 0700));
+      g_file_get_contents (login, &contents, &len, &error);
+      g_assert_no_error (error);
+      g_file_set_contents (copy, contents, len, &error);
+      g_assert_no_error (error);
+      bus = start_bus (bus_dir);
+      keyring = start_keyring (dir, bus.address, FALSE);
+      g_setenv ("DBUS_SESSION_BUS_ADDRESS", bus.address, TRUE);
+      g_unsetenv ("CREDENTIALS_DIRECTORY");
+
+      secrets = atrium_secrets_new (data_dir, SHORT_TIMEOUT_MS);
+      start = g_get_monotonic_time ();
+      g_assert_true (get_cache_key (secrets, key, &source, &error));
+      g_assert_no_error (error);
+      assert_bounded (start, 2 * SHORT_TIMEOUT_MS);
+      g_assert_cmpint (source, ==, ATRIUM_KEY_SOURCE_KEY_FILE);
+      assert_logged ("did not answer within 1000 ms): the cache key is taken from the key file");
+
+      /* The token is not kept: libsecret hangs again (TIMEOUT) or, seen here too, the
+       * daemon has gone after its failed prompt (UNAVAILABLE). */
+      start = g_get_monotonic_time ();
+      g_assert_false (store_token (secrets, "alice", TOKEN, &error));
+      g_assert_nonnull (error);
+      g_test_message ("storing a token in the locked keyring: %s", error->message);
+      g_assert_true (g_error_matches (error, ATRIUM_SECRETS_ERROR,
+                                      ATRIUM_SECRETS_ERROR_TIMEOUT) ||
+                     g_error_matches (error, ATRIUM_SECRETS_ERROR,
+                                      ATRIUM_SECRETS_ERROR_UNAVAILABLE));
+      assert_bounded (start, SHORT_TIMEOUT_MS);
+
+      g_assert_finalize_object (g_steal_pointer (&secrets));
+      stop_daemon (&keyring);
+      stop_daemon (&bus);
+      return;
+    }
+  g_test_trap_subprocess (NULL, CHILD_TIMEOUT,
+                          G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -719,7 +807,7 @@ main (int    argc,
       bus_dir = g_build_filename (test_dir, "bus", NULL);
       bus = start_bus (bus_dir);
       g_setenv ("DBUS_SESSION_BUS_ADDRESS", bus.address, TRUE);
-      keyring = start_keyring (test_dir, bus.address);
+      keyring = start_keyring (test_dir, bus.address, TRUE);
     }
 
   g_test_add_func ("/keyring/token", test_token_keyring);
@@ -728,6 +816,7 @@ main (int    argc,
   g_test_add_func ("/keyring/bad-key-file", test_bad_key_file);
   g_test_add_func ("/keyring/credential", test_credential);
   g_test_add_func ("/keyring/stalled-service", test_stalled_service);
+  g_test_add_func ("/keyring/locked-keyring", test_locked_keyring);
 
   status = g_test_run ();
 
