@@ -683,6 +683,23 @@ test_stalled_service (void)
       g_assert_cmpint (source, ==, ATRIUM_KEY_SOURCE_KEY_FILE);
       assert_logged ("did not answer within 1000 ms");
 
+      /* The caller's cancellable ends a call that would otherwise wait for the timeout. */
+      {
+        g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+        g_autoptr(GAsyncResult) result = NULL;
+        char *token;
+
+        start = g_get_monotonic_time ();
+        atrium_secrets_lookup_token_async (secrets, SERVER_URL, "alice", cancellable,
+                                           got_result, &result);
+        g_timeout_add_once (100, (GSourceOnceFunc) g_cancellable_cancel, cancellable);
+        token = atrium_secrets_lookup_token_finish (secrets, wait_result (&result), &error);
+        g_assert_null (token);
+        g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+        g_clear_error (&error);
+        g_assert_cmpint (g_get_monotonic_time () - start, <, (SHORT_TIMEOUT_MS - 200) * 1000);
+      }
+
       g_assert_finalize_object (g_steal_pointer (&secrets));
       g_dbus_connection_close_sync (squatter, NULL, NULL);
       stop_daemon (&bus);
