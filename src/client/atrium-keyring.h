@@ -97,18 +97,20 @@ void           atrium_secrets_get_cache_key_async  (AtriumSecrets        *self,
                                                     gpointer              user_data);
 gboolean       atrium_secrets_get_cache_key_finish (AtriumSecrets        *self,
                                                     GAsyncResult         *result,
-                                                    guint8                key_out[ATRIUM_DB_KEY_LEN],
+                                                    guint8                key[ATRIUM_DB_KEY_LEN],
                                                     AtriumKeySource      *source_out,
                                                     GError              **error);
 /* Forgets the cache key in the keyring and deletes our key file (never the credential,
  * which is the administrator's); the cache is then rebuilt under a new key. Fails only
  * if the keyring answered with an error other than being absent. */
-void           atrium_secrets_clear_cache_key_async  (AtriumSecrets      *self,
-                                                      GCancellable       *cancellable,
-                                                      GAsyncReadyCallback callback,
-                                                      gpointer            user_data);
-gboolean       atrium_secrets_clear_cache_key_finish (AtriumSecrets      *self,
-                                                      GAsyncResult       *result,
-                                                      GError            **error);
+void           atrium_secrets_clear_cache_key_async
+                                                   (AtriumSecrets        *self,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean       atrium_secrets_clear_cache_key_finish
+                                                   (AtriumSecrets        *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
 
 G_END_DECLS
