@@ -400,24 +400,16 @@ enqueue (AtriumOutbox      *self,
   return id;
 }
 
-/* A local date-time as the server takes it: "YYYY-MM-DDTHH:MM" (seconds allowed). */
+/* A date-time as the server takes it: RFC 3339 with its offset ("2026-11-24T09:00:00Z"). */
 static gboolean
 time_text_valid (const char *text)
 {
-  gsize len = text != NULL ? strlen (text) : 0;
+  g_autoptr(GDateTime) parsed = NULL;
 
-  if (len != 16 && len != 19)
+  if (text == NULL || strlen (text) > 64)
     return FALSE;
-  for (gsize i = 0; i < len; i++)
-    {
-      gboolean digit = g_ascii_isdigit (text[i]);
-
-      if ((i == 4 || i == 7) ? text[i] != '-' :
-          i == 10 ? text[i] != 'T' :
-          (i == 13 || i == 16) ? text[i] != ':' : !digit)
-        return FALSE;
-    }
-  return TRUE;
+  parsed = g_date_time_new_from_iso8601 (text, NULL);
+  return parsed != NULL;
 }
 
 gint64
@@ -436,7 +428,7 @@ atrium_outbox_enqueue_booking (AtriumOutbox  *self,
       group_size > 10000)
     {
       g_set_error (error, ATRIUM_OUTBOX_ERROR, ATRIUM_OUTBOX_ERROR_INVALID,
-                   "A booking needs a resource and its start and end as YYYY-MM-DDTHH:MM");
+                   "A booking needs a resource, and its start and end with their offset");
       return 0;
     }
   json_builder_begin_object (builder);
