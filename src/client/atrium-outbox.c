@@ -50,7 +50,8 @@ struct _AtriumOutbox
   guint     queued;
   gboolean  paused;
   gboolean  flushing;
-  gint64    not_before;   /* monotonic µs: a 429's Retry-After */
+  AtriumClock *clock;
+  gint64    not_before;   /* unix µs by the clock: a 429's Retry-After */
 };
 
 G_DEFINE_FINAL_TYPE (AtriumOutbox, atrium_outbox, G_TYPE_OBJECT)
@@ -115,6 +116,7 @@ atrium_outbox_finalize (GObject *object)
   AtriumOutbox *self = ATRIUM_OUTBOX (object);
 
   g_clear_pointer (&self->db, atrium_db_close);
+  g_clear_object (&self->clock);
   g_free (self->path);
   G_OBJECT_CLASS (atrium_outbox_parent_class)->finalize (object);
 }
@@ -175,6 +177,7 @@ atrium_outbox_class_init (AtriumOutboxClass *klass)
 static void
 atrium_outbox_init (AtriumOutbox *self)
 {
+  self->clock = atrium_clock_new_system ();
 }
 
 /* ---- SQL ---------------------------------------------------------------------------- */
@@ -355,6 +358,18 @@ atrium_outbox_get_path (AtriumOutbox *self)
   return self->path;
 }
 
+/* The clock queued_at, failed_at and a Retry-After are counted by (the system's unless
+ * a test sets its own). */
+void
+atrium_outbox_set_clock (AtriumOutbox *self,
+                         AtriumClock  *clock)
+{
+  g_return_if_fail (ATRIUM_IS_OUTBOX (self));
+  g_return_if_fail (ATRIUM_IS_CLOCK (clock));
+
+  g_set_object (&self->clock, clock);
+}
+
 guint
 atrium_outbox_get_queued (AtriumOutbox *self)
 {
@@ -392,7 +407,7 @@ enqueue (AtriumOutbox      *self,
   bind_text (stmt, 1, kind_names[kind]);
   bind_text (stmt, 2, text);
   bind_text (stmt, 3, key);
-  sqlite3_bind_int64 (stmt, 4, g_get_real_time () / G_USEC_PER_SEC);
+  sqlite3_bind_int64 (stmt, 4, atrium_clock_now (self->clock));
   if (!run_done (self, stmt, "enqueue", error))
     return 0;
   id = sqlite3_last_insert_rowid (atrium_db_get_handle (self->db));
@@ -648,7 +663,7 @@ record_failed (AtriumOutbox      *self,
   g_autofree char *request = atrium_json_write (item->request);
   sqlite3_stmt *stmt;
 
-  item->failed_at = g_get_real_time () / G_USEC_PER_SEC;
+  item->failed_at = atrium_clock_now (self->clock);
   item->error_code = answer->code;
   if (detail != NULL)
     {
@@ -824,7 +839,7 @@ on_sent (GObject      *source,
       const AtriumApiErrorDetail *detail = atrium_api_error_get_detail (answer);
       guint wait = detail != NULL && detail->retry_after > 0 ? detail->retry_after : 1;
 
-      self->not_before = g_get_monotonic_time () + (gint64) wait * G_USEC_PER_SEC;
+      self->not_before = atrium_clock_now_usec (self->clock) + (gint64) wait * G_USEC_PER_SEC;
     }
   flush_stop (task, g_steal_pointer (&answer));
 }
@@ -901,11 +916,12 @@ atrium_outbox_flush_async (AtriumOutbox        *self,
 {
   GTask *task;
   Flush *flush;
-  gint64 now = g_get_monotonic_time ();
+  gint64 now;
 
   g_return_if_fail (ATRIUM_IS_OUTBOX (self));
   g_return_if_fail (ATRIUM_IS_API (api));
 
+  now = atrium_clock_now_usec (self->clock);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, atrium_outbox_flush_async);
   if (self->flushing)

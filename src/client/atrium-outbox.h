@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "atrium-api.h"
+#include "atrium-clock.h"
 #include "atrium-db.h"
 
 G_BEGIN_DECLS
@@ -86,6 +87,8 @@ AtriumOutbox *atrium_outbox_open            (const char        *path,
                                              const guint8       key[ATRIUM_DB_KEY_LEN],
                                              GError           **error);
 const char   *atrium_outbox_get_path        (AtriumOutbox      *self);
+void          atrium_outbox_set_clock       (AtriumOutbox      *self,
+                                             AtriumClock       *clock);
 
 /* Each answers the new item's id (> 0), or 0 and @error. */
 gint64        atrium_outbox_enqueue_booking (AtriumOutbox      *self,

@@ -21,6 +21,10 @@
 
 #define PASSWORD "Blue-Cactus-Lamp7"
 
+#define CONFIG_LOW_LIMIT "[limits]\nrequests_per_minute_per_ip = 1000000\n" \
+                         "requests_per_minute_per_account = 60\n" \
+                         "[brute_force]\nip_max_failures = 10000\n"
+
 #define CONFIG "[limits]\nrequests_per_minute_per_ip = 1000000\n" \
                "requests_per_minute_per_account = 1000000\n" \
                "[brute_force]\nip_max_failures = 10000\n"
@@ -199,7 +203,8 @@ fixture_setup (Fixture       *f,
   f->data_dir = g_build_filename (f->base_dir, "data", NULL);
   f->config_path = g_build_filename (f->base_dir, "server.conf", NULL);
   f->outbox_path = g_build_filename (f->base_dir, "outbox.db", NULL);
-  g_assert_true (g_file_set_contents (f->config_path, CONFIG, -1, NULL));
+  g_assert_true (g_file_set_contents (f->config_path, data != NULL ? data : CONFIG, -1,
+                                      NULL));
   g_assert_true (atrium_data_dir_init (f->data_dir, NULL, NULL, &error));
   g_assert_no_error (error);
   f->clock = atrium_clock_new_fixed (T0);
@@ -538,6 +543,85 @@ test_unauthorised_pauses (Fixture       *f,
   heard_clear (&heard);
 }
 
+/* ---- 429: what is left waits for the Retry-After ------------------------------------- */
+
+/* The server's bucket refills on the real clock, one request a second at 60 a minute: the
+ * outbox counts the wait on its own clock (the test's), the test also waits for real. */
+static void
+wait_as_told (Fixture *f,
+              guint    seconds)
+{
+  atrium_clock_advance (f->clock, (gint64) seconds * ATRIUM_USEC_PER_SEC);
+  g_usleep ((gulong) seconds * G_USEC_PER_SEC);
+}
+
+static void
+test_rate_limited (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(AtriumApi) api = client_new (f, f->alice_token);
+  g_autoptr(AtriumOutbox) outbox = outbox_open (f);
+  g_autoptr(GError) error = NULL;
+  const AtriumApiErrorDetail *detail;
+  guint total = 66;
+  guint rounds = 0;
+  guint retry_after;
+  guint left;
+  Heard heard = { 0 };
+
+  atrium_outbox_set_clock (outbox, f->clock);
+  listen_to (outbox, &heard);
+  /* More requests than a minute allows: cancellations the server refuses (no such
+   * booking), then one booking that must still get through. */
+  for (guint i = 0; i < total - 1; i++)
+    g_assert_cmpint (atrium_outbox_enqueue_cancel (outbox, 900000 + i, &error), >, 0);
+  g_assert_cmpint (atrium_outbox_enqueue_booking (outbox, f->seat, "2026-11-24T13:00:00Z",
+                                                  "2026-11-24T14:00:00Z", 0, &error), >, 0);
+  g_assert_no_error (error);
+
+  /* The server says slow down: the rest stays queued, in order. */
+  g_assert_false (flush (outbox, api, &error));
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_RATE_LIMITED);
+  detail = atrium_api_error_get_detail (error);
+  g_assert_cmpuint (detail->status, ==, 429);
+  retry_after = detail->retry_after;
+  g_assert_cmpuint (retry_after, >, 0);
+  g_clear_error (&error);
+  g_assert_cmpuint (heard.done->len, ==, 0);
+  g_assert_cmpuint (heard.failed->len, >, 0);
+  left = atrium_outbox_get_queued (outbox);
+  g_assert_cmpuint (left, ==, total - heard.failed->len);
+  g_assert_cmpuint (left, >, 0);
+
+  /* Before the Retry-After has passed the outbox does not even ask (no status). */
+  g_assert_false (flush (outbox, api, &error));
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_RATE_LIMITED);
+  g_assert_cmpuint (atrium_api_error_get_detail (error)->status, ==, 0);
+  g_clear_error (&error);
+  g_assert_cmpuint (atrium_outbox_get_queued (outbox), ==, left);
+
+  /* Waiting as told each time, every item is answered once and the booking goes in. */
+  while (atrium_outbox_get_queued (outbox) > 0)
+    {
+      g_assert_cmpuint (++rounds, <, 3 * left + 10);
+      wait_as_told (f, retry_after);
+      if (!flush (outbox, api, &error))
+        {
+          g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_RATE_LIMITED);
+          retry_after = MAX (atrium_api_error_get_detail (error)->retry_after, 1);
+        }
+      g_clear_error (&error);
+    }
+  g_assert_cmpuint (heard.failed->len, ==, total - 1);
+  for (guint i = 0; i < heard.failed->len; i++)
+    g_assert_cmpint (((AtriumOutboxItem *) heard.failed->pdata[i])->kind, ==,
+                     ATRIUM_OUTBOX_CANCEL);
+  g_assert_cmpuint (heard.done->len, ==, 1);
+  wait_as_told (f, 2);
+  g_assert_cmpuint (bookings_on_server (f, f->seat, "2026-11-24T13:00:00Z"), ==, 1);
+  heard_clear (&heard);
+}
+
 /* ---- the file: no plaintext, a wrong key loses nothing, bad input queues nothing ----- */
 
 static GBytes *
@@ -674,5 +758,7 @@ main (int   argc,
               test_offline_replay, fixture_teardown);
   g_test_add ("/client/outbox/unauthorised-pauses", Fixture, NULL, fixture_setup,
               test_unauthorised_pauses, fixture_teardown);
+  g_test_add ("/client/outbox/rate-limited", Fixture, CONFIG_LOW_LIMIT, fixture_setup,
+              test_rate_limited, fixture_teardown);
   return g_test_run ();
 }
