@@ -89,6 +89,7 @@ typedef struct
   AtriumClock  *clock;
   AtriumServer *server;
   guint16       port;
+  gint64        site;
   gint64        seat;
   gint64        seat2;
   char         *alice_token;
@@ -138,6 +139,7 @@ seed (Fixture *f)
   space->kind = g_strdup ("reading_room");
   space->capacity = 10;
   space->attributes = g_strdup ("{}");
+  f->site = space->site_id;
   space->id = atrium_store_space_create (db, space, &error);
   g_assert_no_error (error);
   f->seat = atrium_store_resource_create (db, space->site_id, space->id, "seat", "Seat O1",
@@ -543,6 +545,57 @@ test_unauthorised_pauses (Fixture       *f,
   heard_clear (&heard);
 }
 
+/* ---- a kiosk's check-in made while the server was away ------------------------------- */
+
+static void
+test_kiosk_checkin (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(AtriumApi) api = client_new (f, f->alice_token);
+  g_autoptr(AtriumApi) kiosk = NULL;
+  g_autoptr(AtriumOutbox) outbox = NULL;
+  g_autoptr(JsonNode) booking = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *site = g_strdup_printf ("%" G_GINT64_FORMAT, f->site);
+  g_autofree char *key = atrium_api_new_idempotency_key ();
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *add[] = { "kiosk-add", "--data-dir", f->data_dir, "--site", site, NULL };
+  GAsyncResult *slot = NULL;
+  Heard heard = { 0 };
+
+  atrium_api_create_booking_async (api, f->seat, "2026-11-24T09:00:00Z",
+                                   "2026-11-24T09:30:00Z", 0, key, NULL, keep, &slot);
+  booking = document_of (api, &slot, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (atrium_test_run_server_input ("", &out, NULL, add), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), >, 2);
+
+  /* The patron shows the code at the kiosk while the server is away. */
+  server_stop (f);
+  outbox = outbox_open (f);
+  g_assert_cmpint (atrium_outbox_enqueue_checkin (
+    outbox, json_object_get_string_member (json_node_get_object (booking), "checkin_code"),
+    &error), >, 0);
+  g_assert_no_error (error);
+  g_assert_finalize_object (g_steal_pointer (&outbox));
+
+  server_start (f);
+  outbox = outbox_open (f);
+  listen_to (outbox, &heard);
+  kiosk = client_new (f, lines[2]);
+  g_assert_true (flush (outbox, kiosk, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (heard.done->len, ==, 1);
+  g_assert_cmpuint (((AtriumOutboxItem *) heard.done->pdata[0])->kind, ==,
+                    ATRIUM_OUTBOX_CHECKIN);
+  g_assert_cmpstr (json_object_get_string_member (
+    json_node_get_object (heard.answers->pdata[0]), "result"), ==, "checked_in");
+  g_assert_cmpuint (atrium_outbox_get_queued (outbox), ==, 0);
+  heard_clear (&heard);
+}
+
 /* ---- 429: what is left waits for the Retry-After ------------------------------------- */
 
 /* The server's bucket refills on the real clock, one request a second at 60 a minute: the
@@ -758,6 +811,8 @@ main (int   argc,
               test_offline_replay, fixture_teardown);
   g_test_add ("/client/outbox/unauthorised-pauses", Fixture, NULL, fixture_setup,
               test_unauthorised_pauses, fixture_teardown);
+  g_test_add ("/client/outbox/kiosk-checkin", Fixture, NULL, fixture_setup,
+              test_kiosk_checkin, fixture_teardown);
   g_test_add ("/client/outbox/rate-limited", Fixture, CONFIG_LOW_LIMIT, fixture_setup,
               test_rate_limited, fixture_teardown);
   return g_test_run ();
