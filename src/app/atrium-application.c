@@ -16,9 +16,29 @@ struct _AtriumApplication
   gboolean kiosk;
   gboolean demo;
   char    *server;
+  char    *demo_config;
+
+  AtriumBackendState backend_state;
+  GError            *backend_error;
+  GCancellable      *cancellable;
+  AtriumEmbedded    *embedded;
+  AtriumApi         *api;
+  SoupSession       *live_session;
+  AtriumLiveClient  *live;
+  JsonNode          *user;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumApplication, atrium_application, ADW_TYPE_APPLICATION)
+
+enum
+{
+  PROP_0,
+  PROP_BACKEND_STATE,
+  PROP_USER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static const GOptionEntry option_entries[] = {
   { "kiosk", 'k', 0, G_OPTION_ARG_NONE, NULL,
@@ -69,6 +89,289 @@ atrium_application_handle_local_options (GApplication *app,
 }
 
 static void
+set_backend_state (AtriumApplication  *self,
+                   AtriumBackendState  state,
+                   const GError       *error)
+{
+  g_clear_error (&self->backend_error);
+  if (error != NULL)
+    self->backend_error = g_error_copy (error);
+  self->backend_state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BACKEND_STATE]);
+}
+
+/* The live feed shares the API's transport: the embedded server's socket or the
+ * network. It is made at the first sign-in (it needs a token) and kept across the
+ * next ones, so that the views bound to its models stay bound. */
+static void
+start_live_client (AtriumApplication *self)
+{
+  const char *token = atrium_api_get_token (self->api);
+
+  if (self->live != NULL)
+    {
+      atrium_live_client_set_token (self->live, token);
+      atrium_live_client_start (self->live);
+      return;
+    }
+  if (self->embedded != NULL)
+    self->live_session = soup_session_new_with_options (
+      "remote-connectable", atrium_embedded_get_connectable (self->embedded), NULL);
+  else
+    self->live_session = soup_session_new ();
+  soup_session_set_user_agent (self->live_session, "Atrium/" PACKAGE_VERSION);
+  self->live = atrium_live_client_new (self->live_session, atrium_api_get_base_url (self->api),
+                                       token);
+  atrium_live_client_start (self->live);
+}
+
+static void
+embedded_started (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(AtriumApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!atrium_embedded_start_finish (ATRIUM_EMBEDDED (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_warning ("The built-in server did not start: %s", error->message);
+      g_clear_object (&self->embedded);
+      set_backend_state (self, ATRIUM_BACKEND_FAILED, error);
+      return;
+    }
+  self->api = atrium_api_new_for_unix_socket (
+    atrium_embedded_get_socket_path (self->embedded));
+  set_backend_state (self, ATRIUM_BACKEND_READY, NULL);
+}
+
+void
+atrium_application_connect (AtriumApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *url = NULL;
+
+  g_return_if_fail (ATRIUM_IS_APPLICATION (self));
+
+  if (self->backend_state == ATRIUM_BACKEND_STARTING ||
+      self->backend_state == ATRIUM_BACKEND_READY)
+    return;
+
+  if (self->demo)
+    {
+      self->embedded = atrium_embedded_new (TRUE, self->demo_config);
+      g_clear_object (&self->cancellable);
+      self->cancellable = g_cancellable_new ();
+      set_backend_state (self, ATRIUM_BACKEND_STARTING, NULL);
+      atrium_embedded_start_async (self->embedded, self->cancellable, embedded_started,
+                                   g_object_ref (self));
+      return;
+    }
+
+  settings = g_settings_new (BASE_APPLICATION_ID);
+  url = self->server != NULL ? g_strdup (self->server)
+                             : g_settings_get_string (settings, "server-url");
+  if (*url == '\0')
+    {
+      set_backend_state (self, ATRIUM_BACKEND_NONE, NULL);
+      return;
+    }
+  self->api = atrium_api_new (url, &error);
+  if (self->api != NULL)
+    {
+      g_autofree char *pin = g_settings_get_string (settings, "server-certificate-pin");
+
+      if (*pin != '\0' && !atrium_api_set_pinned_fingerprint (self->api, pin, &error))
+        g_clear_object (&self->api);
+    }
+  if (self->api == NULL)
+    {
+      set_backend_state (self, ATRIUM_BACKEND_FAILED, error);
+      return;
+    }
+  set_backend_state (self, ATRIUM_BACKEND_READY, NULL);
+}
+
+void
+atrium_application_use_demo (AtriumApplication *self,
+                             const char        *config_file)
+{
+  g_return_if_fail (ATRIUM_IS_APPLICATION (self));
+  g_return_if_fail (self->backend_state == ATRIUM_BACKEND_NONE);
+
+  self->demo = TRUE;
+  g_clear_pointer (&self->server, g_free);
+  g_free (self->demo_config);
+  self->demo_config = g_strdup (config_file);
+}
+
+static void
+me_fetched (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(AtriumApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) me = atrium_api_document_finish (ATRIUM_API (source), result, &error);
+
+  if (me == NULL)
+    {
+      g_warning ("The profile could not be read: %s", error->message);
+      atrium_application_sign_out (self);
+      return;
+    }
+  g_clear_pointer (&self->user, json_node_unref);
+  self->user = g_steal_pointer (&me);
+  start_live_client (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER]);
+}
+
+void
+atrium_application_signed_in (AtriumApplication       *self,
+                              const AtriumLoginResult *result)
+{
+  g_return_if_fail (ATRIUM_IS_APPLICATION (self));
+  g_return_if_fail (self->api != NULL);
+  g_return_if_fail (result != NULL && result->token != NULL);
+
+  atrium_api_set_token (self->api, result->token);
+  atrium_api_get_me_async (self->api, self->cancellable, me_fetched, g_object_ref (self));
+}
+
+void
+atrium_application_sign_out (AtriumApplication *self)
+{
+  g_return_if_fail (ATRIUM_IS_APPLICATION (self));
+
+  if (self->api != NULL && atrium_api_get_token (self->api) != NULL)
+    {
+      atrium_api_logout_async (self->api, NULL, NULL, NULL);
+      atrium_api_set_token (self->api, NULL);
+    }
+  if (self->live != NULL)
+    atrium_live_client_stop (self->live);
+  if (self->user != NULL)
+    {
+      g_clear_pointer (&self->user, json_node_unref);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER]);
+    }
+}
+
+JsonObject *
+atrium_application_get_user (AtriumApplication *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), NULL);
+
+  return self->user != NULL ? json_node_get_object (self->user) : NULL;
+}
+
+/* The profile's first {"role", "site"} grant of @role. */
+static JsonObject *
+find_role (AtriumApplication *self,
+           const char        *role)
+{
+  JsonObject *user = atrium_application_get_user (self);
+  JsonArray *roles;
+
+  if (user == NULL || !json_object_has_member (user, "roles"))
+    return NULL;
+  roles = json_object_get_array_member (user, "roles");
+  for (guint i = 0; roles != NULL && i < json_array_get_length (roles); i++)
+    {
+      JsonNode *node = json_array_get_element (roles, i);
+      JsonObject *grant;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      grant = json_node_get_object (node);
+      if (g_strcmp0 (json_object_get_string_member_with_default (grant, "role", ""),
+                     role) == 0)
+        return grant;
+    }
+  return NULL;
+}
+
+gboolean
+atrium_application_has_role (AtriumApplication *self,
+                             const char        *role)
+{
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), FALSE);
+
+  return find_role (self, role) != NULL;
+}
+
+GArray *
+atrium_application_get_role_sites (AtriumApplication *self,
+                                   const char        *role)
+{
+  GArray *sites = g_array_new (FALSE, FALSE, sizeof (gint64));
+  JsonObject *user;
+  JsonArray *roles;
+
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), sites);
+
+  user = atrium_application_get_user (self);
+  roles = user != NULL && json_object_has_member (user, "roles")
+          ? json_object_get_array_member (user, "roles") : NULL;
+  for (guint i = 0; roles != NULL && i < json_array_get_length (roles); i++)
+    {
+      JsonObject *grant = json_array_get_object_element (roles, i);
+      gint64 site;
+
+      if (grant == NULL ||
+          g_strcmp0 (json_object_get_string_member_with_default (grant, "role", ""), role) != 0)
+        continue;
+      site = json_object_get_int_member_with_default (grant, "site", 0);
+      if (site > 0)
+        g_array_append_val (sites, site);
+    }
+  return sites;
+}
+
+AtriumBackendState
+atrium_application_get_backend_state (AtriumApplication *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), ATRIUM_BACKEND_NONE);
+
+  return self->backend_state;
+}
+
+const GError *
+atrium_application_get_backend_error (AtriumApplication *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), NULL);
+
+  return self->backend_error;
+}
+
+AtriumApi *
+atrium_application_get_api (AtriumApplication *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), NULL);
+
+  return self->api;
+}
+
+AtriumEmbedded *
+atrium_application_get_embedded (AtriumApplication *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), NULL);
+
+  return self->embedded;
+}
+
+AtriumLiveClient *
+atrium_application_get_live (AtriumApplication *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), NULL);
+
+  return self->live;
+}
+
+static void
 atrium_application_activate (GApplication *app)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
@@ -76,6 +379,7 @@ atrium_application_activate (GApplication *app)
   if (window == NULL)
     window = GTK_WINDOW (atrium_window_new (ATRIUM_APPLICATION (app)));
   gtk_window_present (window);
+  atrium_application_connect (ATRIUM_APPLICATION (app));
 }
 
 static void
@@ -132,12 +436,71 @@ atrium_application_startup (GApplication *app)
                                          close_accels);
 }
 
+/* The embedded server stops with the application, not with its last window. */
+static void
+atrium_application_shutdown (GApplication *app)
+{
+  AtriumApplication *self = ATRIUM_APPLICATION (app);
+
+  /* The session itself is kept: quitting is not signing out. */
+  g_cancellable_cancel (self->cancellable);
+  if (self->live != NULL)
+    atrium_live_client_stop (self->live);
+  g_clear_object (&self->live);
+  g_clear_object (&self->live_session);
+  g_clear_object (&self->api);
+  if (self->embedded != NULL)
+    atrium_embedded_stop (self->embedded);
+  g_clear_object (&self->embedded);
+
+  G_APPLICATION_CLASS (atrium_application_parent_class)->shutdown (app);
+}
+
+static void
+atrium_application_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  AtriumApplication *self = ATRIUM_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_BACKEND_STATE:
+      g_value_set_int (value, self->backend_state);
+      break;
+    case PROP_USER:
+      g_value_set_boxed (value, self->user);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+atrium_application_dispose (GObject *object)
+{
+  AtriumApplication *self = ATRIUM_APPLICATION (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->live);
+  g_clear_object (&self->live_session);
+  g_clear_object (&self->api);
+  g_clear_object (&self->embedded);
+  g_clear_pointer (&self->user, json_node_unref);
+
+  G_OBJECT_CLASS (atrium_application_parent_class)->dispose (object);
+}
+
 static void
 atrium_application_finalize (GObject *object)
 {
   AtriumApplication *self = ATRIUM_APPLICATION (object);
 
   g_free (self->server);
+  g_free (self->demo_config);
+  g_clear_error (&self->backend_error);
 
   G_OBJECT_CLASS (atrium_application_parent_class)->finalize (object);
 }
@@ -148,10 +511,22 @@ atrium_application_class_init (AtriumApplicationClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->get_property = atrium_application_get_property;
+  object_class->dispose = atrium_application_dispose;
   object_class->finalize = atrium_application_finalize;
   app_class->handle_local_options = atrium_application_handle_local_options;
   app_class->startup = atrium_application_startup;
   app_class->activate = atrium_application_activate;
+  app_class->shutdown = atrium_application_shutdown;
+
+  properties[PROP_BACKEND_STATE] =
+    g_param_spec_int ("backend-state", NULL, NULL, ATRIUM_BACKEND_NONE,
+                      ATRIUM_BACKEND_FAILED, ATRIUM_BACKEND_NONE,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_USER] =
+    g_param_spec_boxed ("user", NULL, NULL, JSON_TYPE_NODE,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void

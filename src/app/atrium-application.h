@@ -3,7 +3,25 @@
 
 #include <adwaita.h>
 
+#include "atrium-api.h"
+#include "atrium-embedded.h"
+#include "atrium-live-client.h"
+
 G_BEGIN_DECLS
+
+/*
+ * The application owns the connection to the data: the embedded backend (demo, or the
+ * data of this computer) or a server, the AtriumApi that reaches it, the live feed, and
+ * who is signed in. Windows follow its "backend-state" and "user" properties.
+ */
+
+typedef enum
+{
+  ATRIUM_BACKEND_NONE,       /* nothing chosen yet: the first-run page asks */
+  ATRIUM_BACKEND_STARTING,   /* the embedded server is starting */
+  ATRIUM_BACKEND_READY,      /* the API can be used */
+  ATRIUM_BACKEND_FAILED,     /* see atrium_application_get_backend_error() */
+} AtriumBackendState;
 
 #define ATRIUM_TYPE_APPLICATION (atrium_application_get_type ())
 G_DECLARE_FINAL_TYPE (AtriumApplication, atrium_application, ATRIUM, APPLICATION,
@@ -14,5 +32,34 @@ AtriumApplication *atrium_application_new        (GApplicationFlags  flags);
 gboolean           atrium_application_get_kiosk  (AtriumApplication *self);
 gboolean           atrium_application_get_demo   (AtriumApplication *self);
 const char        *atrium_application_get_server (AtriumApplication *self);
+
+/* What `--demo` does (before the first activation); @config_file (nullable): a server
+ * configuration for the demo backend, which the UI tests use to set its policies. */
+void               atrium_application_use_demo   (AtriumApplication *self,
+                                                  const char        *config_file);
+
+AtriumBackendState atrium_application_get_backend_state (AtriumApplication *self);
+const GError      *atrium_application_get_backend_error (AtriumApplication *self);
+/* Starts the chosen backend (embedded demo or server); safe to call again after a
+ * failure. */
+void               atrium_application_connect          (AtriumApplication *self);
+
+AtriumApi         *atrium_application_get_api       (AtriumApplication *self);
+AtriumEmbedded    *atrium_application_get_embedded  (AtriumApplication *self);
+AtriumLiveClient  *atrium_application_get_live      (AtriumApplication *self);
+
+/* Signing in: the session of a successful login or second factor. The profile
+ * (`GET /me`) is then fetched and "user" notified. */
+void               atrium_application_signed_in     (AtriumApplication       *self,
+                                                     const AtriumLoginResult *result);
+void               atrium_application_sign_out      (AtriumApplication       *self);
+/* The signed-in user's profile (`GET /me`), or NULL. */
+JsonObject        *atrium_application_get_user      (AtriumApplication       *self);
+/* Whether the user holds @role ("patron", "staff", "manager", "admin"…), on any site. */
+gboolean           atrium_application_has_role      (AtriumApplication       *self,
+                                                     const char              *role);
+/* The sites the user has @role on (gint64), in the profile's order. */
+GArray            *atrium_application_get_role_sites (AtriumApplication      *self,
+                                                      const char             *role);
 
 G_END_DECLS

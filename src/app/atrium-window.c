@@ -7,23 +7,222 @@
 
 #include <glib/gi18n.h>
 
+#include "atrium-bookings-page.h"
+#include "atrium-login-page.h"
+#include "atrium-occupancy-page.h"
+#include "atrium-setup-page.h"
+#include "atrium-today-page.h"
+#include "atrium-ui-text.h"
+
 struct _AtriumWindow
 {
   AdwApplicationWindow parent_instance;
 
   GSettings      *settings;
+  AtriumApplication *app;
+  gulong          backend_id;
+  gulong          user_id;
+  gulong          live_state_id;
 
+  AdwToastOverlay *toast_overlay;
+  GtkStack       *title_stack;
   AdwWindowTitle *window_title;
+  AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar *switcher_bar;
+  GtkRevealer    *offline_revealer;
+  GtkLabel       *offline_label;
+  GtkStack       *page_stack;
   AdwStatusPage  *status_page;
+  AdwStatusPage  *failed_page;
+  AtriumSetupPage *setup_page;
+  AtriumLoginPage *login_page;
+  AdwViewStack   *view_stack;
+  AtriumOccupancyPage *occupancy_page;
+  AtriumBookingsPage  *bookings_page;
+  AtriumTodayPage     *today_page;
+  AdwViewStackPage    *today_stack_page;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumWindow, atrium_window, ADW_TYPE_APPLICATION_WINDOW)
+
+void
+atrium_window_toast (AtriumWindow *self,
+                     const char   *text)
+{
+  g_return_if_fail (ATRIUM_IS_WINDOW (self));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+void
+atrium_toast (GtkWidget  *widget,
+              const char *text)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
+}
+
+static void
+show_page (AtriumWindow *self,
+           const char   *name)
+{
+  gboolean main = g_str_equal (name, "main");
+
+  gtk_stack_set_visible_child_name (self->page_stack, name);
+  gtk_stack_set_visible_child_name (self->title_stack, main ? "switcher" : "title");
+  gtk_widget_set_visible (GTK_WIDGET (self->switcher_bar), main);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", main);
+}
+
+/* The banner says when the figures on screen stopped being live. */
+static void
+live_state_changed (AtriumWindow *self)
+{
+  AtriumLiveClient *live = atrium_application_get_live (self->app);
+  AtriumLiveState state = live != NULL ? atrium_live_client_get_state (live)
+                                       : ATRIUM_LIVE_STATE_STOPPED;
+  gboolean offline = state == ATRIUM_LIVE_STATE_WAITING;
+
+  if (offline && !gtk_revealer_get_reveal_child (self->offline_revealer))
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+      g_autofree char *time = g_date_time_format (now, C_("time of day", "%H:%M"));
+      g_autofree char *text = g_strdup_printf (_("Offline — showing the data as of %s. "
+                                                 "Atrium keeps trying to reconnect."),
+                                               time);
+
+      gtk_label_set_text (self->offline_label, text);
+    }
+  gtk_revealer_set_reveal_child (self->offline_revealer, offline);
+}
+
+static void
+user_changed (AtriumWindow *self)
+{
+  AtriumApplication *app = self->app;
+  AtriumLiveClient *live = atrium_application_get_live (app);
+  gboolean staff;
+
+  if (atrium_application_get_user (app) == NULL)
+    {
+      gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
+      if (atrium_application_get_backend_state (app) == ATRIUM_BACKEND_READY)
+        show_page (self, "login");
+      return;
+    }
+  if (live != NULL && self->live_state_id == 0)
+    self->live_state_id = g_signal_connect_object (live, "notify::state",
+                                                   G_CALLBACK (live_state_changed), self,
+                                                   G_CONNECT_SWAPPED);
+  staff = atrium_application_has_role (app, "staff") ||
+          atrium_application_has_role (app, "manager");
+  adw_view_stack_page_set_visible (self->today_stack_page, staff);
+  atrium_occupancy_page_set_data (self->occupancy_page, atrium_application_get_api (app),
+                                  atrium_application_get_live (app));
+  atrium_bookings_page_set_api (self->bookings_page, atrium_application_get_api (app));
+  if (staff)
+    {
+      g_autoptr(GArray) sites = atrium_application_get_role_sites (app, "staff");
+      g_autoptr(GArray) managed = atrium_application_get_role_sites (app, "manager");
+
+      /* A site can be granted under both roles; each appears once. */
+      for (guint i = 0; i < managed->len; i++)
+        {
+          gint64 site = g_array_index (managed, gint64, i);
+          gboolean known = FALSE;
+
+          for (guint j = 0; j < sites->len; j++)
+            known |= g_array_index (sites, gint64, j) == site;
+          if (!known)
+            g_array_append_val (sites, site);
+        }
+      atrium_today_page_set_data (self->today_page, atrium_application_get_api (app),
+                                  (const gint64 *) (gpointer) sites->data, sites->len);
+    }
+  adw_view_stack_set_visible_child_name (self->view_stack, staff ? "today" : "occupancy");
+  show_page (self, "main");
+}
+
+static void
+backend_changed (AtriumWindow *self)
+{
+  AtriumApplication *app = self->app;
+
+  switch (atrium_application_get_backend_state (app))
+    {
+    case ATRIUM_BACKEND_NONE:
+      show_page (self, "setup");
+      break;
+    case ATRIUM_BACKEND_STARTING:
+      adw_status_page_set_description (self->status_page,
+                                       atrium_application_get_demo (app)
+                                       ? _("Preparing the demo library…")
+                                       : _("Starting…"));
+      show_page (self, "starting");
+      break;
+    case ATRIUM_BACKEND_FAILED:
+      {
+        g_autofree char *text = atrium_ui_error_text (atrium_application_get_backend_error (app));
+
+        adw_status_page_set_description (self->failed_page, text);
+        show_page (self, "failed");
+      }
+      break;
+    case ATRIUM_BACKEND_READY:
+      atrium_login_page_set_api (self->login_page, atrium_application_get_api (app));
+      atrium_login_page_set_demo (self->login_page, atrium_application_get_embedded (app));
+      user_changed (self);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+login_signed_in (AtriumWindow            *self,
+                 const AtriumLoginResult *result)
+{
+  atrium_application_signed_in (self->app, result);
+}
+
+static void
+sign_out_activated (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  AtriumWindow *self = ATRIUM_WINDOW (widget);
+
+  atrium_application_sign_out (self->app);
+  atrium_login_page_reset (self->login_page, NULL);
+}
+
+static void
+reconnect_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  atrium_application_connect (ATRIUM_WINDOW (widget)->app);
+}
+
+static void
+setup_chosen (AtriumWindow *self)
+{
+  atrium_application_connect (self->app);
+}
 
 static void
 atrium_window_dispose (GObject *object)
 {
   AtriumWindow *self = ATRIUM_WINDOW (object);
 
+  if (self->app != NULL)
+    {
+      g_clear_signal_handler (&self->backend_id, self->app);
+      g_clear_signal_handler (&self->user_id, self->app);
+    }
+  g_clear_object (&self->app);
   gtk_widget_dispose_template (GTK_WIDGET (self), ATRIUM_TYPE_WINDOW);
   g_clear_object (&self->settings);
 
@@ -38,10 +237,33 @@ atrium_window_class_init (AtriumWindowClass *klass)
 
   object_class->dispose = atrium_window_dispose;
 
+  g_type_ensure (ATRIUM_TYPE_SETUP_PAGE);
+  g_type_ensure (ATRIUM_TYPE_LOGIN_PAGE);
+  g_type_ensure (ATRIUM_TYPE_OCCUPANCY_PAGE);
+  g_type_ensure (ATRIUM_TYPE_BOOKINGS_PAGE);
+  g_type_ensure (ATRIUM_TYPE_TODAY_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PATH "/atrium-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, title_stack);
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, switcher_bar);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, offline_revealer);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, offline_label);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, page_stack);
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, status_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, failed_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, setup_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, login_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, occupancy_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, bookings_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, today_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, today_stack_page);
+  gtk_widget_class_bind_template_callback (widget_class, login_signed_in);
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
+  gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_activated);
 }
 
 static void
@@ -53,6 +275,9 @@ atrium_window_init (AtriumWindow *self)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
 
   adw_status_page_set_icon_name (self->status_page, APPLICATION_ID);
+  g_object_bind_property (self->switcher_title, "title-visible", self->switcher_bar, "reveal",
+                          G_BINDING_SYNC_CREATE);
+  g_signal_connect_swapped (self->setup_page, "chosen", G_CALLBACK (setup_chosen), self);
 
   /* The window keeps its size between runs. */
   self->settings = g_settings_new (BASE_APPLICATION_ID);
@@ -70,9 +295,16 @@ show_mode (AtriumWindow      *self,
            AtriumApplication *app)
 {
   if (atrium_application_get_demo (app))
-    adw_window_title_set_subtitle (self->window_title, _("Demo"));
+    {
+      adw_window_title_set_subtitle (self->window_title, _("Demo"));
+      adw_view_switcher_title_set_subtitle (self->switcher_title, _("Demo"));
+    }
   else if (atrium_application_get_server (app) != NULL)
-    adw_window_title_set_subtitle (self->window_title, atrium_application_get_server (app));
+    {
+      adw_window_title_set_subtitle (self->window_title, atrium_application_get_server (app));
+      adw_view_switcher_title_set_subtitle (self->switcher_title,
+                                            atrium_application_get_server (app));
+    }
 }
 
 AtriumWindow *
@@ -80,6 +312,38 @@ atrium_window_new (AtriumApplication *application)
 {
   AtriumWindow *self = g_object_new (ATRIUM_TYPE_WINDOW, "application", application, NULL);
 
+  self->app = g_object_ref (application);
   show_mode (self, application);
+  self->backend_id = g_signal_connect_object (application, "notify::backend-state",
+                                              G_CALLBACK (backend_changed), self,
+                                              G_CONNECT_SWAPPED);
+  self->user_id = g_signal_connect_object (application, "notify::user",
+                                           G_CALLBACK (user_changed), self,
+                                           G_CONNECT_SWAPPED);
+  backend_changed (self);
   return self;
+}
+
+AtriumLoginPage *
+atrium_window_get_login_page (AtriumWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), NULL);
+
+  return self->login_page;
+}
+
+const char *
+atrium_window_get_page (AtriumWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->page_stack);
+}
+
+AdwViewStack *
+atrium_window_get_view_stack (AtriumWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), NULL);
+
+  return self->view_stack;
 }

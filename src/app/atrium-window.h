@@ -4,12 +4,23 @@
 #include <adwaita.h>
 
 #include "atrium-application.h"
+#include "atrium-login-page.h"
 
 G_BEGIN_DECLS
 
 #define ATRIUM_TYPE_WINDOW (atrium_window_get_type ())
 G_DECLARE_FINAL_TYPE (AtriumWindow, atrium_window, ATRIUM, WINDOW, AdwApplicationWindow)
 
-AtriumWindow *atrium_window_new (AtriumApplication *application);
+AtriumWindow    *atrium_window_new            (AtriumApplication *application);
+void             atrium_window_toast          (AtriumWindow      *self,
+                                               const char        *text);
+/* "starting", "failed", "setup", "login" or "main". */
+const char      *atrium_window_get_page       (AtriumWindow      *self);
+AtriumLoginPage *atrium_window_get_login_page (AtriumWindow      *self);
+AdwViewStack    *atrium_window_get_view_stack (AtriumWindow      *self);
+
+/* A toast in the window that holds @widget. */
+void             atrium_toast                 (GtkWidget         *widget,
+                                               const char        *text);
 
 G_END_DECLS

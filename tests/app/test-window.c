@@ -6,58 +6,13 @@
 #include <glib/gi18n.h>
 
 #include "atrium-application.h"
+#include "atrium-ui-test.h"
 #include "atrium-window.h"
-
-static void
-spin_until (gboolean (*done) (gpointer),
-            gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!done (data))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
 
 static gboolean
 widget_is_mapped (gpointer data)
 {
   return gtk_widget_get_mapped (GTK_WIDGET (data)) && gtk_widget_get_width (data) > 0;
-}
-
-/* Renders @widget into a PNG under $ATRIUM_TEST_SCREENSHOT_DIR, for a person to look at. */
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  const char *dir = g_getenv ("ATRIUM_TEST_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GskRenderer *renderer;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_build_filename (dir, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s (%dx%d)", path, width, height);
 }
 
 /* One application for the whole program, as in the real one; each test opens its
@@ -87,7 +42,7 @@ active_window (AtriumApplication *app)
 
   g_assert_nonnull (window);
   g_assert_true (ATRIUM_IS_WINDOW (window));
-  spin_until (widget_is_mapped, window);
+  atrium_ui_test_spin_until (widget_is_mapped, window, 10);
   return window;
 }
 
@@ -131,7 +86,7 @@ test_window_opens (void)
     g_assert_cmpstr (accels[0], ==, "<Control>q");
   }
 
-  save_screenshot (GTK_WIDGET (window), "window.png");
+  atrium_ui_test_save_screenshot (GTK_WIDGET (window), "window.png");
 
   /* A second activation presents the same window rather than opening another. */
   g_application_activate (G_APPLICATION (app));
@@ -160,31 +115,14 @@ test_about_window (void)
   GtkWindow *about = NULL;
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
-  spin_until (find_about, &about);
-  spin_until (widget_is_mapped, about);
+  atrium_ui_test_spin_until (find_about, &about, 10);
+  atrium_ui_test_spin_until (widget_is_mapped, about, 10);
   g_assert_cmpstr (adw_about_window_get_version (ADW_ABOUT_WINDOW (about)), ==, PACKAGE_VERSION);
   g_assert_true (gtk_window_get_transient_for (about) == window);
-  save_screenshot (GTK_WIDGET (about), "about.png");
+  atrium_ui_test_save_screenshot (GTK_WIDGET (about), "about.png");
   gtk_window_destroy (about);
 
   close_all (app);
-}
-
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 /* Registered only when meson runs this binary with LANGUAGE=fr. */
@@ -193,12 +131,12 @@ test_french (void)
 {
   AtriumApplication *app = start_app ();
   GtkWindow *window = active_window (app);
-  GtkWidget *status = find_widget (GTK_WIDGET (window), ADW_TYPE_STATUS_PAGE);
+  GtkWidget *status = atrium_ui_test_find_widget (GTK_WIDGET (window), ADW_TYPE_STATUS_PAGE);
 
   g_assert_nonnull (status);
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==,
                    "Bienvenue dans Atrium");
-  save_screenshot (GTK_WIDGET (window), "window-fr.png");
+  atrium_ui_test_save_screenshot (GTK_WIDGET (window), "window-fr.png");
   close_all (app);
 }
 

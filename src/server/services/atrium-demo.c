@@ -106,8 +106,10 @@ static const DemoSite demo_sites[] = {
   },
   {
     "Science Library", "4 place Jussieu, 75005 Paris",
-    { NULL, "09:00-20:00", "09:00-20:00", "09:00-20:00", "09:00-20:00", "09:00-20:00",
-      "10:00-18:00", NULL },
+    /* A study hall open day and night, every day: the demo always has a site open,
+     * whatever the hour someone tries it. */
+    { NULL, "00:00-24:00", "00:00-24:00", "00:00-24:00", "00:00-24:00", "00:00-24:00",
+      "00:00-24:00", "00:00-24:00" },
     {
       { "Main Hall", "reading_room", 150, 0,
         "{\"power\":true,\"wifi\":true,\"accessible\":true,\"floor\":0}" },
@@ -124,14 +126,16 @@ typedef struct
 {
   const char *name;
   const char *role;      /* with ":1" for the first site */
+  const char *also;      /* a second grant, or NULL */
 } DemoAccount;
 
+/* Staff and managers work at both sites. */
 static const DemoAccount demo_accounts[] = {
-  { "demo-patron", "patron" },
-  { "demo-staff", "staff:1" },
-  { "demo-manager", "manager:1" },
-  { "demo-reporting", "reporting" },
-  { "demo-admin", "admin" },
+  { "demo-patron", "patron", NULL },
+  { "demo-staff", "staff:1", "staff:2" },
+  { "demo-manager", "manager:1", "manager:2" },
+  { "demo-reporting", "reporting", NULL },
+  { "demo-admin", "admin", NULL },
 };
 
 /* "08:00-22:00" */
@@ -144,6 +148,15 @@ period_of (const char *text)
   atrium_time_of_day_parse (opens, FALSE, &period.opens);
   atrium_time_of_day_parse (text + 6, TRUE, &period.closes);
   return period;
+}
+
+static gboolean
+open_around_the_clock (const DemoSite *demo)
+{
+  for (guint day = 1; day <= 7; day++)
+    if (g_strcmp0 (demo->hours[day], "00:00-24:00") != 0)
+      return FALSE;
+  return TRUE;
 }
 
 static AtriumSite *
@@ -167,6 +180,9 @@ make_site (const DemoSite  *demo,
       period = period_of (demo->hours[day]);
       g_array_append_val (site->hours[day], period);
     }
+  /* The study hall open around the clock stays open on holidays. */
+  if (open_around_the_clock (demo))
+    return site;
   /* The holidays every French library closes for, and a short Christmas Eve. */
   {
     static const struct { const char *date; const char *period; const char *note; } days[] = {
@@ -215,7 +231,7 @@ add_accounts (AtriumDb                    *db,
   g_string_append (report, "Demo accounts (shown once; passwords are random):\n");
   for (guint i = 0; i < G_N_ELEMENTS (demo_accounts); i++)
     {
-      const char *grant_text[] = { demo_accounts[i].role, NULL };
+      const char *grant_text[] = { demo_accounts[i].role, demo_accounts[i].also, NULL };
       g_autofree char *password = demo_password ();
       g_autofree char *hash = atrium_password_hash (password, params, error);
       g_autofree char *email = g_strdup_printf ("%s@library.example", demo_accounts[i].name);

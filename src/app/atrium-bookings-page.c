@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "atrium-app"
+
+#include "config.h"
+
+#include "atrium-bookings-page.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "atrium-qr.h"
+#include "atrium-ui-text.h"
+#include "atrium-widget.h"
+#include "atrium-window.h"
+
+/* The search offers starts every quarter of an hour (the finest slot of the rules) and
+ * these lengths. */
+#define START_STEP_MINUTES 15
+static const guint lengths[] = { 30, 60, 90, 120, 180, 240 };
+static const char *types[] = { "seat", "room", "equipment" };
+#define N_DAYS 7
+
+struct _AtriumBookingsPage
+{
+  GtkWidget     parent_instance;
+
+  AtriumApi    *api;
+  GCancellable *cancellable;
+  GPtrArray    *mine_rows;
+  GPtrArray    *result_rows;
+  char         *free_from;     /* of the last search, to book what it found */
+  char         *free_to;
+
+  GtkListBox   *mine_list;
+  AdwComboRow  *type_row;
+  AdwComboRow  *day_row;
+  AdwComboRow  *start_row;
+  AdwComboRow  *length_row;
+  GtkSwitch    *quiet_switch;
+  GtkSwitch    *power_switch;
+  GtkSwitch    *accessible_switch;
+  GtkButton    *find_button;
+  AdwPreferencesGroup *results_group;
+  GtkListBox   *results_list;
+};
+
+G_DEFINE_FINAL_TYPE (AtriumBookingsPage, atrium_bookings_page, GTK_TYPE_WIDGET)
+
+static void
+clear_rows (GtkListBox *list,
+            GPtrArray  *rows)
+{
+  for (guint i = 0; i < rows->len; i++)
+    gtk_list_box_remove (list, rows->pdata[i]);
+  g_ptr_array_set_size (rows, 0);
+}
+
+static void
+toast_error (AtriumBookingsPage *self,
+             const GError       *error)
+{
+  g_autofree char *text = atrium_ui_error_text (error);
+
+  atrium_toast (GTK_WIDGET (self), text);
+}
+
+/* The answer of a call, or NULL once its error has been shown (a cancelled call is
+ * not an error: the page went away or started over). */
+static JsonNode *
+finish_or_toast (AtriumBookingsPage *self,
+                 GObject            *source,
+                 GAsyncResult       *result)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *answer = atrium_api_document_finish (ATRIUM_API (source), result, &error);
+
+  if (answer == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    toast_error (self, error);
+  return answer;
+}
+
+typedef GtkWidget *(*RowFunc) (AtriumBookingsPage *self,
+                                JsonObject         *object);
+
+/* @list shows a row per object of @array (at most @max), or one saying there is none. */
+static void
+fill_rows (AtriumBookingsPage *self,
+           GtkListBox         *list,
+           GPtrArray          *rows,
+           JsonArray          *array,
+           guint               max,
+           RowFunc             make_row,
+           const char         *empty_title,
+           const char         *empty_subtitle)
+{
+  clear_rows (list, rows);
+  for (guint i = 0; array != NULL && i < json_array_get_length (array) && rows->len < max; i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+
+      if (object != NULL)
+        g_ptr_array_add (rows, make_row (self, object));
+    }
+  if (rows->len == 0)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), empty_title);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), empty_subtitle);
+      g_ptr_array_add (rows, row);
+    }
+  for (guint i = 0; i < rows->len; i++)
+    gtk_list_box_append (list, rows->pdata[i]);
+}
+
+/* ---- the check-in code ------------------------------------------------------------- */
+
+static void
+show_code (GtkButton          *button,
+           AtriumBookingsPage *self)
+{
+  JsonObject *booking = g_object_get_data (G_OBJECT (button), "booking");
+  const char *code = json_object_get_string_member_with_default (booking, "checkin_code", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *when = NULL;
+  GtkWidget *window, *box, *picture, *label, *header, *toolbar;
+
+  if (code == NULL || (texture = atrium_qr_texture_new (code, 6, &error)) == NULL)
+    {
+      atrium_toast (GTK_WIDGET (self), error != NULL ? error->message
+                                                     : _("This booking has no check-in code."));
+      return;
+    }
+  when = atrium_ui_interval (json_object_get_string_member_with_default (booking, "start", NULL),
+                             json_object_get_string_member_with_default (booking, "end", NULL));
+  window = adw_window_new ();
+  gtk_window_set_title (GTK_WINDOW (window), _("Check-In Code"));
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  gtk_window_set_transient_for (GTK_WINDOW (window),
+                                GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))));
+  gtk_window_set_default_size (GTK_WINDOW (window), 420, 560);
+  toolbar = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  header = adw_header_bar_new ();
+  gtk_box_append (GTK_BOX (toolbar), header);
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_widget_set_margin_top (box, 12);
+  gtk_widget_set_margin_bottom (box, 24);
+  gtk_widget_set_margin_start (box, 24);
+  gtk_widget_set_margin_end (box, 24);
+  label = gtk_label_new (json_object_get_string_member_with_default (booking, "resource_name",
+                                                                     ""));
+  gtk_widget_add_css_class (label, "title-2");
+  gtk_box_append (GTK_BOX (box), label);
+  label = gtk_label_new (when);
+  gtk_box_append (GTK_BOX (box), label);
+  picture = gtk_picture_new_for_paintable (GDK_PAINTABLE (texture));
+  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+  gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_CONTAIN);
+  gtk_widget_set_vexpand (picture, TRUE);
+  gtk_widget_set_name (picture, "checkin-qr");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (picture), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("QR code to show at the kiosk"), -1);
+  gtk_box_append (GTK_BOX (box), picture);
+  label = gtk_label_new (_("Hold it up to the kiosk’s camera. It works even when the "
+                           "kiosk is offline. Check-in opens 15 minutes before the start."));
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (toolbar), box);
+  adw_window_set_content (ADW_WINDOW (window), toolbar);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* ---- my bookings ------------------------------------------------------------------- */
+
+static void
+cancelled (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  AtriumBookingsPage *self = user_data;
+  g_autoptr(JsonNode) answer = finish_or_toast (self, source, result);
+
+  if (answer == NULL)
+    return;
+  atrium_toast (GTK_WIDGET (self), _("Booking cancelled"));
+  atrium_bookings_page_refresh (self);
+}
+
+static void
+cancel_clicked (GtkButton          *button,
+                AtriumBookingsPage *self)
+{
+  JsonObject *booking = g_object_get_data (G_OBJECT (button), "booking");
+
+  gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
+  atrium_api_cancel_booking_async (self->api,
+                                   json_object_get_int_member_with_default (booking, "id", 0),
+                                   self->cancellable, cancelled, self);
+}
+
+static GtkWidget *
+booking_button (const char         *label,
+                const char         *accessible,
+                JsonObject         *booking,
+                GCallback           callback,
+                AtriumBookingsPage *self)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  accessible, -1);
+  g_object_set_data_full (G_OBJECT (button), "booking", json_object_ref (booking),
+                          (GDestroyNotify) json_object_unref);
+  g_signal_connect (button, "clicked", callback, self);
+  return button;
+}
+
+static GtkWidget *
+booking_row (AtriumBookingsPage *self,
+             JsonObject         *booking)
+{
+  const char *status = json_object_get_string_member_with_default (booking, "status", "");
+  const char *name = json_object_get_string_member_with_default (booking, "resource_name", "");
+  g_autofree char *when = atrium_ui_interval (
+    json_object_get_string_member_with_default (booking, "start", NULL),
+    json_object_get_string_member_with_default (booking, "end", NULL));
+  g_autofree char *subtitle = g_strdup_printf ("%s · %s", when, atrium_ui_booking_status (status));
+  GtkWidget *row = adw_action_row_new ();
+  gboolean active = g_str_equal (status, "booked") || g_str_equal (status, "checked_in") ||
+                    g_str_equal (status, "break");
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  if (active)
+    {
+      g_autofree char *code_label = g_strdup_printf (_("Show the check-in code of %s, %s"),
+                                                     name, when);
+
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 booking_button (_("Show _Code"), code_label, booking,
+                                                 G_CALLBACK (show_code), self));
+    }
+  if (g_str_equal (status, "booked"))
+    {
+      g_autofree char *cancel_label = g_strdup_printf (_("Cancel the booking of %s, %s"),
+                                                       name, when);
+      GtkWidget *button = booking_button (_("C_ancel"), cancel_label, booking,
+                                          G_CALLBACK (cancel_clicked), self);
+
+      gtk_widget_add_css_class (button, "destructive-action");
+      gtk_widget_add_css_class (button, "flat");
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+    }
+  g_object_set_data (G_OBJECT (row), "booking-id",
+                     GINT_TO_POINTER ((int) json_object_get_int_member_with_default (booking,
+                                                                                    "id", 0)));
+  g_object_set_data (G_OBJECT (row), "status", (gpointer) g_intern_string (status));
+  return row;
+}
+
+static void
+mine_read (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  AtriumBookingsPage *self = user_data;
+  g_autoptr(JsonNode) document = finish_or_toast (self, source, result);
+
+  if (document == NULL)
+    return;
+  fill_rows (self, self->mine_list, self->mine_rows,
+             json_object_get_array_member (json_node_get_object (document), "bookings"),
+             G_MAXUINT, booking_row, _("No bookings yet"),
+             _("Find something free below and book it."));
+}
+
+void
+atrium_bookings_page_refresh (AtriumBookingsPage *self)
+{
+  g_return_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self));
+
+  if (self->api != NULL)
+    atrium_api_list_my_bookings_async (self->api, self->cancellable, mine_read, self);
+}
+
+/* ---- finding and booking ------------------------------------------------------------ */
+
+static char *
+utc_text (GDateTime *time)
+{
+  g_autoptr(GDateTime) utc = g_date_time_to_utc (time);
+
+  return g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+static void
+booked (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  AtriumBookingsPage *self = user_data;
+  g_autoptr(JsonNode) answer = finish_or_toast (self, source, result);
+  g_autofree char *text = NULL;
+  JsonObject *booking;
+
+  if (answer == NULL)
+    return;
+  booking = json_node_get_object (answer);
+  text = g_strdup_printf (_("%s is booked for you"),
+                          json_object_get_string_member_with_default (booking,
+                                                                      "resource_name", ""));
+  atrium_toast (GTK_WIDGET (self), text);
+  clear_rows (self->results_list, self->result_rows);
+  gtk_widget_set_visible (GTK_WIDGET (self->results_group), FALSE);
+  atrium_bookings_page_refresh (self);
+}
+
+static void
+book_clicked (GtkButton          *button,
+              AtriumBookingsPage *self)
+{
+  JsonObject *resource = g_object_get_data (G_OBJECT (button), "booking");
+  g_autofree char *key = atrium_api_new_idempotency_key ();
+
+  gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
+  atrium_api_create_booking_async (self->api,
+                                   json_object_get_int_member_with_default (resource, "id", 0),
+                                   self->free_from, self->free_to, 1, key, self->cancellable,
+                                   booked, self);
+}
+
+static GtkWidget *
+result_row (AtriumBookingsPage *self,
+            JsonObject         *resource)
+{
+  const char *name = json_object_get_string_member_with_default (resource, "name", "");
+  JsonObject *space = json_object_get_object_member (resource, "space");
+  JsonObject *attributes = json_object_get_object_member (resource, "attributes");
+  GString *subtitle = g_string_new (NULL);
+  g_autofree char *label = g_strdup_printf (_("Book %s"), name);
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *button;
+
+  if (space != NULL)
+    {
+      g_string_append (subtitle, json_object_get_string_member_with_default (space, "name", ""));
+      if (json_object_has_member (space, "percent"))
+        g_string_append_printf (subtitle, _(" · %d %% full now"),
+                                (int) json_object_get_int_member_with_default (space, "percent",
+                                                                               0));
+    }
+  if (attributes != NULL)
+    {
+      static const struct { const char *name; const char *words; } words[] = {
+        { "quiet", N_("quiet") }, { "power", N_("power socket") },
+        { "accessible", N_("accessible") }, { "screen", N_("screen") },
+        { "computers", N_("computers") }, { "daylight", N_("daylight") },
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+        if (json_object_has_member (attributes, words[i].name) &&
+            json_object_get_boolean_member_with_default (attributes, words[i].name, FALSE))
+          g_string_append_printf (subtitle, " · %s", _(words[i].words));
+    }
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
+  g_string_free (subtitle, TRUE);
+  button = booking_button (_("_Book"), label, resource, G_CALLBACK (book_clicked), self);
+  gtk_widget_add_css_class (button, "suggested-action");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  g_object_set_data (G_OBJECT (row), "resource-id",
+                     GINT_TO_POINTER ((int) json_object_get_int_member_with_default (resource,
+                                                                                    "id", 0)));
+  g_object_set_data (G_OBJECT (row), "site-id",
+                     GINT_TO_POINTER ((int) json_object_get_int_member_with_default (resource,
+                                                                                    "site", 0)));
+  return row;
+}
+
+static void
+found (GObject      *source,
+       GAsyncResult *result,
+       gpointer      user_data)
+{
+  AtriumBookingsPage *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) document = atrium_api_document_finish (ATRIUM_API (source), result,
+                                                             &error);
+
+  if (document == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->find_button), TRUE);
+  if (document == NULL)
+    {
+      toast_error (self, error);
+      return;
+    }
+  fill_rows (self, self->results_list, self->result_rows,
+             json_object_get_array_member (json_node_get_object (document), "resources"),
+             50, result_row, _("Nothing free then"),
+             _("Try another time, a shorter stay or fewer wishes."));
+  gtk_widget_set_visible (GTK_WIDGET (self->results_group), TRUE);
+}
+
+static void
+find_clicked (AtriumBookingsPage *self)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) day = NULL;
+  g_autoptr(GDateTime) from = NULL;
+  g_autoptr(GDateTime) to = NULL;
+  g_autoptr(GHashTable) query = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GPtrArray) attrs = g_ptr_array_new ();
+  guint start = adw_combo_row_get_selected (self->start_row);
+  guint length = adw_combo_row_get_selected (self->length_row);
+
+  if (self->api == NULL || start == GTK_INVALID_LIST_POSITION ||
+      length == GTK_INVALID_LIST_POSITION)
+    return;
+  day = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
+                               g_date_time_get_day_of_month (now), 0, 0, 0);
+  from = g_date_time_add_minutes (day, (int) (adw_combo_row_get_selected (self->day_row) *
+                                              24 * 60 + start * START_STEP_MINUTES));
+  to = g_date_time_add_minutes (from, (int) lengths[MIN (length, G_N_ELEMENTS (lengths) - 1)]);
+  if (g_date_time_compare (to, now) <= 0)
+    {
+      atrium_toast (GTK_WIDGET (self), _("This time is already over: pick a later one."));
+      return;
+    }
+  g_free (self->free_from);
+  g_free (self->free_to);
+  self->free_from = utc_text (from);
+  self->free_to = utc_text (to);
+
+  if (gtk_switch_get_active (self->quiet_switch))
+    g_ptr_array_add (attrs, "quiet");
+  if (gtk_switch_get_active (self->power_switch))
+    g_ptr_array_add (attrs, "power");
+  if (gtk_switch_get_active (self->accessible_switch))
+    g_ptr_array_add (attrs, "accessible");
+  g_ptr_array_add (attrs, NULL);
+  g_hash_table_insert (query, "type",
+                       g_strdup (types[MIN (adw_combo_row_get_selected (self->type_row), 2)]));
+  if (attrs->len > 1)
+    g_hash_table_insert (query, "attrs", g_strjoinv (",", (char **) attrs->pdata));
+  g_hash_table_insert (query, "free_from", g_strdup (self->free_from));
+  g_hash_table_insert (query, "free_to", g_strdup (self->free_to));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->find_button), FALSE);
+  atrium_api_search_resources_async (self->api, query, self->cancellable, found, self);
+}
+
+void
+atrium_bookings_page_find (AtriumBookingsPage *self,
+                           guint               day_offset,
+                           guint               hour,
+                           guint               minute,
+                           guint               minutes)
+{
+  g_return_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self));
+  g_return_if_fail (day_offset < N_DAYS && hour < 24 && minute % START_STEP_MINUTES == 0);
+
+  adw_combo_row_set_selected (self->day_row, day_offset);
+  adw_combo_row_set_selected (self->start_row, (hour * 60 + minute) / START_STEP_MINUTES);
+  for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
+    if (lengths[i] == minutes)
+      adw_combo_row_set_selected (self->length_row, i);
+  find_clicked (self);
+}
+
+/* The choices of day, start and length, in the user's words. */
+static void
+fill_choices (AtriumBookingsPage *self)
+{
+  g_autoptr(GtkStringList) days = gtk_string_list_new (NULL);
+  g_autoptr(GtkStringList) starts = gtk_string_list_new (NULL);
+  g_autoptr(GtkStringList) spans = gtk_string_list_new (NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  int next;
+
+  for (guint i = 0; i < N_DAYS; i++)
+    {
+      g_autoptr(GDateTime) day = g_date_time_add_days (now, (int) i);
+      g_autofree char *text = NULL;
+
+      if (i == 0)
+        text = g_strdup (_("Today"));
+      else if (i == 1)
+        text = g_strdup (_("Tomorrow"));
+      else
+        text = g_date_time_format (day, C_("booking day", "%a %e %b"));
+      gtk_string_list_append (days, text);
+    }
+  for (guint m = 0; m < 24 * 60; m += START_STEP_MINUTES)
+    {
+      g_autofree char *text = g_strdup_printf ("%02u:%02u", m / 60, m % 60);
+
+      gtk_string_list_append (starts, text);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
+    {
+      g_autofree char *text = NULL;
+
+      if (lengths[i] < 60)
+        text = g_strdup_printf (_("%u minutes"), lengths[i]);
+      else if (lengths[i] % 60 == 0)
+        text = g_strdup_printf (ngettext ("%u hour", "%u hours", lengths[i] / 60),
+                                lengths[i] / 60);
+      else
+        text = g_strdup_printf (_("%u h %02u"), lengths[i] / 60, lengths[i] % 60);
+      gtk_string_list_append (spans, text);
+    }
+  adw_combo_row_set_model (self->day_row, G_LIST_MODEL (days));
+  adw_combo_row_set_model (self->start_row, G_LIST_MODEL (starts));
+  adw_combo_row_set_model (self->length_row, G_LIST_MODEL (spans));
+  /* The next quarter hour, today. */
+  next = (g_date_time_get_hour (now) * 60 + g_date_time_get_minute (now)) / START_STEP_MINUTES + 1;
+  adw_combo_row_set_selected (self->start_row, MIN (next, 24 * 60 / START_STEP_MINUTES - 1));
+  adw_combo_row_set_selected (self->length_row, 1);
+}
+
+void
+atrium_bookings_page_set_api (AtriumBookingsPage *self,
+                              AtriumApi          *api)
+{
+  g_return_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  g_set_object (&self->api, api);
+  clear_rows (self->results_list, self->result_rows);
+  gtk_widget_set_visible (GTK_WIDGET (self->results_group), FALSE);
+  atrium_bookings_page_refresh (self);
+}
+
+GtkListBox *
+atrium_bookings_page_get_mine_list (AtriumBookingsPage *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self), NULL);
+  return self->mine_list;
+}
+
+GtkListBox *
+atrium_bookings_page_get_results_list (AtriumBookingsPage *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self), NULL);
+  return self->results_list;
+}
+
+static void
+atrium_bookings_page_dispose (GObject *object)
+{
+  AtriumBookingsPage *self = ATRIUM_BOOKINGS_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->api);
+  g_clear_pointer (&self->mine_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->result_rows, g_ptr_array_unref);
+  atrium_widget_dispose_children (GTK_WIDGET (self), ATRIUM_TYPE_BOOKINGS_PAGE);
+  G_OBJECT_CLASS (atrium_bookings_page_parent_class)->dispose (object);
+}
+
+static void
+atrium_bookings_page_finalize (GObject *object)
+{
+  AtriumBookingsPage *self = ATRIUM_BOOKINGS_PAGE (object);
+
+  g_free (self->free_from);
+  g_free (self->free_to);
+  G_OBJECT_CLASS (atrium_bookings_page_parent_class)->finalize (object);
+}
+
+static void
+atrium_bookings_page_class_init (AtriumBookingsPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = atrium_bookings_page_dispose;
+  object_class->finalize = atrium_bookings_page_finalize;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PATH "/atrium-bookings-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, AtriumBookingsPage, mine_list);
+  gtk_widget_class_bind_template_child (widget_class, AtriumBookingsPage, type_row);
+  gtk_widget_class_bind_template_child (widget_class, AtriumBookingsPage, day_row);
+  gtk_widget_class_bind_template_child (widget_class, AtriumBookingsPage, start_row);
+  gtk_widget_class_bind_template_child (widget_class, AtriumBookingsPage, length_row);
+  gtk_widget_class_bind_template_child (widget_class, AtriumBookingsPage, quiet_switch);
+  gtk_widget_class_bind_template_child (widget_class, AtriumBookingsPage, power_switch);
+  gtk_widget_class_bind_template_child (widget_class, AtriumBookingsPage, accessible_switch);
+  gtk_widget_class_bind_template_child (widget_class, AtriumBookingsPage, find_button);
+  gtk_widget_class_bind_template_child (widget_class, AtriumBookingsPage, results_group);
+  gtk_widget_class_bind_template_child (widget_class, AtriumBookingsPage, results_list);
+  gtk_widget_class_bind_template_callback (widget_class, find_clicked);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+atrium_bookings_page_init (AtriumBookingsPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  self->mine_rows = g_ptr_array_new ();
+  self->result_rows = g_ptr_array_new ();
+  fill_choices (self);
+}
+
+GtkWidget *
+atrium_bookings_page_new (void)
+{
+  return g_object_new (ATRIUM_TYPE_BOOKINGS_PAGE, NULL);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "atrium-api.h"
+
+G_BEGIN_DECLS
+
+/* The patron's page: my bookings (with the check-in code to show at the kiosk, and
+ * cancel) and "find something free" by kind, time and attributes, to book it. */
+
+#define ATRIUM_TYPE_BOOKINGS_PAGE (atrium_bookings_page_get_type ())
+G_DECLARE_FINAL_TYPE (AtriumBookingsPage, atrium_bookings_page, ATRIUM, BOOKINGS_PAGE,
+                      GtkWidget)
+
+GtkWidget *atrium_bookings_page_new      (void);
+void       atrium_bookings_page_set_api  (AtriumBookingsPage *self,
+                                          AtriumApi          *api);
+/* Reads my bookings again. */
+void       atrium_bookings_page_refresh  (AtriumBookingsPage *self);
+/* For tests: the rows shown (each with the booking's id as "booking-id" data) and the
+ * search's result rows ("resource-id", "site-id"). */
+GtkListBox *atrium_bookings_page_get_mine_list    (AtriumBookingsPage *self);
+GtkListBox *atrium_bookings_page_get_results_list (AtriumBookingsPage *self);
+/* Sets the search to @day_offset days from today, at @hour:@minute local time, for
+ * @minutes, and runs it. */
+void       atrium_bookings_page_find     (AtriumBookingsPage *self,
+                                          guint               day_offset,
+                                          guint               hour,
+                                          guint               minute,
+                                          guint               minutes);
+
+G_END_DECLS

@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "atrium-app"
+
+#include "config.h"
+
+#include "atrium-occupancy-page.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "atrium-space-tile.h"
+#include "atrium-ui-text.h"
+#include "atrium-widget.h"
+
+struct _AtriumOccupancyPage
+{
+  GtkWidget         parent_instance;
+
+  AtriumApi        *api;
+  AtriumLiveClient *live;
+  GCancellable     *cancellable;
+  JsonNode         *sites;        /* GET /sites */
+  GArray           *site_ids;     /* gint64, in the drop-down's order */
+  GtkCustomFilter  *space_filter;
+  GtkCustomFilter  *queue_filter;
+  gulong            state_id;
+
+  GtkLabel         *site_label;
+  GtkDropDown      *site_dropdown;
+  GtkLabel         *hours_label;
+  GtkFlowBox       *space_box;
+  AdwPreferencesGroup *queue_group;
+  GtkListBox       *queue_list;
+  GtkLabel         *state_label;
+};
+
+G_DEFINE_FINAL_TYPE (AtriumOccupancyPage, atrium_occupancy_page, GTK_TYPE_WIDGET)
+
+gint64
+atrium_occupancy_page_get_site (AtriumOccupancyPage *self)
+{
+  guint selected;
+
+  g_return_val_if_fail (ATRIUM_IS_OCCUPANCY_PAGE (self), 0);
+
+  selected = gtk_drop_down_get_selected (self->site_dropdown);
+  if (selected == GTK_INVALID_LIST_POSITION || selected >= self->site_ids->len)
+    return 0;
+  return g_array_index (self->site_ids, gint64, selected);
+}
+
+GtkFlowBox *
+atrium_occupancy_page_get_space_box (AtriumOccupancyPage *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_OCCUPANCY_PAGE (self), NULL);
+
+  return self->space_box;
+}
+
+static gboolean
+space_on_site (gpointer item,
+               gpointer user_data)
+{
+  return atrium_live_space_get_site_id (item) ==
+         atrium_occupancy_page_get_site (ATRIUM_OCCUPANCY_PAGE (user_data));
+}
+
+static gboolean
+queue_on_site (gpointer item,
+               gpointer user_data)
+{
+  return atrium_live_queue_get_site_id (item) ==
+         atrium_occupancy_page_get_site (ATRIUM_OCCUPANCY_PAGE (user_data));
+}
+
+static JsonObject *
+selected_site (AtriumOccupancyPage *self)
+{
+  JsonArray *sites;
+  gint64 id = atrium_occupancy_page_get_site (self);
+
+  if (self->sites == NULL)
+    return NULL;
+  sites = json_object_get_array_member (json_node_get_object (self->sites), "sites");
+  for (guint i = 0; sites != NULL && i < json_array_get_length (sites); i++)
+    {
+      JsonObject *site = json_array_get_object_element (sites, i);
+
+      if (site != NULL && json_object_get_int_member_with_default (site, "id", 0) == id)
+        return site;
+    }
+  return NULL;
+}
+
+/* "Open today 08:00–22:00", from the site's week and its exceptions. */
+static char *
+hours_today (JsonObject *site)
+{
+  static const char *days[] = { NULL, "monday", "tuesday", "wednesday", "thursday",
+                                "friday", "saturday", "sunday" };
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *date = g_date_time_format (now, "%Y-%m-%d");
+  JsonArray *periods = NULL;
+  JsonObject *hours = json_object_get_object_member (site, "hours");
+  JsonArray *exceptions = json_object_get_array_member (site, "exceptions");
+  const char *note = NULL;
+  GString *text;
+
+  for (guint i = 0; exceptions != NULL && i < json_array_get_length (exceptions); i++)
+    {
+      JsonObject *exception = json_array_get_object_element (exceptions, i);
+
+      if (exception != NULL &&
+          g_strcmp0 (json_object_get_string_member_with_default (exception, "date", ""),
+                     date) == 0)
+        {
+          periods = json_object_get_array_member (exception, "periods");
+          note = json_object_get_string_member_with_default (exception, "note", NULL);
+          break;
+        }
+    }
+  if (periods == NULL && hours != NULL)
+    periods = json_object_has_member (hours, days[g_date_time_get_day_of_week (now)])
+              ? json_object_get_array_member (hours, days[g_date_time_get_day_of_week (now)])
+              : NULL;
+  if (periods == NULL || json_array_get_length (periods) == 0)
+    text = g_string_new (_("Closed today"));
+  else
+    {
+      text = g_string_new (_("Open today"));
+      for (guint i = 0; i < json_array_get_length (periods); i++)
+        {
+          JsonObject *period = json_array_get_object_element (periods, i);
+
+          if (period == NULL)
+            continue;
+          g_string_append_printf (text, i == 0 ? " %s–%s" : ", %s–%s",
+                                  json_object_get_string_member_with_default (period,
+                                                                             "opens", "?"),
+                                  json_object_get_string_member_with_default (period,
+                                                                             "closes", "?"));
+        }
+    }
+  if (note != NULL && *note != '\0')
+    g_string_append_printf (text, " (%s)", note);
+  return g_string_free (text, FALSE);
+}
+
+static void
+site_changed (AtriumOccupancyPage *self)
+{
+  JsonObject *site = selected_site (self);
+
+  gtk_filter_changed (GTK_FILTER (self->space_filter), GTK_FILTER_CHANGE_DIFFERENT);
+  gtk_filter_changed (GTK_FILTER (self->queue_filter), GTK_FILTER_CHANGE_DIFFERENT);
+  if (site != NULL)
+    {
+      g_autofree char *hours = hours_today (site);
+
+      gtk_label_set_text (self->site_label,
+                          json_object_get_string_member_with_default (site, "name", ""));
+      gtk_label_set_text (self->hours_label, hours);
+    }
+}
+
+static void
+sites_read (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  AtriumOccupancyPage *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) document = atrium_api_document_finish (ATRIUM_API (source), result,
+                                                             &error);
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  JsonArray *sites;
+
+  if (document == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = atrium_ui_error_text (error);
+      gtk_label_set_text (self->state_label, text);
+      return;
+    }
+  g_clear_pointer (&self->sites, json_node_unref);
+  self->sites = g_steal_pointer (&document);
+  g_array_set_size (self->site_ids, 0);
+  sites = json_object_get_array_member (json_node_get_object (self->sites), "sites");
+  for (guint i = 0; sites != NULL && i < json_array_get_length (sites); i++)
+    {
+      JsonObject *site = json_array_get_object_element (sites, i);
+      gint64 id;
+
+      if (site == NULL)
+        continue;
+      id = json_object_get_int_member_with_default (site, "id", 0);
+      g_array_append_val (self->site_ids, id);
+      gtk_string_list_append (names,
+                              json_object_get_string_member_with_default (site, "name", "?"));
+    }
+  gtk_drop_down_set_model (self->site_dropdown, G_LIST_MODEL (names));
+  gtk_widget_set_visible (GTK_WIDGET (self->site_dropdown), self->site_ids->len > 1);
+  gtk_drop_down_set_selected (self->site_dropdown, 0);
+  site_changed (self);
+}
+
+static GtkWidget *
+make_tile (gpointer item,
+           gpointer user_data)
+{
+  GtkWidget *tile = atrium_space_tile_new ();
+
+  atrium_space_tile_set_space (ATRIUM_SPACE_TILE (tile), item);
+  gtk_widget_add_css_class (tile, "card");
+  return tile;
+}
+
+static void
+update_queue_row (AdwActionRow    *row,
+                  GParamSpec      *pspec,
+                  AtriumLiveQueue *queue)
+{
+  g_autofree char *wait = NULL;
+  g_autofree char *subtitle = NULL;
+  gint64 seconds = atrium_live_queue_get_wait_seconds (queue);
+  gint64 length = atrium_live_queue_get_length (queue);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), atrium_live_queue_get_name (queue));
+  wait = seconds >= 0 ? atrium_ui_wait (seconds) : g_strdup (_("no estimate yet"));
+  /* TRANSLATORS: a queue's wait ("about 5 min", "no wait") and its length */
+  subtitle = g_strdup_printf (ngettext ("%s · %" G_GINT64_FORMAT " person in line",
+                                        "%s · %" G_GINT64_FORMAT " people in line",
+                                        length), wait, length);
+  adw_action_row_set_subtitle (row, subtitle);
+}
+
+static GtkWidget *
+make_queue_row (gpointer item,
+                gpointer user_data)
+{
+  AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_icon_name (row, "system-users-symbolic");
+  update_queue_row (row, NULL, item);
+  g_signal_connect_object (item, "notify", G_CALLBACK (update_queue_row), row,
+                           G_CONNECT_SWAPPED);
+  return GTK_WIDGET (row);
+}
+
+static void
+live_state_changed (AtriumOccupancyPage *self)
+{
+  AtriumLiveState state = atrium_live_client_get_state (self->live);
+
+  switch (state)
+    {
+    case ATRIUM_LIVE_STATE_LIVE:
+      gtk_label_set_text (self->state_label, _("Live: updates as people come and go."));
+      break;
+    case ATRIUM_LIVE_STATE_CONNECTING:
+      gtk_label_set_text (self->state_label, _("Connecting…"));
+      break;
+    case ATRIUM_LIVE_STATE_WAITING:
+      gtk_label_set_text (self->state_label,
+                          _("Offline: showing the last figures received; reconnecting."));
+      break;
+    case ATRIUM_LIVE_STATE_UNAUTHORISED:
+      gtk_label_set_text (self->state_label, _("Sign in again to see live figures."));
+      break;
+    case ATRIUM_LIVE_STATE_STOPPED:
+    default:
+      gtk_label_set_text (self->state_label, "");
+      break;
+    }
+}
+
+void
+atrium_occupancy_page_set_data (AtriumOccupancyPage *self,
+                                AtriumApi           *api,
+                                AtriumLiveClient    *live)
+{
+  g_autoptr(GtkFilterListModel) spaces = NULL;
+  g_autoptr(GtkFilterListModel) queues = NULL;
+
+  g_return_if_fail (ATRIUM_IS_OCCUPANCY_PAGE (self));
+  g_return_if_fail (ATRIUM_IS_API (api) && ATRIUM_IS_LIVE_CLIENT (live));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  if (self->live != NULL)
+    g_clear_signal_handler (&self->state_id, self->live);
+  g_set_object (&self->api, api);
+  g_set_object (&self->live, live);
+
+  spaces = gtk_filter_list_model_new (g_object_ref (atrium_live_client_get_spaces (live)),
+                                      g_object_ref (GTK_FILTER (self->space_filter)));
+  queues = gtk_filter_list_model_new (g_object_ref (atrium_live_client_get_queues (live)),
+                                      g_object_ref (GTK_FILTER (self->queue_filter)));
+  gtk_flow_box_bind_model (self->space_box, G_LIST_MODEL (spaces), make_tile, self, NULL);
+  gtk_list_box_bind_model (self->queue_list, G_LIST_MODEL (queues), make_queue_row, self,
+                           NULL);
+  self->state_id = g_signal_connect_object (live, "notify::state",
+                                            G_CALLBACK (live_state_changed), self,
+                                            G_CONNECT_SWAPPED);
+  live_state_changed (self);
+  atrium_api_get_sites_async (api, self->cancellable, sites_read, self);
+}
+
+static void
+atrium_occupancy_page_dispose (GObject *object)
+{
+  AtriumOccupancyPage *self = ATRIUM_OCCUPANCY_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->live != NULL)
+    g_clear_signal_handler (&self->state_id, self->live);
+  atrium_widget_dispose_children (GTK_WIDGET (self), ATRIUM_TYPE_OCCUPANCY_PAGE);
+  g_clear_object (&self->live);
+  g_clear_object (&self->api);
+  g_clear_object (&self->space_filter);
+  g_clear_object (&self->queue_filter);
+  g_clear_pointer (&self->sites, json_node_unref);
+  g_clear_pointer (&self->site_ids, g_array_unref);
+  G_OBJECT_CLASS (atrium_occupancy_page_parent_class)->dispose (object);
+}
+
+static void
+atrium_occupancy_page_class_init (AtriumOccupancyPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = atrium_occupancy_page_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PATH "/atrium-occupancy-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, AtriumOccupancyPage, site_label);
+  gtk_widget_class_bind_template_child (widget_class, AtriumOccupancyPage, site_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, AtriumOccupancyPage, hours_label);
+  gtk_widget_class_bind_template_child (widget_class, AtriumOccupancyPage, space_box);
+  gtk_widget_class_bind_template_child (widget_class, AtriumOccupancyPage, queue_group);
+  gtk_widget_class_bind_template_child (widget_class, AtriumOccupancyPage, queue_list);
+  gtk_widget_class_bind_template_child (widget_class, AtriumOccupancyPage, state_label);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+atrium_occupancy_page_init (AtriumOccupancyPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->site_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->space_filter = gtk_custom_filter_new (space_on_site, self, NULL);
+  self->queue_filter = gtk_custom_filter_new (queue_on_site, self, NULL);
+  g_signal_connect_swapped (self->site_dropdown, "notify::selected",
+                            G_CALLBACK (site_changed), self);
+}
+
+GtkWidget *
+atrium_occupancy_page_new (void)
+{
+  return g_object_new (ATRIUM_TYPE_OCCUPANCY_PAGE, NULL);
+}

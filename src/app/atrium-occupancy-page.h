@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "atrium-api.h"
+#include "atrium-live-client.h"
+
+G_BEGIN_DECLS
+
+/* Live occupancy of one site's spaces and the waiting time of its queues, with the
+ * site's opening hours today; a drop-down picks the site. */
+
+#define ATRIUM_TYPE_OCCUPANCY_PAGE (atrium_occupancy_page_get_type ())
+G_DECLARE_FINAL_TYPE (AtriumOccupancyPage, atrium_occupancy_page, ATRIUM, OCCUPANCY_PAGE,
+                      GtkWidget)
+
+GtkWidget *atrium_occupancy_page_new      (void);
+/* Reads the sites from @api and binds the tiles to @live's models. */
+void       atrium_occupancy_page_set_data (AtriumOccupancyPage *self,
+                                           AtriumApi           *api,
+                                           AtriumLiveClient    *live);
+/* The site shown (0 before the sites are read). */
+gint64     atrium_occupancy_page_get_site (AtriumOccupancyPage *self);
+/* The tiles shown, for tests. */
+GtkFlowBox *atrium_occupancy_page_get_space_box (AtriumOccupancyPage *self);
+
+G_END_DECLS

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "atrium-app"
+
+#include "config.h"
+
+#include "atrium-space-tile.h"
+
+#include <glib/gi18n.h>
+
+#include "atrium-gauge.h"
+#include "atrium-ui-text.h"
+#include "atrium-widget.h"
+
+struct _AtriumSpaceTile
+{
+  GtkWidget        parent_instance;
+
+  AtriumLiveSpace *space;
+  gulong           notify_id;
+
+  GtkLabel        *name_label;
+  AtriumGauge     *gauge;
+  GtkLabel        *level_label;
+  GtkLabel        *free_label;
+};
+
+G_DEFINE_FINAL_TYPE (AtriumSpaceTile, atrium_space_tile, GTK_TYPE_WIDGET)
+
+static void
+update (AtriumSpaceTile *self)
+{
+  AtriumLiveSpace *space = self->space;
+  g_autofree char *level = NULL;
+  g_autofree char *free_text = NULL;
+  int percent;
+
+  if (space == NULL)
+    return;
+  percent = atrium_live_space_get_percent (space);
+  gtk_label_set_text (self->name_label, atrium_live_space_get_name (space));
+  atrium_gauge_set_value (self->gauge, percent, atrium_live_space_get_level (space));
+  if (percent >= 0)
+    /* TRANSLATORS: an occupancy and its words: "62 % · Busy" */
+    level = g_strdup_printf (_("%d %% · %s"), percent,
+                             atrium_ui_level_words (atrium_live_space_get_level (space)));
+  else
+    level = g_strdup (_("No count yet"));
+  gtk_label_set_text (self->level_label, level);
+  free_text = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " of %u free",
+                                         "%" G_GINT64_FORMAT " of %u free",
+                                         atrium_live_space_get_free (space)),
+                               atrium_live_space_get_free (space),
+                               atrium_live_space_get_capacity (space));
+  gtk_label_set_text (self->free_label, free_text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->gauge),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  atrium_live_space_get_name (space), -1);
+}
+
+void
+atrium_space_tile_set_space (AtriumSpaceTile *self,
+                             AtriumLiveSpace *space)
+{
+  g_return_if_fail (ATRIUM_IS_SPACE_TILE (self));
+
+  if (self->space == space)
+    return;
+  if (self->space != NULL)
+    g_clear_signal_handler (&self->notify_id, self->space);
+  g_set_object (&self->space, space);
+  if (space != NULL)
+    {
+      self->notify_id = g_signal_connect_object (space, "notify", G_CALLBACK (update), self,
+                                                 G_CONNECT_SWAPPED);
+      update (self);
+    }
+}
+
+AtriumLiveSpace *
+atrium_space_tile_get_space (AtriumSpaceTile *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_SPACE_TILE (self), NULL);
+
+  return self->space;
+}
+
+static void
+atrium_space_tile_dispose (GObject *object)
+{
+  AtriumSpaceTile *self = ATRIUM_SPACE_TILE (object);
+
+  atrium_space_tile_set_space (self, NULL);
+  atrium_widget_dispose_children (GTK_WIDGET (self), ATRIUM_TYPE_SPACE_TILE);
+  G_OBJECT_CLASS (atrium_space_tile_parent_class)->dispose (object);
+}
+
+static void
+atrium_space_tile_class_init (AtriumSpaceTileClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = atrium_space_tile_dispose;
+  g_type_ensure (ATRIUM_TYPE_GAUGE);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PATH "/atrium-space-tile.ui");
+  gtk_widget_class_bind_template_child (widget_class, AtriumSpaceTile, name_label);
+  gtk_widget_class_bind_template_child (widget_class, AtriumSpaceTile, gauge);
+  gtk_widget_class_bind_template_child (widget_class, AtriumSpaceTile, level_label);
+  gtk_widget_class_bind_template_child (widget_class, AtriumSpaceTile, free_label);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "spacetile");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+atrium_space_tile_init (AtriumSpaceTile *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+atrium_space_tile_new (void)
+{
+  return g_object_new (ATRIUM_TYPE_SPACE_TILE, NULL);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "atrium-live-items.h"
+
+G_BEGIN_DECLS
+
+/* One space's live occupancy: its name, a gauge, the percentage in figures and words,
+ * and the free places. Follows its AtriumLiveSpace as it changes. */
+
+#define ATRIUM_TYPE_SPACE_TILE (atrium_space_tile_get_type ())
+G_DECLARE_FINAL_TYPE (AtriumSpaceTile, atrium_space_tile, ATRIUM, SPACE_TILE, GtkWidget)
+
+GtkWidget       *atrium_space_tile_new       (void);
+void             atrium_space_tile_set_space (AtriumSpaceTile *self,
+                                              AtriumLiveSpace *space);
+AtriumLiveSpace *atrium_space_tile_get_space (AtriumSpaceTile *self);
+
+G_END_DECLS

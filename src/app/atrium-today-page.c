@@ -1,0 +1,572 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "atrium-app"
+
+#include "config.h"
+
+#include "atrium-today-page.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "atrium-ui-text.h"
+#include "atrium-widget.h"
+#include "atrium-window.h"
+
+/* ---- one booking, as the table shows it ---------------------------------------------- */
+
+struct _AtriumBookingItem
+{
+  GObject  parent_instance;
+
+  gint64   id;
+  char    *start;      /* RFC 3339, sorts as time */
+  char    *time;       /* "09:00–10:00" local */
+  char    *resource;
+  char    *patron;
+  char    *status;     /* the server's word */
+  char    *status_text;
+  char    *code;       /* the check-in code */
+};
+
+G_DEFINE_FINAL_TYPE (AtriumBookingItem, atrium_booking_item, G_TYPE_OBJECT)
+
+enum
+{
+  ITEM_PROP_0,
+  ITEM_PROP_START,
+  ITEM_PROP_TIME,
+  ITEM_PROP_RESOURCE,
+  ITEM_PROP_PATRON,
+  ITEM_PROP_STATUS_TEXT,
+  N_ITEM_PROPS
+};
+
+static GParamSpec *item_properties[N_ITEM_PROPS];
+
+static void
+atrium_booking_item_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  AtriumBookingItem *self = ATRIUM_BOOKING_ITEM (object);
+
+  switch (prop_id)
+    {
+    case ITEM_PROP_START: g_value_set_string (value, self->start); break;
+    case ITEM_PROP_TIME: g_value_set_string (value, self->time); break;
+    case ITEM_PROP_RESOURCE: g_value_set_string (value, self->resource); break;
+    case ITEM_PROP_PATRON: g_value_set_string (value, self->patron); break;
+    case ITEM_PROP_STATUS_TEXT: g_value_set_string (value, self->status_text); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+atrium_booking_item_finalize (GObject *object)
+{
+  AtriumBookingItem *self = ATRIUM_BOOKING_ITEM (object);
+
+  g_free (self->start);
+  g_free (self->time);
+  g_free (self->resource);
+  g_free (self->patron);
+  g_free (self->status);
+  g_free (self->status_text);
+  g_free (self->code);
+  G_OBJECT_CLASS (atrium_booking_item_parent_class)->finalize (object);
+}
+
+static void
+atrium_booking_item_class_init (AtriumBookingItemClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const char *names[] = { NULL, "start", "time", "resource", "patron", "status-text" };
+
+  object_class->get_property = atrium_booking_item_get_property;
+  object_class->finalize = atrium_booking_item_finalize;
+  for (guint i = 1; i < N_ITEM_PROPS; i++)
+    item_properties[i] = g_param_spec_string (names[i], NULL, NULL, NULL,
+                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_ITEM_PROPS, item_properties);
+}
+
+static void
+atrium_booking_item_init (AtriumBookingItem *self)
+{
+}
+
+static AtriumBookingItem *
+atrium_booking_item_new (JsonObject *booking)
+{
+  AtriumBookingItem *self = g_object_new (ATRIUM_TYPE_BOOKING_ITEM, NULL);
+  const char *start = json_object_get_string_member_with_default (booking, "start", "");
+  const char *end = json_object_get_string_member_with_default (booking, "end", "");
+  g_autofree char *from = atrium_ui_time_of_day (start);
+  g_autofree char *to = atrium_ui_time_of_day (end);
+
+  self->id = json_object_get_int_member_with_default (booking, "id", 0);
+  self->start = g_strdup (start);
+  self->time = g_strdup_printf ("%s–%s", from != NULL ? from : "?", to != NULL ? to : "?");
+  self->resource = g_strdup (json_object_get_string_member_with_default (booking,
+                                                                         "resource_name", ""));
+  self->patron = g_strdup (json_object_get_string_member_with_default (booking, "username",
+                                                                       ""));
+  self->status = g_strdup (json_object_get_string_member_with_default (booking, "status", ""));
+  self->status_text = g_strdup (atrium_ui_booking_status (self->status));
+  self->code = g_strdup (json_object_get_string_member_with_default (booking, "checkin_code",
+                                                                     NULL));
+  return self;
+}
+
+gint64
+atrium_booking_item_get_id (AtriumBookingItem *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_BOOKING_ITEM (self), 0);
+  return self->id;
+}
+
+const char *
+atrium_booking_item_get_status (AtriumBookingItem *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_BOOKING_ITEM (self), NULL);
+  return self->status;
+}
+
+/* ---- the page --------------------------------------------------------------------- */
+
+static const char *status_filters[] = { NULL, "booked", "checked_in", "break", "no_show",
+                                        "cancelled" };
+
+struct _AtriumTodayPage
+{
+  GtkWidget        parent_instance;
+
+  AtriumApi       *api;
+  GArray          *site_ids;      /* gint64, in the drop-down's order */
+  GCancellable    *cancellable;
+  GListStore      *store;
+  GtkCustomFilter *filter;
+  GtkFilterListModel *filtered;
+
+  GtkDropDown     *site_dropdown;
+  GtkSearchEntry  *search_entry;
+  GtkDropDown     *status_dropdown;
+  GtkColumnView   *column_view;
+  GtkLabel        *summary_label;
+};
+
+G_DEFINE_FINAL_TYPE (AtriumTodayPage, atrium_today_page, GTK_TYPE_WIDGET)
+
+static gboolean
+contains_folded (const char *haystack,
+                 const char *needle)
+{
+  g_autofree char *folded = g_utf8_casefold (haystack != NULL ? haystack : "", -1);
+
+  return strstr (folded, needle) != NULL;
+}
+
+static gboolean
+item_shown (gpointer item,
+            gpointer user_data)
+{
+  AtriumTodayPage *self = user_data;
+  AtriumBookingItem *booking = item;
+  guint status = gtk_drop_down_get_selected (self->status_dropdown);
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  if (status != GTK_INVALID_LIST_POSITION && status > 0 &&
+      status < G_N_ELEMENTS (status_filters) &&
+      g_strcmp0 (booking->status, status_filters[status]) != 0)
+    return FALSE;
+  if (text != NULL && *text != '\0')
+    {
+      g_autofree char *needle = g_utf8_casefold (text, -1);
+
+      return contains_folded (booking->patron, needle) ||
+             contains_folded (booking->resource, needle);
+    }
+  return TRUE;
+}
+
+static void
+update_summary (AtriumTodayPage *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  guint checked = 0, no_shows = 0;
+  g_autofree char *text = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(AtriumBookingItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+      checked += g_strcmp0 (item->status, "checked_in") == 0 ||
+                 g_strcmp0 (item->status, "break") == 0;
+      no_shows += g_strcmp0 (item->status, "no_show") == 0;
+    }
+  /* TRANSLATORS: the day's bookings, then how many were checked in and not honoured */
+  text = g_strdup_printf (ngettext ("%u booking today · %u checked in · %u no-shows",
+                                    "%u bookings today · %u checked in · %u no-shows", n),
+                          n, checked, no_shows);
+  gtk_label_set_text (self->summary_label, text);
+}
+
+static void
+filters_changed (AtriumTodayPage *self)
+{
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+bookings_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AtriumTodayPage *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) document = atrium_api_document_finish (ATRIUM_API (source), result,
+                                                             &error);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonArray *bookings;
+
+  if (document == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = atrium_ui_error_text (error);
+      gtk_label_set_text (self->summary_label, text);
+      return;
+    }
+  bookings = json_object_get_array_member (json_node_get_object (document), "bookings");
+  for (guint i = 0; bookings != NULL && i < json_array_get_length (bookings); i++)
+    {
+      JsonObject *booking = json_array_get_object_element (bookings, i);
+
+      if (booking != NULL)
+        g_ptr_array_add (items, atrium_booking_item_new (booking));
+    }
+  g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
+                       items->pdata, items->len);
+  update_summary (self);
+}
+
+static gint64
+selected_site (AtriumTodayPage *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->site_dropdown);
+
+  if (selected == GTK_INVALID_LIST_POSITION || selected >= self->site_ids->len)
+    return 0;
+  return g_array_index (self->site_ids, gint64, selected);
+}
+
+void
+atrium_today_page_refresh (AtriumTodayPage *self)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *date = g_date_time_format (now, "%Y-%m-%d");
+  g_autofree char *path = NULL;
+  gint64 site = 0;
+
+  g_return_if_fail (ATRIUM_IS_TODAY_PAGE (self));
+
+  site = selected_site (self);
+  if (self->api == NULL || site <= 0)
+    return;
+  path = g_strdup_printf ("/api/v1/bookings?site=%" G_GINT64_FORMAT "&date=%s", site, date);
+  atrium_api_get_document_async (self->api, path, self->cancellable, bookings_read, self);
+}
+
+static void
+checked_in (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  AtriumTodayPage *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = atrium_api_document_finish (ATRIUM_API (source), result,
+                                                           &error);
+
+  if (answer == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = atrium_ui_error_text (error);
+      atrium_toast (GTK_WIDGET (self), text);
+      return;
+    }
+  atrium_toast (GTK_WIDGET (self), _("Checked in"));
+  atrium_today_page_refresh (self);
+}
+
+void
+atrium_today_page_check_in (AtriumTodayPage   *self,
+                            AtriumBookingItem *item)
+{
+  g_return_if_fail (ATRIUM_IS_TODAY_PAGE (self));
+  g_return_if_fail (ATRIUM_IS_BOOKING_ITEM (item));
+
+  if (item->code == NULL)
+    {
+      atrium_toast (GTK_WIDGET (self), _("This booking has no check-in code."));
+      return;
+    }
+  /* Staff check in with the booking's own signed code, as the kiosk does. */
+  atrium_api_checkin_async (self->api, item->code, self->cancellable, checked_in, self);
+}
+
+static void
+check_in_clicked (GtkButton       *button,
+                  AtriumTodayPage *self)
+{
+  GtkListItem *list_item = g_object_get_data (G_OBJECT (button), "list-item");
+  AtriumBookingItem *item = gtk_list_item_get_item (list_item);
+
+  if (item != NULL)
+    atrium_today_page_check_in (self, item);
+}
+
+/* ---- columns ---------------------------------------------------------------------- */
+
+static void
+setup_label (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (list_item, label);
+}
+
+static void
+bind_label (GtkSignalListItemFactory *factory,
+            GtkListItem              *list_item,
+            gpointer                  user_data)
+{
+  g_autofree char *text = NULL;
+
+  g_object_get (gtk_list_item_get_item (list_item), user_data, &text, NULL);
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (list_item)), text);
+}
+
+static void
+setup_action (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              AtriumTodayPage          *self)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (_("Check _In"));
+
+  gtk_widget_add_css_class (button, "flat");
+  g_object_set_data (G_OBJECT (button), "list-item", list_item);
+  g_signal_connect (button, "clicked", G_CALLBACK (check_in_clicked), self);
+  gtk_list_item_set_child (list_item, button);
+}
+
+static void
+bind_action (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             AtriumTodayPage          *self)
+{
+  AtriumBookingItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *button = gtk_list_item_get_child (list_item);
+  g_autofree char *label = g_strdup_printf (_("Check in %s at %s"), item->patron,
+                                            item->resource);
+
+  gtk_widget_set_visible (button, g_strcmp0 (item->status, "booked") == 0);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  label, -1);
+}
+
+static void
+add_text_column (AtriumTodayPage *self,
+                 const char      *title,
+                 const char      *property,
+                 gboolean         expand)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkColumnViewColumn *column;
+  GtkSorter *sorter;
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_label), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_label), (gpointer) property);
+  column = gtk_column_view_column_new (title, factory);
+  gtk_column_view_column_set_expand (column, expand);
+  gtk_column_view_column_set_resizable (column, TRUE);
+  sorter = GTK_SORTER (gtk_string_sorter_new (gtk_property_expression_new (
+    ATRIUM_TYPE_BOOKING_ITEM, NULL, property)));
+  gtk_column_view_column_set_sorter (column, sorter);
+  g_object_unref (sorter);
+  gtk_column_view_append_column (self->column_view, column);
+  g_object_unref (column);
+}
+
+static void
+build_columns (AtriumTodayPage *self)
+{
+  GtkListItemFactory *factory;
+  GtkColumnViewColumn *column;
+  g_autoptr(GtkSortListModel) sorted = NULL;
+  g_autoptr(GtkNoSelection) selection = NULL;
+
+  add_text_column (self, _("Time"), "time", FALSE);
+  add_text_column (self, _("Place"), "resource", TRUE);
+  add_text_column (self, _("Patron"), "patron", TRUE);
+  add_text_column (self, _("Status"), "status-text", FALSE);
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_action), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_action), self);
+  column = gtk_column_view_column_new (_("Action"), factory);
+  gtk_column_view_append_column (self->column_view, column);
+  g_object_unref (column);
+
+  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->store)),
+                                              g_object_ref (GTK_FILTER (self->filter)));
+  sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->filtered)),
+                                    g_object_ref (gtk_column_view_get_sorter (self->column_view)));
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (sorted)));
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
+  /* Earliest first until the user sorts otherwise. */
+  column = g_list_model_get_item (gtk_column_view_get_columns (self->column_view), 0);
+  gtk_column_view_sort_by_column (self->column_view, column, GTK_SORT_ASCENDING);
+  g_object_unref (column);
+}
+
+static void
+site_changed (AtriumTodayPage *self)
+{
+  g_list_store_remove_all (self->store);
+  atrium_today_page_refresh (self);
+}
+
+/* The drop-down names the user's sites as GET /sites does. */
+static void
+sites_read (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  AtriumTodayPage *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) document = atrium_api_document_finish (ATRIUM_API (source), result,
+                                                             &error);
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  JsonArray *sites = NULL;
+
+  if (document == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (document != NULL)
+    sites = json_object_get_array_member (json_node_get_object (document), "sites");
+  for (guint i = 0; i < self->site_ids->len; i++)
+    {
+      gint64 id = g_array_index (self->site_ids, gint64, i);
+      g_autofree char *name = g_strdup_printf (_("Site %" G_GINT64_FORMAT), id);
+
+      for (guint j = 0; sites != NULL && j < json_array_get_length (sites); j++)
+        {
+          JsonObject *site = json_array_get_object_element (sites, j);
+
+          if (site != NULL && json_object_get_int_member_with_default (site, "id", 0) == id)
+            {
+              g_free (name);
+              name = g_strdup (json_object_get_string_member_with_default (site, "name", ""));
+            }
+        }
+      gtk_string_list_append (names, name);
+    }
+  g_signal_handlers_block_by_func (self->site_dropdown, site_changed, self);
+  gtk_drop_down_set_model (self->site_dropdown, G_LIST_MODEL (names));
+  gtk_drop_down_set_selected (self->site_dropdown, 0);
+  g_signal_handlers_unblock_by_func (self->site_dropdown, site_changed, self);
+  gtk_widget_set_visible (GTK_WIDGET (self->site_dropdown), self->site_ids->len > 1);
+  site_changed (self);
+}
+
+void
+atrium_today_page_set_data (AtriumTodayPage *self,
+                            AtriumApi       *api,
+                            const gint64    *sites,
+                            guint            n_sites)
+{
+  g_return_if_fail (ATRIUM_IS_TODAY_PAGE (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  g_set_object (&self->api, api);
+  g_array_set_size (self->site_ids, 0);
+  g_array_append_vals (self->site_ids, sites, n_sites);
+  g_list_store_remove_all (self->store);
+  atrium_api_get_sites_async (api, self->cancellable, sites_read, self);
+}
+
+GListModel *
+atrium_today_page_get_model (AtriumTodayPage *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_TODAY_PAGE (self), NULL);
+  return G_LIST_MODEL (self->filtered);
+}
+
+static void
+atrium_today_page_dispose (GObject *object)
+{
+  AtriumTodayPage *self = ATRIUM_TODAY_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  atrium_widget_dispose_children (GTK_WIDGET (self), ATRIUM_TYPE_TODAY_PAGE);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->store);
+  g_clear_object (&self->api);
+  g_clear_pointer (&self->site_ids, g_array_unref);
+  G_OBJECT_CLASS (atrium_today_page_parent_class)->dispose (object);
+}
+
+static void
+atrium_today_page_class_init (AtriumTodayPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = atrium_today_page_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PATH "/atrium-today-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, AtriumTodayPage, site_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, AtriumTodayPage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, AtriumTodayPage, status_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, AtriumTodayPage, column_view);
+  gtk_widget_class_bind_template_child (widget_class, AtriumTodayPage, summary_label);
+  gtk_widget_class_bind_template_callback (widget_class, filters_changed);
+  gtk_widget_class_bind_template_callback (widget_class, site_changed);
+  gtk_widget_class_bind_template_callback (widget_class, atrium_today_page_refresh);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+atrium_today_page_init (AtriumTodayPage *self)
+{
+  g_autoptr(GtkStringList) statuses = gtk_string_list_new (NULL);
+
+  self->store = g_list_store_new (ATRIUM_TYPE_BOOKING_ITEM);
+  self->site_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->filter = gtk_custom_filter_new (item_shown, self, NULL);
+  self->cancellable = g_cancellable_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_string_list_append (statuses, _("All"));
+  for (guint i = 1; i < G_N_ELEMENTS (status_filters); i++)
+    gtk_string_list_append (statuses, atrium_ui_booking_status (status_filters[i]));
+  gtk_drop_down_set_model (self->status_dropdown, G_LIST_MODEL (statuses));
+  build_columns (self);
+}
+
+GtkWidget *
+atrium_today_page_new (void)
+{
+  return g_object_new (ATRIUM_TYPE_TODAY_PAGE, NULL);
+}

@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The desktop app driven through its real widgets, against its real embedded demo
+ * backend (a SQLCipher store and a SoupServer on a Unix socket in this process), in a
+ * real display (Xvfb in `make check`): signing in with TOTP and with a wrong code,
+ * booking a seat and finding it in "my bookings", staff checking it in.
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "atrium-application.h"
+#include "atrium-ui-test.h"
+#include "atrium-bookings-page.h"
+#include "atrium-login-page.h"
+#include "atrium-occupancy-page.h"
+#include "atrium-today-page.h"
+#include "atrium-totp.h"
+#include "atrium-window.h"
+
+static AtriumApplication *the_app;
+static char *config_dir;
+
+/* The button under @root whose label is @label (mnemonics removed). */
+static GtkButton *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  if (GTK_IS_BUTTON (root) && gtk_widget_get_visible (root) &&
+      gtk_button_get_label (GTK_BUTTON (root)) != NULL)
+    {
+      g_autoptr(GString) plain = g_string_new (gtk_button_get_label (GTK_BUTTON (root)));
+
+      g_string_replace (plain, "_", "", 0);
+      if (g_str_equal (plain->str, label))
+        return GTK_BUTTON (root);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkButton *found = find_button (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static AtriumWindow *
+window (void)
+{
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (the_app));
+
+  g_assert_true (ATRIUM_IS_WINDOW (active));
+  return ATRIUM_WINDOW (active);
+}
+
+static gboolean
+on_page (gpointer data)
+{
+  return g_strcmp0 (atrium_window_get_page (window ()), data) == 0;
+}
+
+static AtriumLoginPage *
+login_page (void)
+{
+  return atrium_window_get_login_page (window ());
+}
+
+static const AtriumDemoAccount *
+demo_account (const char *name)
+{
+  AtriumEmbedded *embedded = atrium_application_get_embedded (the_app);
+  guint n = 0;
+  const AtriumDemoAccount *accounts = atrium_embedded_get_demo_accounts (embedded, &n);
+
+  for (guint i = 0; i < n; i++)
+    if (g_str_equal (accounts[i].name, name))
+      return &accounts[i];
+  g_assert_not_reached ();
+}
+
+/* The code the account's authenticator shows at @when. */
+static char *
+totp_code (const AtriumDemoAccount *account,
+           gint64                   when)
+{
+  g_autoptr(GUri) uri = g_uri_parse (account->totp_uri, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GHashTable) params = g_uri_parse_params (g_uri_get_query (uri), -1, "&",
+                                                     G_URI_PARAMS_NONE, NULL);
+  gsize len = 0;
+  g_autofree guint8 *key = atrium_base32_decode (g_hash_table_lookup (params, "secret"), &len,
+                                                 NULL);
+
+  g_assert_nonnull (key);
+  return g_strdup_printf ("%06u", atrium_totp_code (key, len, when));
+}
+
+static void
+type_into (GtkWidget  *root,
+           const char *row_title,
+           const char *text)
+{
+  GtkWidget *row = NULL;
+
+  for (GtkWidget *w = root; w != NULL; )
+    {
+      if (ADW_IS_ENTRY_ROW (w) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (w)), row_title) == 0)
+        {
+          row = w;
+          break;
+        }
+      /* depth-first walk */
+      if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != root && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w == root ? NULL : gtk_widget_get_next_sibling (w);
+        }
+    }
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+static gboolean
+step_is_code (gpointer data)
+{
+  return g_strcmp0 (atrium_login_page_get_step (login_page ()), "code") == 0;
+}
+
+static gboolean
+has_error (gpointer data)
+{
+  return atrium_login_page_get_error (login_page ()) != NULL &&
+         gtk_widget_get_sensitive (GTK_WIDGET (find_button (GTK_WIDGET (login_page ()),
+                                                            "Verify")));
+}
+
+static void
+sign_in (const char *name,
+         gboolean    second_factor)
+{
+  GtkWidget *page = GTK_WIDGET (login_page ());
+  const AtriumDemoAccount *account = demo_account (name);
+
+  atrium_ui_test_spin_until (on_page, "login", 10);
+  type_into (page, "User Name", account->name);
+  type_into (page, "Password", account->password);
+  gtk_widget_activate (GTK_WIDGET (find_button (page, "Sign In")));
+  if (second_factor)
+    {
+      g_autofree char *code = NULL;
+
+      atrium_ui_test_spin_until (step_is_code, NULL, 30);
+      code = totp_code (account, g_get_real_time () / G_USEC_PER_SEC);
+      type_into (page, "Code", code);
+      gtk_widget_activate (GTK_WIDGET (find_button (page, "Verify")));
+    }
+  atrium_ui_test_spin_until (on_page, "main", 30);
+}
+
+static void
+sign_out (void)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window ()), "win.sign-out", NULL));
+  atrium_ui_test_spin_until (on_page, "login", 10);
+}
+
+static gboolean
+backend_ready (gpointer data)
+{
+  return on_page ((gpointer) "login");
+}
+
+/* The app, its demo backend and its window, started once for every test. */
+static void
+start_app (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config = NULL;
+
+  if (the_app != NULL)
+    return;
+  config_dir = g_dir_make_tmp ("atrium-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  config = g_build_filename (config_dir, "server.conf", NULL);
+  /* Check-in stays open for the whole first half hour of a booking, so that a booking
+   * of the current slot can be checked in whatever the minute the test runs. */
+  g_assert_true (g_file_set_contents (config, "[bookings]\ncheckin_closes_minutes = 30\n", -1,
+                                      &error));
+  the_app = atrium_application_new (G_APPLICATION_NON_UNIQUE);
+  atrium_application_use_demo (the_app, config);
+  g_assert_true (g_application_register (G_APPLICATION (the_app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (the_app));
+  /* The demo hashes its accounts' passwords and writes eight weeks of history. */
+  atrium_ui_test_spin_until (backend_ready, NULL, 240);
+}
+
+static void
+test_login_wrong_code_then_totp (void)
+{
+  GtkWidget *page;
+  const AtriumDemoAccount *manager;
+  g_autofree char *right = NULL;
+  g_autofree char *wrong = NULL;
+  gint64 now;
+
+  start_app ();
+  page = GTK_WIDGET (login_page ());
+  manager = demo_account ("demo-manager");
+  atrium_ui_test_save_screenshot (GTK_WIDGET (window ()), "login.png");
+
+  type_into (page, "User Name", manager->name);
+  type_into (page, "Password", manager->password);
+  gtk_widget_activate (GTK_WIDGET (find_button (page, "Sign In")));
+  atrium_ui_test_spin_until (step_is_code, NULL, 30);
+
+  /* A code that is none of the ones the server accepts around now. */
+  now = g_get_real_time () / G_USEC_PER_SEC;
+  right = totp_code (manager, now);
+  for (guint i = 0; wrong == NULL || g_str_equal (wrong, right); i++)
+    {
+      g_autofree char *before = totp_code (manager, now - 30);
+      g_autofree char *after = totp_code (manager, now + 30);
+
+      g_free (wrong);
+      wrong = g_strdup_printf ("%06u", (guint) ((g_ascii_strtoull (right, NULL, 10) + 1 + i) %
+                                                1000000));
+      if (g_str_equal (wrong, before) || g_str_equal (wrong, after))
+        g_clear_pointer (&wrong, g_free);
+      if (wrong == NULL)
+        wrong = g_strdup (right);
+    }
+  type_into (page, "Code", wrong);
+  gtk_widget_activate (GTK_WIDGET (find_button (page, "Verify")));
+  atrium_ui_test_spin_until (has_error, NULL, 30);
+  g_assert_nonnull (strstr (atrium_login_page_get_error (login_page ()), "not right"));
+  g_assert_cmpstr (atrium_login_page_get_step (login_page ()), ==, "code");
+  atrium_ui_test_save_screenshot (GTK_WIDGET (window ()), "login-wrong-code.png");
+
+  /* The right code now signs in; a manager starts on today's bookings. */
+  g_free (right);
+  right = totp_code (manager, g_get_real_time () / G_USEC_PER_SEC);
+  type_into (page, "Code", right);
+  gtk_widget_activate (GTK_WIDGET (find_button (page, "Verify")));
+  atrium_ui_test_spin_until (on_page, "main", 30);
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (atrium_window_get_view_stack (window ())),
+                   ==, "today");
+  g_assert_true (atrium_application_has_role (the_app, "manager"));
+  sign_out ();
+}
+
+static gboolean
+has_results (gpointer data)
+{
+  AtriumBookingsPage *page = data;
+  GtkListBox *list = atrium_bookings_page_get_results_list (page);
+
+  return gtk_widget_get_mapped (GTK_WIDGET (list)) &&
+         gtk_list_box_get_row_at_index (list, 0) != NULL &&
+         g_object_get_data (G_OBJECT (gtk_list_box_get_row_at_index (list, 0)),
+                            "resource-id") != NULL;
+}
+
+/* The first row of @list whose @key is @value. */
+static GtkListBoxRow *
+row_with (GtkListBox *list,
+          const char *key,
+          int         value)
+{
+  for (int i = 0; gtk_list_box_get_row_at_index (list, i) != NULL; i++)
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, i);
+
+      if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), key)) == value)
+        return row;
+    }
+  return NULL;
+}
+
+static gboolean
+has_booked_row (gpointer data)
+{
+  GtkListBox *list = atrium_bookings_page_get_mine_list (data);
+
+  for (int i = 0; gtk_list_box_get_row_at_index (list, i) != NULL; i++)
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (gtk_list_box_get_row_at_index (list, i)),
+                                      "status"), "booked") == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+has_tiles (gpointer data)
+{
+  return gtk_flow_box_get_child_at_index (data, 0) != NULL;
+}
+
+static int booked_id;
+
+/* A patron finds a seat free now at the Science Library (open day and night in the
+ * demo), books it, and finds it in "my bookings" with its check-in code. */
+static void
+test_book_a_seat (void)
+{
+  AtriumWindow *win;
+  AtriumBookingsPage *page;
+  AtriumOccupancyPage *occupancy;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  GtkListBoxRow *row;
+  GtkListBox *mine;
+  GtkWidget *qr;
+
+  start_app ();
+  sign_in ("demo-patron", FALSE);
+  win = window ();
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (atrium_window_get_view_stack (win)),
+                   ==, "occupancy");
+  occupancy = ATRIUM_OCCUPANCY_PAGE (atrium_ui_test_find_widget (GTK_WIDGET (win), ATRIUM_TYPE_OCCUPANCY_PAGE));
+  atrium_ui_test_spin_until (has_tiles, atrium_occupancy_page_get_space_box (occupancy), 30);
+  atrium_ui_test_save_screenshot (GTK_WIDGET (win), "patron-occupancy.png");
+
+  adw_view_stack_set_visible_child_name (atrium_window_get_view_stack (win), "bookings");
+  page = ATRIUM_BOOKINGS_PAGE (atrium_ui_test_find_widget (GTK_WIDGET (win), ATRIUM_TYPE_BOOKINGS_PAGE));
+  /* The quarter hour under way (the Science Library's seats have 15-minute slots):
+   * bookable until its end, and open for check-in. */
+  atrium_bookings_page_find (page, 0, g_date_time_get_hour (now),
+                             g_date_time_get_minute (now) / 15 * 15, 60);
+  atrium_ui_test_spin_until (has_results, page, 30);
+  row = row_with (atrium_bookings_page_get_results_list (page), "site-id", 2);
+  g_assert_nonnull (row);
+  booked_id = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "resource-id"));
+  atrium_ui_test_save_screenshot (GTK_WIDGET (win), "patron-find.png");
+  gtk_widget_activate (GTK_WIDGET (find_button (GTK_WIDGET (row), "Book")));
+
+  atrium_ui_test_spin_until (has_booked_row, page, 30);
+  mine = atrium_bookings_page_get_mine_list (page);
+  row = gtk_list_box_get_row_at_index (mine, 0);
+  booked_id = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "booking-id"));
+  g_assert_cmpint (booked_id, >, 0);
+  atrium_ui_test_save_screenshot (GTK_WIDGET (win), "patron-bookings.png");
+
+  /* Its code, as a QR code to show at the kiosk. */
+  gtk_widget_activate (GTK_WIDGET (find_button (GTK_WIDGET (row), "Show Code")));
+  atrium_ui_test_spin_for (500);
+  qr = NULL;
+  for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+    if (l->data != (gpointer) win && ADW_IS_WINDOW (l->data))
+      {
+        GtkWidget *found = atrium_ui_test_find_widget (l->data, GTK_TYPE_PICTURE);
+
+        if (found != NULL)
+          {
+            qr = found;
+            atrium_ui_test_save_screenshot (l->data, "patron-qr.png");
+            gtk_window_destroy (l->data);
+          }
+      }
+  g_assert_nonnull (qr);
+  sign_out ();
+}
+
+static gboolean
+today_has_booking (gpointer data)
+{
+  GListModel *model = atrium_today_page_get_model (data);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(AtriumBookingItem) item = g_list_model_get_item (model, i);
+
+      if (atrium_booking_item_get_id (item) == booked_id)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+today_checked_in (gpointer data)
+{
+  GListModel *model = atrium_today_page_get_model (data);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(AtriumBookingItem) item = g_list_model_get_item (model, i);
+
+      if (atrium_booking_item_get_id (item) == booked_id)
+        return g_strcmp0 (atrium_booking_item_get_status (item), "checked_in") == 0;
+    }
+  return FALSE;
+}
+
+/* Staff finds that booking in today's list of its site and checks the patron in. */
+static void
+test_staff_checks_in (void)
+{
+  AtriumTodayPage *today;
+  GtkDropDown *sites;
+  GListModel *model;
+
+  g_assert_cmpint (booked_id, >, 0);
+  start_app ();
+  sign_in ("demo-staff", TRUE);
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (atrium_window_get_view_stack (window ())),
+                   ==, "today");
+  today = ATRIUM_TODAY_PAGE (atrium_ui_test_find_widget (GTK_WIDGET (window ()), ATRIUM_TYPE_TODAY_PAGE));
+  sites = GTK_DROP_DOWN (atrium_ui_test_find_widget (GTK_WIDGET (today), GTK_TYPE_DROP_DOWN));
+  /* The second of the staff's sites: the Science Library. */
+  atrium_ui_test_spin_for (500);
+  gtk_drop_down_set_selected (sites, 1);
+  atrium_ui_test_spin_until (today_has_booking, today, 30);
+  atrium_ui_test_save_screenshot (GTK_WIDGET (window ()), "staff-today.png");
+
+  model = atrium_today_page_get_model (today);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(AtriumBookingItem) item = g_list_model_get_item (model, i);
+
+      if (atrium_booking_item_get_id (item) == booked_id)
+        atrium_today_page_check_in (today, item);
+    }
+  atrium_ui_test_spin_until (today_checked_in, today, 30);
+  atrium_ui_test_save_screenshot (GTK_WIDGET (window ()), "staff-checked-in.png");
+  sign_out ();
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  setlocale (LC_ALL, "");
+  atrium_application_setup_i18n ();
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/ui/login-wrong-code-then-totp", test_login_wrong_code_then_totp);
+  g_test_add_func ("/ui/book-a-seat", test_book_a_seat);
+  g_test_add_func ("/ui/staff-checks-in", test_staff_checks_in);
+
+  status = g_test_run ();
+  if (the_app != NULL)
+    {
+      GList *windows;
+
+      while ((windows = gtk_application_get_windows (GTK_APPLICATION (the_app))) != NULL)
+        gtk_window_destroy (windows->data);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+  /* Its last reference stops the embedded server and removes the demo's data. */
+  g_clear_object (&the_app);
+  if (config_dir != NULL)
+    {
+      g_autofree char *config = g_build_filename (config_dir, "server.conf", NULL);
+
+      g_unlink (config);
+      g_rmdir (config_dir);
+      g_free (config_dir);
+    }
+  return status;
+}
