@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "atrium-api.h"
+#include "atrium-api-private.h"
 
 #include <string.h>
 #include <gio/gunixsocketaddress.h>
@@ -68,9 +69,9 @@ atrium_api_error_get_detail (const GError *error)
   return atrium_api_error_get_private (error);
 }
 
-/* The detail of an error this file has just made (never NULL). */
-static AtriumApiErrorDetail *
-detail_of (GError *error)
+/* The detail of an error of this domain, to fill in (never NULL). */
+AtriumApiErrorDetail *
+atrium_api_error_detail_of (GError *error)
 {
   AtriumApiErrorDetail *detail = atrium_api_error_get_private (error);
 
@@ -119,6 +120,8 @@ struct _AtriumApi
   GSocketConnectable *connectable;   /* the Unix socket, or NULL */
   SoupSession        *session;
   char               *token;
+  guint               token_serial;      /* counts the tokens set */
+  gboolean            expiry_signalled;  /* session-expired emitted for this token */
   char               *pinned;     /* lower-case hex SHA-256, or NULL */
 };
 
@@ -133,6 +136,14 @@ enum
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum
+{
+  SIGNAL_SESSION_EXPIRED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 atrium_api_finalize (GObject *object)
@@ -184,6 +195,13 @@ atrium_api_class_init (AtriumApiClass *klass)
     g_param_spec_string ("pinned-fingerprint", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The server answered 401 to a call made with the current token: the session expired
+   * or was revoked. Emitted once per token (the UI goes back to sign-in; work queued in
+   * the outbox waits for the next session). The token is left as it is. */
+  signals[SIGNAL_SESSION_EXPIRED] =
+    g_signal_new ("session-expired", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -298,6 +316,8 @@ atrium_api_set_token (AtriumApi  *self,
     return;
   atrium_secure_free_string (self->token);
   self->token = g_strdup (token);
+  self->token_serial++;
+  self->expiry_signalled = FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN]);
 }
 
@@ -392,6 +412,7 @@ typedef struct
   char        *pinned;        /* the pin in force when the call started */
   char        *fingerprint;   /* the certificate presented, when it was looked at */
   GTlsCertificateFlags tls_errors;   /* what was wrong with it */
+  guint        token_serial;  /* the token sent, or 0 when none was */
   GInputStream *stream;       /* the answer's body, read in pieces */
   GByteArray  *body;
 } Call;
@@ -449,14 +470,14 @@ on_accept_certificate (SoupMessage          *msg,
          strcmp (call->pinned, call->fingerprint) == 0 && (errors & ~tolerated) == 0;
 }
 
-static GError *
-api_error_new (AtriumApiError  code,
-               guint           status,
-               const char     *message)
+GError *
+atrium_api_error_new_literal (AtriumApiError  code,
+                              guint           status,
+                              const char     *message)
 {
   GError *error = g_error_new_literal (ATRIUM_API_ERROR, code, message);
 
-  detail_of (error)->status = status;
+  atrium_api_error_detail_of (error)->status = status;
   return error;
 }
 
@@ -479,8 +500,8 @@ transport_error (AtriumApi *self,
         "replaced the certificate, check the new fingerprint with them and trust it again.",
         call->fingerprint, call->pinned);
 
-      out = api_error_new (ATRIUM_API_ERROR_CERTIFICATE_CHANGED, 0, text);
-      detail_of (out)->fingerprint = g_strdup (call->fingerprint);
+      out = atrium_api_error_new_literal (ATRIUM_API_ERROR_CERTIFICATE_CHANGED, 0, text);
+      atrium_api_error_detail_of (out)->fingerprint = g_strdup (call->fingerprint);
       return out;
     }
   if (call->fingerprint != NULL && call->pinned != NULL)
@@ -492,8 +513,8 @@ transport_error (AtriumApi *self,
         (call->tls_errors & (G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_NOT_ACTIVATED))
         ? "expired or not yet valid" : "revoked or insecure");
 
-      out = api_error_new (ATRIUM_API_ERROR_CERTIFICATE_UNTRUSTED, 0, text);
-      detail_of (out)->fingerprint = g_strdup (call->fingerprint);
+      out = atrium_api_error_new_literal (ATRIUM_API_ERROR_CERTIFICATE_UNTRUSTED, 0, text);
+      atrium_api_error_detail_of (out)->fingerprint = g_strdup (call->fingerprint);
       return out;
     }
   if (call->fingerprint != NULL)
@@ -503,8 +524,8 @@ transport_error (AtriumApi *self,
         "sent. Trust it only if the administrator gives you the same fingerprint.",
         call->fingerprint);
 
-      out = api_error_new (ATRIUM_API_ERROR_CERTIFICATE_UNTRUSTED, 0, text);
-      detail_of (out)->fingerprint = g_strdup (call->fingerprint);
+      out = atrium_api_error_new_literal (ATRIUM_API_ERROR_CERTIFICATE_UNTRUSTED, 0, text);
+      atrium_api_error_detail_of (out)->fingerprint = g_strdup (call->fingerprint);
       return out;
     }
 
@@ -512,7 +533,7 @@ transport_error (AtriumApi *self,
     g_autofree char *text = g_strdup_printf ("Cannot reach the server at %s: %s",
                                              self->base_url, error->message);
 
-    return api_error_new (ATRIUM_API_ERROR_OFFLINE, 0, text);
+    return atrium_api_error_new_literal (ATRIUM_API_ERROR_OFFLINE, 0, text);
   }
 }
 
@@ -541,9 +562,9 @@ retry_after (SoupMessage *msg)
   return (guint) seconds;
 }
 
-static AtriumApiError
-code_for_status (guint       status,
-                 const char *code)
+AtriumApiError
+atrium_api_error_for_status (guint       status,
+                             const char *code)
 {
   switch (status)
     {
@@ -595,7 +616,7 @@ status_error (SoupMessage *msg,
   if (request_id == NULL || *request_id == '\0')
     request_id = soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                "X-Request-Id");
-  kind = code_for_status (status, code);
+  kind = atrium_api_error_for_status (status, code);
 
   if (kind == ATRIUM_API_ERROR_SERVER)
     text = g_strdup_printf ("The server failed (HTTP %u%s%s)", status,
@@ -606,8 +627,8 @@ status_error (SoupMessage *msg,
   else
     text = g_strdup_printf ("HTTP %u %s", status, soup_status_get_phrase (status));
 
-  error = api_error_new (kind, status, text);
-  detail = detail_of (error);
+  error = atrium_api_error_new_literal (kind, status, text);
+  detail = atrium_api_error_detail_of (error);
   detail->code = g_strdup (code);
   detail->message = g_strdup (message);
   detail->request_id = g_strdup (request_id);
@@ -622,7 +643,7 @@ protocol_error (const char *what)
   g_autofree char *text = g_strdup_printf ("The server's answer could not be understood (%s)",
                                            what);
 
-  return api_error_new (ATRIUM_API_ERROR_PROTOCOL, 0, text);
+  return atrium_api_error_new_literal (ATRIUM_API_ERROR_PROTOCOL, 0, text);
 }
 
 static AtriumLoginResult *
@@ -701,7 +722,18 @@ handle_answer (GTask  *task,
   status = soup_message_get_status (call->msg);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
+      g_object_ref (self);
       g_task_return_error (task, status_error (call->msg, body));
+      /* After the caller heard its own error, and only for the token still in use. */
+      if (status == SOUP_STATUS_UNAUTHORIZED && call->token_serial != 0 &&
+          g_task_get_source_tag (task) != atrium_api_logout_async &&
+          call->token_serial == self->token_serial &&
+          !self->expiry_signalled)
+        {
+          self->expiry_signalled = TRUE;
+          g_signal_emit (self, signals[SIGNAL_SESSION_EXPIRED], 0);
+        }
+      g_object_unref (self);
       return;
     }
   if (call->expect == EXPECT_NOTHING)
@@ -860,6 +892,7 @@ start_call (AtriumApi           *self,
 
       soup_message_headers_replace (headers, "Authorization", bearer);
       atrium_secure_free_string (bearer);
+      call->token_serial = self->token_serial;
     }
   if (idempotency_key != NULL)
     soup_message_headers_replace (headers, "Idempotency-Key", idempotency_key);
@@ -1171,6 +1204,64 @@ atrium_api_list_my_bookings_async (AtriumApi           *self,
   start_call (self, atrium_api_list_my_bookings_async, "GET", "/api/v1/bookings?mine=1", NULL,
               NULL, EXPECT_OBJECT, "bookings", JSON_NODE_ARRAY, cancellable, callback,
               user_data);
+}
+
+/* @path + "?" + the pairs of @names and @values whose value is not NULL, escaped. */
+static char *
+path_with_query (const char         *path,
+                 const char * const *names,
+                 const char * const *values,
+                 guint               n)
+{
+  GString *out = g_string_new (path);
+  gboolean first = TRUE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (values[i] == NULL)
+        continue;
+      g_string_append_c (out, first ? '?' : '&');
+      g_string_append_uri_escaped (out, names[i], NULL, FALSE);
+      g_string_append_c (out, '=');
+      g_string_append_uri_escaped (out, values[i], NULL, FALSE);
+      first = FALSE;
+    }
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * atrium_api_list_site_bookings_async:
+ * @date: (nullable): YYYY-MM-DD in the site's zone; NULL for the site's today
+ * @status: (nullable): only the bookings in this status
+ *
+ * The day's bookings of a site, for its staff and managers (and administrators):
+ * {"bookings": [{"id", "resource_id", "resource_name", "site_id", "user_id",
+ * "username", "start", "end", "status", "group_size", "check_in_at", …}]}.
+ */
+void
+atrium_api_list_site_bookings_async (AtriumApi           *self,
+                                     gint64               site_id,
+                                     const char          *date,
+                                     const char          *status,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autofree char *site = NULL;
+  g_autofree char *path = NULL;
+  const char *names[] = { "site", "date", "status" };
+  const char *values[3];
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (site_id > 0);
+
+  site = g_strdup_printf ("%" G_GINT64_FORMAT, site_id);
+  values[0] = site;
+  values[1] = date;
+  values[2] = status;
+  path = path_with_query ("/api/v1/bookings", names, values, G_N_ELEMENTS (names));
+  start_call (self, atrium_api_list_site_bookings_async, "GET", path, NULL, NULL,
+              EXPECT_OBJECT, "bookings", JSON_NODE_ARRAY, cancellable, callback, user_data);
 }
 
 void

@@ -187,6 +187,14 @@ void      atrium_api_list_my_bookings_async (AtriumApi           *self,
                                              GCancellable        *cancellable,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data);
+/* Staff: a site's bookings of a day ({"bookings": […]}); see the .c for the filters. */
+void      atrium_api_list_site_bookings_async (AtriumApi         *self,
+                                               gint64             site_id,
+                                               const char        *date,
+                                               const char        *status,
+                                               GCancellable      *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer           user_data);
 void      atrium_api_get_keys_async         (AtriumApi           *self,
                                              GCancellable        *cancellable,
                                              GAsyncReadyCallback  callback,
