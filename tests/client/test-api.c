@@ -270,9 +270,9 @@ fixture_teardown (Fixture       *f,
 }
 
 static char *
-totp_now (Fixture *f)
+totp_of (const char *enrolment)
 {
-  const char *found = strstr (f->staff_enrolment, "secret=");
+  const char *found = strstr (enrolment, "secret=");
   g_autofree char *secret_text = NULL;
   g_autofree guint8 *secret = NULL;
   gsize secret_len = 0;
@@ -282,6 +282,12 @@ totp_now (Fixture *f)
   secret = atrium_base32_decode (secret_text, &secret_len, NULL);
   g_assert_nonnull (secret);
   return g_strdup_printf ("%06u", atrium_totp_code (secret, secret_len, T0 / SEC));
+}
+
+static char *
+totp_now (Fixture *f)
+{
+  return totp_of (f->staff_enrolment);
 }
 
 static void
@@ -1654,6 +1660,306 @@ test_session_expired (Fixture       *f,
   atrium_test_remove_tree (dir);
 }
 
+/* ---- staff and administration calls --------------------------------------------------- */
+
+static void
+assert_refused (AtriumApi *api,
+                gint       code)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = await_document (api, &error);
+
+  g_assert_null (node);
+  g_assert_error (error, ATRIUM_API_ERROR, code);
+}
+
+static gboolean
+await_done (AtriumApi  *api,
+            GError    **error)
+{
+  g_autoptr(GAsyncResult) result = await_result ();
+
+  return atrium_api_done_finish (api, result, error);
+}
+
+/* Check-in by hand, a break, a booking on behalf of a patron, the day's list by status,
+ * the site's notices; each refused where it should be. */
+static void
+test_staff_calls (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumApi) staff = api_for (f);
+  g_autoptr(AtriumApi) alice = api_for (f);
+  g_autoptr(AtriumApi) bob = api_for (f);
+  g_autofree char *key1 = atrium_api_new_idempotency_key ();
+  g_autofree char *key2 = atrium_api_new_idempotency_key ();
+  g_autofree char *key3 = atrium_api_new_idempotency_key ();
+  g_autoptr(JsonNode) booking = NULL, done = NULL, broke = NULL, behalf = NULL;
+  g_autoptr(JsonNode) listed = NULL, events = NULL;
+
+  sign_in_staff (f, staff);
+  sign_in_patron (f, alice, "alice");
+  sign_in_patron (f, bob, "bob");
+  booking = create_booking (alice, f->seed.seat, "2026-11-24T09:00:00Z",
+                            "2026-11-24T09:30:00Z", key1, &error);
+  g_assert_no_error (error);
+
+  atrium_api_checkin_booking_async (staff, int_of (booking, "id"), NULL, on_done, NULL);
+  done = await_document (staff, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (done, "result"), ==, "checked_in");
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (json_node_get_object (done), "booking"),
+                     "status"), ==, "checked_in");
+  atrium_api_checkin_booking_async (staff, 999999, NULL, on_done, NULL);
+  assert_refused (staff, ATRIUM_API_ERROR_NOT_FOUND);
+
+  /* Another patron does not see the booking at all. */
+  atrium_api_break_booking_async (bob, int_of (booking, "id"), NULL, on_done, NULL);
+  assert_refused (bob, ATRIUM_API_ERROR_NOT_FOUND);
+  atrium_api_break_booking_async (staff, int_of (booking, "id"), NULL, on_done, NULL);
+  broke = await_document (staff, &error);
+  g_assert_no_error (error);
+  g_assert_false (json_object_get_null_member (
+                    json_object_get_object_member (json_node_get_object (broke), "booking"),
+                    "break_until"));
+
+  /* On behalf of bob, by name; a patron may not. */
+  atrium_api_create_booking_for_async (staff, 0, "bob", f->seed.seat2, "2026-11-24T10:00:00Z",
+                                       "2026-11-24T10:30:00Z", 0, key2, NULL, on_done, NULL);
+  behalf = await_document (staff, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (behalf, "username"), ==, "bob");
+  atrium_api_create_booking_for_async (alice, 0, "bob", f->seed.seat2,
+                                       "2026-11-24T11:00:00Z", "2026-11-24T11:30:00Z", 0, key3,
+                                       NULL, on_done, NULL);
+  assert_refused (alice, ATRIUM_API_ERROR_FORBIDDEN);
+
+  atrium_api_list_site_bookings_async (staff, f->seed.site, "2026-11-24", "booked", NULL,
+                                       on_done, NULL);
+  listed = await_document (staff, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (listed, "bookings")), ==, 1);
+  g_assert_cmpint (int_of (json_array_get_element (array_of (listed, "bookings"), 0), "id"),
+                   ==, int_of (behalf, "id"));
+  atrium_api_list_site_bookings_async (staff, f->seed.site, NULL, "nope", NULL, on_done, NULL);
+  assert_refused (staff, ATRIUM_API_ERROR_INVALID);
+  atrium_api_list_site_bookings_async (alice, f->seed.site, NULL, NULL, NULL, on_done, NULL);
+  assert_refused (alice, ATRIUM_API_ERROR_FORBIDDEN);
+
+  atrium_api_get_site_events_async (staff, f->seed.site, NULL, on_done, NULL);
+  events = await_document (staff, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (array_of (events, "events"));
+  atrium_api_get_site_events_async (alice, f->seed.site, NULL, on_done, NULL);
+  assert_refused (alice, ATRIUM_API_ERROR_FORBIDDEN);
+}
+
+typedef struct
+{
+  guint   calls;
+  goffset last;
+} Progress;
+
+static void
+on_progress (goffset  bytes,
+             gpointer data)
+{
+  Progress *progress = data;
+
+  g_assert_cmpint (bytes, >, progress->last);
+  progress->calls++;
+  progress->last = bytes;
+}
+
+/* Statistics, the export streamed to a file, users, sessions, the audit log, security
+ * events and blocks, with an administrator signed in with the second factor. */
+static void
+test_admin_calls (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumApi) admin = api_for (f);
+  g_autoptr(AtriumApi) staff = api_for (f);
+  g_autoptr(AtriumApi) alice = api_for (f);
+  g_autoptr(AtriumApi) alice2 = api_for (f);
+  g_autofree char *enrolment = useradd (atrium_test_thread_data_dir (f->server), "ada",
+                                        STAFF_PW, "admin");
+  g_autofree char *dir = g_dir_make_tmp ("atrium-test-export-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "bookings.csv", NULL);
+  g_autofree char *missing = g_build_filename (dir, "nope.csv", NULL);
+  g_autofree char *key = atrium_api_new_idempotency_key ();
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) nope = g_file_new_for_path (missing);
+  g_autoptr(JsonNode) stats = NULL, forecast = NULL, users = NULL, carol = NULL;
+  g_autoptr(JsonNode) disabled = NULL, reset = NULL, sessions = NULL, audit = NULL;
+  g_autoptr(JsonNode) events = NULL, blocks = NULL, booking = NULL;
+  const char *carol_roles[] = { "patron", NULL };
+  Progress progress = { 0, 0 };
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  GStatBuf st;
+  gint64 other_session = 0;
+
+  {
+    g_autoptr(AtriumLoginResult) challenge = login (admin, "ada", STAFF_PW, &error);
+    g_autoptr(AtriumLoginResult) session = NULL;
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autofree char *code = totp_of (enrolment);
+
+    g_assert_no_error (error);
+    atrium_api_verify_code_async (admin, challenge->challenge, code, NULL, on_done, NULL);
+    result = await_result ();
+    session = atrium_api_verify_code_finish (admin, result, &error);
+    g_assert_no_error (error);
+  }
+  sign_in_staff (f, staff);
+  sign_in_patron (f, alice, "alice");
+  sign_in_patron (f, alice2, "alice");
+  booking = create_booking (alice, f->seed.seat, "2026-11-24T13:00:00Z",
+                            "2026-11-24T14:00:00Z", key, &error);
+  g_assert_no_error (error);
+
+  /* Statistics and popular times; staff are not reporting. */
+  atrium_api_get_site_stats_async (admin, f->seed.site, "2026-11-24", "2026-11-25", "hour",
+                                   NULL, NULL, on_done, NULL);
+  stats = await_document (admin, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (json_object_get_member (json_node_get_object (stats), "series"));
+  atrium_api_get_site_stats_async (staff, f->seed.site, NULL, NULL, NULL, NULL, NULL, on_done,
+                                   NULL);
+  assert_refused (staff, ATRIUM_API_ERROR_FORBIDDEN);
+  atrium_api_get_site_forecast_async (alice, f->seed.site, "2026-11-24", NULL, on_done, NULL);
+  forecast = await_document (alice, &error);
+  g_assert_no_error (error);
+  atrium_api_get_site_forecast_async (alice, f->seed.site, "soon", NULL, on_done, NULL);
+  assert_refused (alice, ATRIUM_API_ERROR_INVALID);
+
+  /* The export, streamed into a private file; an unknown table writes nothing. */
+  atrium_api_export_async (admin, "bookings", "csv", NULL, NULL, file, on_progress, &progress,
+                           NULL, on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+    goffset written = atrium_api_export_finish (admin, result, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (written, >, 0);
+    g_assert_cmpint (written, ==, progress.last);
+    g_assert_cmpuint (progress.calls, >=, 1);
+  }
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpint ((goffset) length, ==, progress.last);
+  g_assert_nonnull (strstr (contents, "Seat Q1"));
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  atrium_api_export_async (admin, "nope", NULL, NULL, NULL, nope, NULL, NULL, NULL, on_done,
+                           NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    g_assert_cmpint (atrium_api_export_finish (admin, result, &error), ==, -1);
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+  atrium_api_export_async (staff, "bookings", NULL, NULL, NULL, nope, NULL, NULL, NULL,
+                           on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    g_assert_cmpint (atrium_api_export_finish (staff, result, &error), ==, -1);
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_FORBIDDEN);
+    g_clear_error (&error);
+  }
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+
+  /* Users: listed, one made, disabled (it cannot sign in), unlocked; a second factor
+   * reset; a patron may do none of it. */
+  atrium_api_list_users_async (admin, NULL, on_done, NULL);
+  users = await_document (admin, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (users, "users")), ==, 4);
+  atrium_api_list_users_async (alice, NULL, on_done, NULL);
+  assert_refused (alice, ATRIUM_API_ERROR_FORBIDDEN);
+  atrium_api_create_user_async (admin, "carol", "carol@example.org", NULL, PATRON_PW,
+                                carol_roles, NULL, on_done, NULL);
+  carol = await_document (admin, &error);
+  g_assert_no_error (error);
+  atrium_api_create_user_async (admin, "carol", "carol2@example.org", NULL, PATRON_PW,
+                                carol_roles, NULL, on_done, NULL);
+  assert_refused (admin, ATRIUM_API_ERROR_CONFLICT);
+  atrium_api_set_user_disabled_async (admin, int_of (carol, "id"), TRUE, NULL, on_done, NULL);
+  disabled = await_document (admin, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(AtriumApi) as_carol = api_for (f);
+    g_autoptr(AtriumLoginResult) refused = login (as_carol, "carol", PATRON_PW, &error);
+
+    g_assert_null (refused);
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+    g_clear_error (&error);
+  }
+  atrium_api_unlock_user_async (admin, int_of (carol, "id"), NULL, on_done, NULL);
+  g_assert_true (await_done (admin, &error));
+  g_assert_no_error (error);
+  atrium_api_unlock_user_async (admin, 999999, NULL, on_done, NULL);
+  g_assert_false (await_done (admin, &error));
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  atrium_api_reset_second_factor_async (admin, int_of (carol, "id"), NULL, on_done, NULL);
+  reset = await_document (admin, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (reset, "name"), ==, "carol");
+
+  /* Sessions: alice ends her other one. */
+  atrium_api_list_sessions_async (alice, NULL, on_done, NULL);
+  sessions = await_document (alice, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (sessions, "sessions")), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *one = json_array_get_object_element (array_of (sessions, "sessions"), i);
+
+      if (!json_object_get_boolean_member (one, "current"))
+        other_session = json_object_get_int_member (one, "id");
+    }
+  g_assert_cmpint (other_session, >, 0);
+  atrium_api_revoke_session_async (alice, other_session, NULL, on_done, NULL);
+  g_assert_true (await_done (alice, &error));
+  g_assert_no_error (error);
+  atrium_api_get_me_async (alice2, NULL, on_done, NULL);
+  assert_refused (alice2, ATRIUM_API_ERROR_UNAUTHORISED);
+  atrium_api_revoke_session_async (alice, 999999, NULL, on_done, NULL);
+  g_assert_false (await_done (alice, &error));
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* The audit log, filtered by event; a malformed bound is refused. */
+  atrium_api_get_audit_async (admin, NULL, NULL, "authn_2fa_reset", 10, NULL, on_done, NULL);
+  audit = await_document (admin, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (audit, "entries")), ==, 1);
+  atrium_api_get_audit_async (admin, "yesterday", NULL, NULL, 0, NULL, on_done, NULL);
+  assert_refused (admin, ATRIUM_API_ERROR_INVALID);
+
+  atrium_api_get_security_events_async (admin, 5, NULL, on_done, NULL);
+  events = await_document (admin, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (events, "events")), <=, 5);
+  atrium_api_list_blocks_async (admin, NULL, on_done, NULL);
+  blocks = await_document (admin, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (blocks, "blocks")), ==, 0);
+  atrium_api_unblock_async (admin, "203.0.113.9", NULL, on_done, NULL);
+  g_assert_false (await_done (admin, &error));
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  atrium_api_list_blocks_async (staff, NULL, on_done, NULL);
+  assert_refused (staff, ATRIUM_API_ERROR_FORBIDDEN);
+  atrium_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1688,5 +1994,9 @@ main (int   argc,
               test_live_bookings_forbidden, fixture_teardown);
   g_test_add ("/client/api/session-expired", Fixture, NULL, fixture_setup,
               test_session_expired, fixture_teardown);
+  g_test_add ("/client/api/staff-calls", Fixture, NULL, fixture_setup, test_staff_calls,
+              fixture_teardown);
+  g_test_add ("/client/api/admin-calls", Fixture, NULL, fixture_setup, test_admin_calls,
+              fixture_teardown);
   return g_test_run ();
 }
