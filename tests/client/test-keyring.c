@@ -1095,8 +1095,39 @@ test_session_keyring (void)
     g_assert_no_error (error);
     g_assert_cmpuint (failed->len, ==, 0);
   }
-  g_assert_true (session_logout (first.session, &error));
-  g_assert_no_error (error);
+
+  /* A kiosk: the person's bookings kept in the cache go when the session ends. */
+  {
+    g_autofree char *cache_path = g_build_filename (test_dir, "session-cache.db", NULL);
+    g_autoptr(AtriumCache) cache = atrium_cache_open (cache_path, key, NULL, &error);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(JsonNode) mine = NULL;
+    gint64 deadline;
+
+    g_assert_no_error (error);
+    atrium_api_list_my_bookings_async (first.api, NULL, got_result, &result);
+    mine = atrium_api_document_finish (first.api, wait_result (&result), &error);
+    g_assert_no_error (error);
+    g_assert_true (atrium_cache_put_my_bookings (cache, mine, 1, &error));
+    g_assert_no_error (error);
+    atrium_session_set_cache (first.session, cache);
+    g_assert_true (session_logout (first.session, &error));
+    g_assert_no_error (error);
+    deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    while (TRUE)
+      {
+        g_autoptr(JsonNode) kept = atrium_cache_get_my_bookings (cache, NULL, &error);
+
+        if (kept == NULL)
+          break;
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (10 * 1000);
+      }
+    g_assert_error (error, ATRIUM_CACHE_ERROR, ATRIUM_CACHE_ERROR_NOT_CACHED);
+    g_clear_error (&error);
+    atrium_session_set_cache (first.session, NULL);
+  }
   g_clear_object (&outbox);
   run_free (&first);
   served_stop (&served);
