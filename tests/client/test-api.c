@@ -1773,6 +1773,13 @@ on_progress (goffset  bytes,
   progress->last = bytes;
 }
 
+static void
+cancel_on_progress (goffset  bytes,
+                    gpointer data)
+{
+  g_cancellable_cancel (data);
+}
+
 /* Statistics, the export streamed to a file, users, sessions, the audit log, security
  * events and blocks, with an administrator signed in with the second factor. */
 static void
@@ -1853,6 +1860,28 @@ test_admin_calls (Fixture       *f,
   g_assert_nonnull (strstr (contents, "Seat Q1"));
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  /* Cancelled after the first piece: the file there before is left as it was, and no
+   * temporary file stays beside it. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autofree char *again = NULL;
+    g_autoptr(GDir) listing = NULL;
+    guint n_files = 0;
+
+    atrium_api_export_async (admin, "bookings", "xlsx", NULL, NULL, file, cancel_on_progress,
+                             cancellable, cancellable, on_done, NULL);
+    result = await_result ();
+    g_assert_cmpint (atrium_api_export_finish (admin, result, &error), ==, -1);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+    g_assert_true (g_file_get_contents (path, &again, NULL, NULL));
+    g_assert_cmpstr (again, ==, contents);
+    listing = g_dir_open (dir, 0, NULL);
+    while (g_dir_read_name (listing) != NULL)
+      n_files++;
+    g_assert_cmpuint (n_files, ==, 1);
+  }
   atrium_api_export_async (admin, "nope", NULL, NULL, NULL, nope, NULL, NULL, NULL, on_done,
                            NULL);
   {
