@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "atrium-api.h"
+#include "atrium-api-private.h"
 
 #include <string.h>
 #include <gio/gunixsocketaddress.h>
@@ -68,9 +69,9 @@ atrium_api_error_get_detail (const GError *error)
   return atrium_api_error_get_private (error);
 }
 
-/* The detail of an error this file has just made (never NULL). */
-static AtriumApiErrorDetail *
-detail_of (GError *error)
+/* The detail of an error of this domain, to fill in (never NULL). */
+AtriumApiErrorDetail *
+atrium_api_error_detail_of (GError *error)
 {
   AtriumApiErrorDetail *detail = atrium_api_error_get_private (error);
 
@@ -119,6 +120,8 @@ struct _AtriumApi
   GSocketConnectable *connectable;   /* the Unix socket, or NULL */
   SoupSession        *session;
   char               *token;
+  guint               token_serial;      /* counts the tokens set */
+  gboolean            expiry_signalled;  /* session-expired emitted for this token */
   char               *pinned;     /* lower-case hex SHA-256, or NULL */
 };
 
@@ -133,6 +136,14 @@ enum
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum
+{
+  SIGNAL_SESSION_EXPIRED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 atrium_api_finalize (GObject *object)
@@ -184,6 +195,13 @@ atrium_api_class_init (AtriumApiClass *klass)
     g_param_spec_string ("pinned-fingerprint", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The server answered 401 to a call made with the current token: the session expired
+   * or was revoked. Emitted once per token (the UI goes back to sign-in; work queued in
+   * the outbox waits for the next session). The token is left as it is. */
+  signals[SIGNAL_SESSION_EXPIRED] =
+    g_signal_new ("session-expired", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -298,6 +316,8 @@ atrium_api_set_token (AtriumApi  *self,
     return;
   atrium_secure_free_string (self->token);
   self->token = g_strdup (token);
+  self->token_serial++;
+  self->expiry_signalled = FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN]);
 }
 
@@ -381,6 +401,7 @@ typedef enum
   EXPECT_NOTHING,    /* any 2xx; the body is not looked at */
   EXPECT_LOGIN,      /* a sign-in answer */
   EXPECT_OBJECT,     /* an object, with @member of @member_type when @member is set */
+  EXPECT_FILE,       /* any 2xx body, written to @destination as it comes */
 } Expect;
 
 typedef struct
@@ -392,8 +413,15 @@ typedef struct
   char        *pinned;        /* the pin in force when the call started */
   char        *fingerprint;   /* the certificate presented, when it was looked at */
   GTlsCertificateFlags tls_errors;   /* what was wrong with it */
+  guint        token_serial;  /* the token sent, or 0 when none was */
   GInputStream *stream;       /* the answer's body, read in pieces */
   GByteArray  *body;
+  GFile       *destination;   /* EXPECT_FILE */
+  GOutputStream *out;
+  GBytes      *chunk;           /* being written */
+  AtriumApiProgressFunc progress;
+  gpointer     progress_data;
+  goffset      written;
 } Call;
 
 static void
@@ -403,6 +431,9 @@ call_free (Call *call)
     g_signal_handlers_disconnect_by_data (call->msg, call);
   g_clear_object (&call->stream);
   g_clear_pointer (&call->body, g_byte_array_unref);
+  g_clear_object (&call->destination);
+  g_clear_object (&call->out);
+  g_clear_pointer (&call->chunk, g_bytes_unref);
   g_clear_object (&call->msg);
   g_free (call->pinned);
   g_free (call->fingerprint);
@@ -449,14 +480,14 @@ on_accept_certificate (SoupMessage          *msg,
          strcmp (call->pinned, call->fingerprint) == 0 && (errors & ~tolerated) == 0;
 }
 
-static GError *
-api_error_new (AtriumApiError  code,
-               guint           status,
-               const char     *message)
+GError *
+atrium_api_error_new_literal (AtriumApiError  code,
+                              guint           status,
+                              const char     *message)
 {
   GError *error = g_error_new_literal (ATRIUM_API_ERROR, code, message);
 
-  detail_of (error)->status = status;
+  atrium_api_error_detail_of (error)->status = status;
   return error;
 }
 
@@ -479,8 +510,8 @@ transport_error (AtriumApi *self,
         "replaced the certificate, check the new fingerprint with them and trust it again.",
         call->fingerprint, call->pinned);
 
-      out = api_error_new (ATRIUM_API_ERROR_CERTIFICATE_CHANGED, 0, text);
-      detail_of (out)->fingerprint = g_strdup (call->fingerprint);
+      out = atrium_api_error_new_literal (ATRIUM_API_ERROR_CERTIFICATE_CHANGED, 0, text);
+      atrium_api_error_detail_of (out)->fingerprint = g_strdup (call->fingerprint);
       return out;
     }
   if (call->fingerprint != NULL && call->pinned != NULL)
@@ -492,8 +523,8 @@ transport_error (AtriumApi *self,
         (call->tls_errors & (G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_NOT_ACTIVATED))
         ? "expired or not yet valid" : "revoked or insecure");
 
-      out = api_error_new (ATRIUM_API_ERROR_CERTIFICATE_UNTRUSTED, 0, text);
-      detail_of (out)->fingerprint = g_strdup (call->fingerprint);
+      out = atrium_api_error_new_literal (ATRIUM_API_ERROR_CERTIFICATE_UNTRUSTED, 0, text);
+      atrium_api_error_detail_of (out)->fingerprint = g_strdup (call->fingerprint);
       return out;
     }
   if (call->fingerprint != NULL)
@@ -503,8 +534,8 @@ transport_error (AtriumApi *self,
         "sent. Trust it only if the administrator gives you the same fingerprint.",
         call->fingerprint);
 
-      out = api_error_new (ATRIUM_API_ERROR_CERTIFICATE_UNTRUSTED, 0, text);
-      detail_of (out)->fingerprint = g_strdup (call->fingerprint);
+      out = atrium_api_error_new_literal (ATRIUM_API_ERROR_CERTIFICATE_UNTRUSTED, 0, text);
+      atrium_api_error_detail_of (out)->fingerprint = g_strdup (call->fingerprint);
       return out;
     }
 
@@ -512,7 +543,7 @@ transport_error (AtriumApi *self,
     g_autofree char *text = g_strdup_printf ("Cannot reach the server at %s: %s",
                                              self->base_url, error->message);
 
-    return api_error_new (ATRIUM_API_ERROR_OFFLINE, 0, text);
+    return atrium_api_error_new_literal (ATRIUM_API_ERROR_OFFLINE, 0, text);
   }
 }
 
@@ -541,9 +572,9 @@ retry_after (SoupMessage *msg)
   return (guint) seconds;
 }
 
-static AtriumApiError
-code_for_status (guint       status,
-                 const char *code)
+AtriumApiError
+atrium_api_error_for_status (guint       status,
+                             const char *code)
 {
   switch (status)
     {
@@ -595,7 +626,7 @@ status_error (SoupMessage *msg,
   if (request_id == NULL || *request_id == '\0')
     request_id = soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                "X-Request-Id");
-  kind = code_for_status (status, code);
+  kind = atrium_api_error_for_status (status, code);
 
   if (kind == ATRIUM_API_ERROR_SERVER)
     text = g_strdup_printf ("The server failed (HTTP %u%s%s)", status,
@@ -606,8 +637,8 @@ status_error (SoupMessage *msg,
   else
     text = g_strdup_printf ("HTTP %u %s", status, soup_status_get_phrase (status));
 
-  error = api_error_new (kind, status, text);
-  detail = detail_of (error);
+  error = atrium_api_error_new_literal (kind, status, text);
+  detail = atrium_api_error_detail_of (error);
   detail->code = g_strdup (code);
   detail->message = g_strdup (message);
   detail->request_id = g_strdup (request_id);
@@ -622,7 +653,7 @@ protocol_error (const char *what)
   g_autofree char *text = g_strdup_printf ("The server's answer could not be understood (%s)",
                                            what);
 
-  return api_error_new (ATRIUM_API_ERROR_PROTOCOL, 0, text);
+  return atrium_api_error_new_literal (ATRIUM_API_ERROR_PROTOCOL, 0, text);
 }
 
 static AtriumLoginResult *
@@ -701,7 +732,18 @@ handle_answer (GTask  *task,
   status = soup_message_get_status (call->msg);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
+      g_object_ref (self);
       g_task_return_error (task, status_error (call->msg, body));
+      /* After the caller heard its own error, and only for the token still in use. */
+      if (status == SOUP_STATUS_UNAUTHORIZED && call->token_serial != 0 &&
+          g_task_get_source_tag (task) != atrium_api_logout_async &&
+          call->token_serial == self->token_serial &&
+          !self->expiry_signalled)
+        {
+          self->expiry_signalled = TRUE;
+          g_signal_emit (self, signals[SIGNAL_SESSION_EXPIRED], 0);
+        }
+      g_object_unref (self);
       return;
     }
   if (call->expect == EXPECT_NOTHING)
@@ -796,6 +838,122 @@ read_more (GTask *task)
                                    g_task_get_cancellable (task), on_read, task);
 }
 
+/* ---- a download into a file ---------------------------------------------------------- */
+
+static void file_read_more (GTask *task);
+
+/* The temporary file goes: closing with a cancelled cancellable never renames it. */
+static void
+file_abort (GTask  *task,
+            GError *error)
+{
+  Call *call = g_task_get_task_data (task);
+
+  if (call->out != NULL)
+    {
+      g_autoptr(GCancellable) abort = g_cancellable_new ();
+
+      g_cancellable_cancel (abort);
+      g_output_stream_close (call->out, abort, NULL);
+    }
+  g_task_return_error (task, error);
+}
+
+static void
+on_file_closed (GObject      *source,
+                GAsyncResult *res,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), res, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, call->written);
+}
+
+static void
+on_file_written (GObject      *source,
+                 GAsyncResult *res,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  GError *error = NULL;
+  gsize written = 0;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), res, &written, &error))
+    {
+      file_abort (task, error);
+      return;
+    }
+  call->written += written;
+  if (call->progress != NULL)
+    call->progress (call->written, call->progress_data);
+  file_read_more (g_steal_pointer (&task));
+}
+
+static void
+on_file_read (GObject      *source,
+              GAsyncResult *res,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), res,
+                                                              &error);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  if (chunk == NULL)
+    {
+      file_abort (task, transport_error (g_task_get_source_object (task), call, error));
+      return;
+    }
+  if (g_bytes_get_size (chunk) == 0)
+    {
+      g_input_stream_close (call->stream, NULL, NULL);
+      g_output_stream_close_async (call->out, G_PRIORITY_DEFAULT, cancellable, on_file_closed,
+                                   g_steal_pointer (&task));
+      return;
+    }
+  g_output_stream_write_all_async (call->out, g_bytes_get_data (chunk, NULL),
+                                   g_bytes_get_size (chunk), G_PRIORITY_DEFAULT, cancellable,
+                                   on_file_written, g_steal_pointer (&task));
+  /* write_all reads the data later: the chunk lives as long as the write. */
+  g_clear_pointer (&call->chunk, g_bytes_unref);
+  call->chunk = g_steal_pointer (&chunk);
+}
+
+static void
+file_read_more (GTask *task)
+{
+  Call *call = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (call->stream, 64 * 1024, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), on_file_read, task);
+}
+
+static void
+on_replaced (GObject      *source,
+             GAsyncResult *res,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  call->out = G_OUTPUT_STREAM (g_file_replace_finish (G_FILE (source), res, &error));
+  if (call->out == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  file_read_more (g_steal_pointer (&task));
+}
+
 static void
 on_sent (GObject      *source,
          GAsyncResult *res,
@@ -813,12 +971,27 @@ on_sent (GObject      *source,
       return;
     }
   call->body = g_byte_array_new ();
+  if (call->expect == EXPECT_FILE &&
+      SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (call->msg)))
+    {
+      /* Private: an export holds people's data. Written beside it and renamed at the end,
+       * so an interrupted download never leaves a truncated file under its name. */
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      g_file_replace_async (call->destination, NULL, FALSE,
+                            G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                            G_PRIORITY_DEFAULT, cancellable, on_replaced,
+                            g_steal_pointer (&task));
+      return;
+    }
   read_more (g_steal_pointer (&task));
 }
 
 /* Starts @method @path (with @body as JSON when not NULL); the task's result depends on
- * @expect. Only the session token is sent as a credential, and only in Authorization. */
-static void
+ * @expect. Only the session token is sent as a credential, and only in Authorization.
+ * Answers the call (owned by its task, sent when the main context next runs), NULL when
+ * it could not be made. */
+static Call *
 start_call (AtriumApi           *self,
             gpointer             source_tag,
             const char          *method,
@@ -850,7 +1023,7 @@ start_call (AtriumApi           *self,
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                                "Cannot make a request for %s", url);
-      return;
+      return NULL;
     }
   headers = soup_message_get_request_headers (call->msg);
   soup_message_headers_replace (headers, "Accept", "application/json");
@@ -860,6 +1033,7 @@ start_call (AtriumApi           *self,
 
       soup_message_headers_replace (headers, "Authorization", bearer);
       atrium_secure_free_string (bearer);
+      call->token_serial = self->token_serial;
     }
   if (idempotency_key != NULL)
     soup_message_headers_replace (headers, "Idempotency-Key", idempotency_key);
@@ -874,6 +1048,7 @@ start_call (AtriumApi           *self,
 
   soup_session_send_async (self->session, call->msg, G_PRIORITY_DEFAULT, cancellable, on_sent,
                            g_steal_pointer (&task));
+  return call;
 }
 
 static JsonNode *
@@ -1173,6 +1348,64 @@ atrium_api_list_my_bookings_async (AtriumApi           *self,
               user_data);
 }
 
+/* @path + "?" + the pairs of @names and @values whose value is not NULL, escaped. */
+static char *
+path_with_query (const char         *path,
+                 const char * const *names,
+                 const char * const *values,
+                 guint               n)
+{
+  GString *out = g_string_new (path);
+  gboolean first = TRUE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (values[i] == NULL)
+        continue;
+      g_string_append_c (out, first ? '?' : '&');
+      g_string_append_uri_escaped (out, names[i], NULL, FALSE);
+      g_string_append_c (out, '=');
+      g_string_append_uri_escaped (out, values[i], NULL, FALSE);
+      first = FALSE;
+    }
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * atrium_api_list_site_bookings_async:
+ * @date: (nullable): YYYY-MM-DD in the site's zone; NULL for the site's today
+ * @status: (nullable): only the bookings in this status
+ *
+ * The day's bookings of a site, for its staff and managers (and administrators):
+ * {"bookings": [{"id", "resource_id", "resource_name", "site_id", "user_id",
+ * "username", "start", "end", "status", "group_size", "check_in_at", …}]}.
+ */
+void
+atrium_api_list_site_bookings_async (AtriumApi           *self,
+                                     gint64               site_id,
+                                     const char          *date,
+                                     const char          *status,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autofree char *site = NULL;
+  g_autofree char *path = NULL;
+  const char *names[] = { "site", "date", "status" };
+  const char *values[3];
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (site_id > 0);
+
+  site = g_strdup_printf ("%" G_GINT64_FORMAT, site_id);
+  values[0] = site;
+  values[1] = date;
+  values[2] = status;
+  path = path_with_query ("/api/v1/bookings", names, values, G_N_ELEMENTS (names));
+  start_call (self, atrium_api_list_site_bookings_async, "GET", path, NULL, NULL,
+              EXPECT_OBJECT, "bookings", JSON_NODE_ARRAY, cancellable, callback, user_data);
+}
+
 void
 atrium_api_get_keys_async (AtriumApi           *self,
                            GCancellable        *cancellable,
@@ -1284,4 +1517,510 @@ atrium_api_document_finish (AtriumApi     *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- staff -------------------------------------------------------------------------- */
+
+static void
+booking_action (AtriumApi           *self,
+                gpointer             tag,
+                gint64               booking_id,
+                const char          *action,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (booking_id > 0);
+
+  path = g_strdup_printf ("/api/v1/bookings/%" G_GINT64_FORMAT "/%s", booking_id, action);
+  start_call (self, tag, "POST", path, NULL, NULL, EXPECT_OBJECT, "booking", JSON_NODE_OBJECT,
+              cancellable, callback, user_data);
+}
+
+/* Staff: a booking checked in by hand (the patron has no code with them): answers
+ * {"result", "booking"}. */
+void
+atrium_api_checkin_booking_async (AtriumApi           *self,
+                                  gint64               booking_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  booking_action (self, atrium_api_checkin_booking_async, booking_id, "checkin", cancellable,
+                  callback, user_data);
+}
+
+/* The owner or the site's staff: a break (the seat is kept until it ends). */
+void
+atrium_api_break_booking_async (AtriumApi           *self,
+                                gint64               booking_id,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  booking_action (self, atrium_api_break_booking_async, booking_id, "break", cancellable,
+                  callback, user_data);
+}
+
+/**
+ * atrium_api_create_booking_for_async:
+ * @user_id: the patron's id, or 0 to name them by @username
+ * @username: (nullable): the patron's user name when @user_id is 0
+ *
+ * Staff book on behalf of a patron; otherwise as atrium_api_create_booking_async().
+ */
+void
+atrium_api_create_booking_for_async (AtriumApi           *self,
+                                     gint64               user_id,
+                                     const char          *username,
+                                     gint64               resource_id,
+                                     const char          *start,
+                                     const char          *end,
+                                     guint                group_size,
+                                     const char          *idempotency_key,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (resource_id > 0 && start != NULL && end != NULL);
+  g_return_if_fail ((user_id > 0) != (username != NULL));
+  g_return_if_fail (idempotency_key != NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "resource_id");
+  json_builder_add_int_value (builder, resource_id);
+  json_builder_set_member_name (builder, "start");
+  json_builder_add_string_value (builder, start);
+  json_builder_set_member_name (builder, "end");
+  json_builder_add_string_value (builder, end);
+  if (group_size > 0)
+    {
+      json_builder_set_member_name (builder, "group_size");
+      json_builder_add_int_value (builder, group_size);
+    }
+  json_builder_set_member_name (builder, user_id > 0 ? "user_id" : "username");
+  if (user_id > 0)
+    json_builder_add_int_value (builder, user_id);
+  else
+    json_builder_add_string_value (builder, username);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+  start_call (self, atrium_api_create_booking_for_async, "POST", "/api/v1/bookings", body,
+              idempotency_key, EXPECT_OBJECT, "id", JSON_NODE_VALUE, cancellable, callback,
+              user_data);
+}
+
+/* ---- statistics --------------------------------------------------------------------- */
+
+static void
+site_document (AtriumApi           *self,
+               gpointer             tag,
+               gint64               site_id,
+               const char          *what,
+               const char * const  *names,
+               const char * const  *values,
+               guint                n,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  g_autofree char *base = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (site_id > 0);
+
+  base = g_strdup_printf ("/api/v1/sites/%" G_GINT64_FORMAT "/%s", site_id, what);
+  path = path_with_query (base, names, values, n);
+  start_call (self, tag, "GET", path, NULL, NULL, EXPECT_OBJECT, NULL, 0, cancellable,
+              callback, user_data);
+}
+
+/**
+ * atrium_api_get_site_stats_async:
+ * @from: (nullable): the first instant or day (as the server takes it)
+ * @to: (nullable): the end
+ * @bucket: (nullable): "hour", "day", "week" or "month"
+ * @compare: (nullable): the period compared with, as the server takes it
+ *
+ * Managers and reporting: {"site", "bucket", "series", "total", …}.
+ */
+void
+atrium_api_get_site_stats_async (AtriumApi           *self,
+                                 gint64               site_id,
+                                 const char          *from,
+                                 const char          *to,
+                                 const char          *bucket,
+                                 const char          *compare,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  const char *names[] = { "from", "to", "bucket", "compare" };
+  const char *values[] = { from, to, bucket, compare };
+
+  site_document (self, atrium_api_get_site_stats_async, site_id, "stats", names, values,
+                 G_N_ELEMENTS (names), cancellable, callback, user_data);
+}
+
+/* Popular times of a day (@date YYYY-MM-DD, NULL for today). */
+void
+atrium_api_get_site_forecast_async (AtriumApi           *self,
+                                    gint64               site_id,
+                                    const char          *date,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  const char *names[] = { "date" };
+  const char *values[] = { date };
+
+  site_document (self, atrium_api_get_site_forecast_async, site_id, "forecast", names, values,
+                 G_N_ELEMENTS (names), cancellable, callback, user_data);
+}
+
+/* Staff: the site's recent notices (over capacity, a silent sensor): {"events": […]}. */
+void
+atrium_api_get_site_events_async (AtriumApi           *self,
+                                  gint64               site_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  site_document (self, atrium_api_get_site_events_async, site_id, "events", NULL, NULL, 0,
+                 cancellable, callback, user_data);
+}
+
+/* ---- export ------------------------------------------------------------------------- */
+
+/**
+ * atrium_api_export_async:
+ * @table: "bookings", "occupancy", "users" or "audit"
+ * @format: (nullable): "csv" (the default) or "xlsx"
+ * @from: (nullable): the first day or instant
+ * @to: (nullable): the end
+ * @destination: the file to write (made private, 0600; replaced only once the whole
+ *   export is in: an error or a cancellation leaves whatever was there)
+ * @progress: (nullable): called in the caller's context with the bytes written so far
+ *
+ * Streams the export to @destination without holding it in memory. Finish with
+ * atrium_api_export_finish(). The route needs a session with the second factor.
+ */
+void
+atrium_api_export_async (AtriumApi             *self,
+                         const char            *table,
+                         const char            *format,
+                         const char            *from,
+                         const char            *to,
+                         GFile                 *destination,
+                         AtriumApiProgressFunc  progress,
+                         gpointer               progress_data,
+                         GCancellable          *cancellable,
+                         GAsyncReadyCallback    callback,
+                         gpointer               user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *path = NULL;
+  const char *names[] = { "format", "from", "to" };
+  const char *values[] = { format, from, to };
+  Call *call;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (table != NULL && G_IS_FILE (destination));
+
+  escaped = g_uri_escape_string (table, NULL, FALSE);
+  base = g_strconcat ("/api/v1/export/", escaped, NULL);
+  path = path_with_query (base, names, values, G_N_ELEMENTS (names));
+  call = start_call (self, atrium_api_export_async, "GET", path, NULL, NULL, EXPECT_FILE, NULL,
+                     0, cancellable, callback, user_data);
+  if (call == NULL)
+    return;
+  soup_message_headers_replace (soup_message_get_request_headers (call->msg), "Accept", "*/*");
+  call->destination = g_object_ref (destination);
+  call->progress = progress;
+  call->progress_data = progress_data;
+}
+
+/* The bytes written, or -1 and @error. */
+goffset
+atrium_api_export_finish (AtriumApi     *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == atrium_api_export_async,
+                        -1);
+
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+/* ---- administration ----------------------------------------------------------------- */
+
+/* GET @path: an object whose @member is an array. */
+static void
+get_list (AtriumApi           *self,
+          gpointer             tag,
+          const char          *path,
+          const char          *member,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
+{
+  g_return_if_fail (ATRIUM_IS_API (self));
+
+  start_call (self, tag, "GET", path, NULL, NULL, EXPECT_OBJECT, member, JSON_NODE_ARRAY,
+              cancellable, callback, user_data);
+}
+
+void
+atrium_api_list_users_async (AtriumApi           *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  get_list (self, atrium_api_list_users_async, "/api/v1/users", "users", cancellable,
+            callback, user_data);
+}
+
+/**
+ * atrium_api_create_user_async:
+ * @phone: (nullable): E.164
+ * @roles: "patron", "staff:SITE", "manager:SITE", "reporting" or "admin"
+ *
+ * Answers the user; for roles that need a second factor also its "otpauth_uri" and
+ * "recovery_codes", to hand over once.
+ */
+void
+atrium_api_create_user_async (AtriumApi           *self,
+                              const char          *name,
+                              const char          *email,
+                              const char          *phone,
+                              const char          *password,
+                              const char * const  *roles,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (name != NULL && email != NULL && password != NULL);
+  g_return_if_fail (roles != NULL && roles[0] != NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, name);
+  json_builder_set_member_name (builder, "email");
+  json_builder_add_string_value (builder, email);
+  if (phone != NULL)
+    {
+      json_builder_set_member_name (builder, "phone");
+      json_builder_add_string_value (builder, phone);
+    }
+  json_builder_set_member_name (builder, "password");
+  json_builder_add_string_value (builder, password);
+  json_builder_set_member_name (builder, "roles");
+  json_builder_begin_array (builder);
+  for (guint i = 0; roles[i] != NULL; i++)
+    json_builder_add_string_value (builder, roles[i]);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+  start_call (self, atrium_api_create_user_async, "POST", "/api/v1/users", body, NULL,
+              EXPECT_OBJECT, "id", JSON_NODE_VALUE, cancellable, callback, user_data);
+}
+
+/* Disabled (TRUE) or enabled again: answers the user. */
+void
+atrium_api_set_user_disabled_async (AtriumApi           *self,
+                                    gint64               user_id,
+                                    gboolean             disabled,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (user_id > 0);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "disabled");
+  json_builder_add_boolean_value (builder, disabled);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+  path = g_strdup_printf ("/api/v1/users/%" G_GINT64_FORMAT, user_id);
+  start_call (self, atrium_api_set_user_disabled_async, "PATCH", path, body, NULL,
+              EXPECT_OBJECT, "id", JSON_NODE_VALUE, cancellable, callback, user_data);
+}
+
+/* The account's sign-in throttles go; finish with atrium_api_done_finish(). */
+void
+atrium_api_unlock_user_async (AtriumApi           *self,
+                              gint64               user_id,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (user_id > 0);
+
+  path = g_strdup_printf ("/api/v1/users/%" G_GINT64_FORMAT "/unlock", user_id);
+  start_call (self, atrium_api_unlock_user_async, "POST", path, NULL, NULL, EXPECT_NOTHING,
+              NULL, 0, cancellable, callback, user_data);
+}
+
+/* A lost phone: the second factor and the sessions go; answers the user, with a new
+ * "otpauth_uri" and "recovery_codes" when the roles need one. */
+void
+atrium_api_reset_second_factor_async (AtriumApi           *self,
+                                      gint64               user_id,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (user_id > 0);
+
+  path = g_strdup_printf ("/api/v1/users/%" G_GINT64_FORMAT "/reset-2fa", user_id);
+  start_call (self, atrium_api_reset_second_factor_async, "POST", path, NULL, NULL,
+              EXPECT_OBJECT, "id", JSON_NODE_VALUE, cancellable, callback, user_data);
+}
+
+/* One's own sessions: {"sessions": [{"id", "created_at", "last_seen_at", "ip",
+ * "user_agent", "current"}]}. */
+void
+atrium_api_list_sessions_async (AtriumApi           *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  get_list (self, atrium_api_list_sessions_async, "/api/v1/auth/sessions", "sessions",
+            cancellable, callback, user_data);
+}
+
+/* Ends one of one's sessions; finish with atrium_api_done_finish(). */
+void
+atrium_api_revoke_session_async (AtriumApi           *self,
+                                 gint64               session_id,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (session_id > 0);
+
+  path = g_strdup_printf ("/api/v1/auth/sessions/%" G_GINT64_FORMAT, session_id);
+  start_call (self, atrium_api_revoke_session_async, "DELETE", path, NULL, NULL,
+              EXPECT_NOTHING, NULL, 0, cancellable, callback, user_data);
+}
+
+/**
+ * atrium_api_get_audit_async:
+ * @from: (nullable): RFC 3339
+ * @to: (nullable): RFC 3339
+ * @event: (nullable): only this event ("authn_login_failed"…)
+ * @limit: at most this many (0: the server's default)
+ *
+ * The audit log, newest first: {"entries": […]}.
+ */
+void
+atrium_api_get_audit_async (AtriumApi           *self,
+                            const char          *from,
+                            const char          *to,
+                            const char          *event,
+                            guint                limit,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autofree char *limit_text = limit > 0 ? g_strdup_printf ("%u", limit) : NULL;
+  const char *names[] = { "from", "to", "event", "limit" };
+  const char *values[] = { from, to, event, limit_text };
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+
+  path = path_with_query ("/api/v1/audit", names, values, G_N_ELEMENTS (names));
+  get_list (self, atrium_api_get_audit_async, path, "entries", cancellable, callback,
+            user_data);
+}
+
+/* Security events, newest first: {"events": […]} (@limit 0: the server's default). */
+void
+atrium_api_get_security_events_async (AtriumApi           *self,
+                                      guint                limit,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autofree char *limit_text = limit > 0 ? g_strdup_printf ("%u", limit) : NULL;
+  const char *names[] = { "limit" };
+  const char *values[] = { limit_text };
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+
+  path = path_with_query ("/api/v1/security/events", names, values, G_N_ELEMENTS (names));
+  get_list (self, atrium_api_get_security_events_async, path, "events", cancellable, callback,
+            user_data);
+}
+
+/* The addresses blocked now: {"blocks": […]}. */
+void
+atrium_api_list_blocks_async (AtriumApi           *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  get_list (self, atrium_api_list_blocks_async, "/api/v1/security/blocks", "blocks",
+            cancellable, callback, user_data);
+}
+
+/* Lifts the block of @ip; finish with atrium_api_done_finish(). */
+void
+atrium_api_unblock_async (AtriumApi           *self,
+                          const char          *ip,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (ip != NULL);
+
+  escaped = g_uri_escape_string (ip, NULL, FALSE);
+  path = g_strconcat ("/api/v1/security/blocks/", escaped, NULL);
+  start_call (self, atrium_api_unblock_async, "DELETE", path, NULL, NULL, EXPECT_NOTHING,
+              NULL, 0, cancellable, callback, user_data);
+}
+
+/* The finish of the calls that answer nothing (unlock, revoke, unblock). */
+gboolean
+atrium_api_done_finish (AtriumApi     *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -102,6 +102,10 @@ AtriumLoginResult *atrium_login_result_copy     (const AtriumLoginResult *result
 void               atrium_login_result_free     (AtriumLoginResult       *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumLoginResult, atrium_login_result_free)
 
+/* The bytes of a download written so far. */
+typedef void (*AtriumApiProgressFunc) (goffset  bytes_so_far,
+                                       gpointer user_data);
+
 #define ATRIUM_TYPE_API (atrium_api_get_type ())
 G_DECLARE_FINAL_TYPE (AtriumApi, atrium_api, ATRIUM, API, GObject)
 
@@ -187,6 +191,14 @@ void      atrium_api_list_my_bookings_async (AtriumApi           *self,
                                              GCancellable        *cancellable,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data);
+/* Staff: a site's bookings of a day ({"bookings": […]}); see the .c for the filters. */
+void      atrium_api_list_site_bookings_async (AtriumApi         *self,
+                                               gint64             site_id,
+                                               const char        *date,
+                                               const char        *status,
+                                               GCancellable      *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer           user_data);
 void      atrium_api_get_keys_async         (AtriumApi           *self,
                                              GCancellable        *cancellable,
                                              GAsyncReadyCallback  callback,
@@ -225,6 +237,135 @@ void      atrium_api_checkin_async          (AtriumApi           *self,
 
 /* The finish of every read and write above: the answer's root, or NULL and @error. */
 JsonNode *atrium_api_document_finish        (AtriumApi           *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+
+/* Staff (see the .c for the answers): a check-in by hand, a break, a booking on behalf
+ * of a patron (by id, or by user name with @user_id 0). Documents, as above. */
+void      atrium_api_checkin_booking_async  (AtriumApi           *self,
+                                             gint64               booking_id,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+void      atrium_api_break_booking_async    (AtriumApi           *self,
+                                             gint64               booking_id,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+void      atrium_api_create_booking_for_async (AtriumApi         *self,
+                                               gint64             user_id,
+                                               const char        *username,
+                                               gint64             resource_id,
+                                               const char        *start,
+                                               const char        *end,
+                                               guint              group_size,
+                                               const char        *idempotency_key,
+                                               GCancellable      *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer           user_data);
+
+/* Statistics (managers, reporting), popular times, a site's notices (staff). Every
+ * string may be NULL (left out). Documents. */
+void      atrium_api_get_site_stats_async   (AtriumApi           *self,
+                                             gint64               site_id,
+                                             const char          *from,
+                                             const char          *to,
+                                             const char          *bucket,
+                                             const char          *compare,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+void      atrium_api_get_site_forecast_async (AtriumApi          *self,
+                                              gint64              site_id,
+                                              const char         *date,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+void      atrium_api_get_site_events_async  (AtriumApi           *self,
+                                             gint64               site_id,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+
+/* An export streamed into @destination, with the bytes so far to @progress. */
+void      atrium_api_export_async           (AtriumApi             *self,
+                                             const char            *table,
+                                             const char            *format,
+                                             const char            *from,
+                                             const char            *to,
+                                             GFile                 *destination,
+                                             AtriumApiProgressFunc  progress,
+                                             gpointer               progress_data,
+                                             GCancellable          *cancellable,
+                                             GAsyncReadyCallback    callback,
+                                             gpointer               user_data);
+goffset   atrium_api_export_finish          (AtriumApi           *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+
+/* Administration (a session with the second factor). Documents, except unlock, revoke
+ * and unblock, which finish with atrium_api_done_finish(). */
+void      atrium_api_list_users_async       (AtriumApi           *self,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+void      atrium_api_create_user_async      (AtriumApi           *self,
+                                             const char          *name,
+                                             const char          *email,
+                                             const char          *phone,
+                                             const char          *password,
+                                             const char * const  *roles,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+void      atrium_api_set_user_disabled_async (AtriumApi          *self,
+                                              gint64              user_id,
+                                              gboolean            disabled,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+void      atrium_api_unlock_user_async      (AtriumApi           *self,
+                                             gint64               user_id,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+void      atrium_api_reset_second_factor_async (AtriumApi        *self,
+                                                gint64            user_id,
+                                                GCancellable     *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer          user_data);
+void      atrium_api_list_sessions_async    (AtriumApi           *self,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+void      atrium_api_revoke_session_async   (AtriumApi           *self,
+                                             gint64               session_id,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+void      atrium_api_get_audit_async        (AtriumApi           *self,
+                                             const char          *from,
+                                             const char          *to,
+                                             const char          *event,
+                                             guint                limit,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+void      atrium_api_get_security_events_async (AtriumApi        *self,
+                                                guint             limit,
+                                                GCancellable     *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer          user_data);
+void      atrium_api_list_blocks_async      (AtriumApi           *self,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+void      atrium_api_unblock_async          (AtriumApi           *self,
+                                             const char          *ip,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean  atrium_api_done_finish            (AtriumApi           *self,
                                              GAsyncResult        *result,
                                              GError             **error);
 

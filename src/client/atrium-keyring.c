@@ -318,7 +318,7 @@ atrium_secrets_lookup_token_async (AtriumSecrets       *self,
   g_autoptr(GHashTable) attributes = NULL;
 
   g_return_if_fail (ATRIUM_IS_SECRETS (self));
-  g_return_if_fail (server_url != NULL && user != NULL);
+  g_return_if_fail (server_url != NULL);
 
   attributes = attributes_new (KIND_TOKEN, server_url, user);
   secrets_call (self, CALL_LOOKUP, attributes, NULL, NULL, cancellable, callback, user_data);
@@ -344,7 +344,7 @@ atrium_secrets_clear_token_async (AtriumSecrets       *self,
   g_autoptr(GHashTable) attributes = NULL;
 
   g_return_if_fail (ATRIUM_IS_SECRETS (self));
-  g_return_if_fail (server_url != NULL && user != NULL);
+  g_return_if_fail (server_url != NULL);
 
   attributes = attributes_new (KIND_TOKEN, server_url, user);
   secrets_call (self, CALL_CLEAR, attributes, NULL, NULL, cancellable, callback, user_data);

@@ -68,7 +68,8 @@ gboolean       atrium_secrets_store_token_finish   (AtriumSecrets        *self,
                                                     GAsyncResult         *result,
                                                     GError              **error);
 /* Answers NULL without an error when no token is stored; free with
- * atrium_secure_free_string(). */
+ * atrium_secure_free_string(). For lookup and clear @user may be NULL: any user's token
+ * on @server_url (AtriumSession keeps one a server). */
 void           atrium_secrets_lookup_token_async   (AtriumSecrets        *self,
                                                     const char           *server_url,
                                                     const char           *user,

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "atrium-api-private.h"
 #include "atrium-json.h"
 #include "atrium-live-models.h"
 
@@ -59,8 +60,6 @@ struct _AtriumLiveClient
 
 G_DEFINE_FINAL_TYPE (AtriumLiveClient, atrium_live_client, G_TYPE_OBJECT)
 
-G_DEFINE_QUARK (atrium-live-client-error-quark, atrium_live_client_error)
-
 G_DEFINE_ENUM_TYPE (AtriumLiveState, atrium_live_state,
   G_DEFINE_ENUM_VALUE (ATRIUM_LIVE_STATE_STOPPED, "stopped"),
   G_DEFINE_ENUM_VALUE (ATRIUM_LIVE_STATE_CONNECTING, "connecting"),
@@ -80,6 +79,7 @@ static GParamSpec *properties[N_PROPS];
 enum
 {
   SIGNAL_EVENT,
+  SIGNAL_BOOKING,
   N_SIGNALS
 };
 
@@ -108,6 +108,25 @@ static const AtriumJsonField queue_message[] = {
   { "type", ATRIUM_JSON_STRING, ATRIUM_JSON_REQUIRED, 1, 32 },
   { "site", ATRIUM_JSON_INT, ATRIUM_JSON_REQUIRED, 1, G_MAXINT64 },
   { "queue", ATRIUM_JSON_OBJECT, ATRIUM_JSON_REQUIRED, 0, 0, atrium_live_queue_fields },
+  { NULL }
+};
+
+/* The server's booking events (services/atrium-booking-jobs.c): never who booked. */
+static const AtriumJsonField booking_fields[] = {
+  { "id", ATRIUM_JSON_INT, ATRIUM_JSON_REQUIRED, 1, G_MAXINT64 },
+  { "resource_id", ATRIUM_JSON_INT, ATRIUM_JSON_REQUIRED, 1, G_MAXINT64 },
+  { "space_id", ATRIUM_JSON_INT, ATRIUM_JSON_NULLABLE, 1, G_MAXINT64 },
+  { "start", ATRIUM_JSON_STRING, ATRIUM_JSON_REQUIRED, 1, 64 },
+  { "end", ATRIUM_JSON_STRING, ATRIUM_JSON_REQUIRED, 1, 64 },
+  { "status", ATRIUM_JSON_STRING, ATRIUM_JSON_REQUIRED, 1, 32 },
+  { NULL }
+};
+
+static const AtriumJsonField booking_message[] = {
+  { "type", ATRIUM_JSON_STRING, ATRIUM_JSON_REQUIRED, 1, 32 },
+  { "site", ATRIUM_JSON_INT, ATRIUM_JSON_REQUIRED, 1, G_MAXINT64 },
+  { "event", ATRIUM_JSON_STRING, ATRIUM_JSON_REQUIRED, 1, 32 },
+  { "booking", ATRIUM_JSON_OBJECT, ATRIUM_JSON_REQUIRED, 0, 0, booking_fields },
   { NULL }
 };
 
@@ -170,6 +189,23 @@ set_state (AtriumLiveClient *self,
     return;
   self->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static GError *
+offline_error (const char *format,
+               ...) G_GNUC_PRINTF (1, 2);
+
+static GError *
+offline_error (const char *format,
+               ...)
+{
+  g_autofree char *text = NULL;
+  va_list ap;
+
+  va_start (ap, format);
+  text = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  return atrium_api_error_new_literal (ATRIUM_API_ERROR_OFFLINE, 0, text);
 }
 
 static void
@@ -237,13 +273,14 @@ refused (AtriumLiveClient *self,
          guint             status)
 {
   teardown (self);
-  set_error (self, g_error_new (ATRIUM_LIVE_CLIENT_ERROR,
-                                status == SOUP_STATUS_FORBIDDEN
-                                ? ATRIUM_LIVE_CLIENT_ERROR_FORBIDDEN
-                                : ATRIUM_LIVE_CLIENT_ERROR_UNAUTHORISED,
-                                status == SOUP_STATUS_FORBIDDEN
-                                ? "This account may not follow the live occupancy"
-                                : "The server refused the session: sign in again"));
+  set_error (self, atrium_api_error_new_literal (status == SOUP_STATUS_FORBIDDEN
+                                                 ? ATRIUM_API_ERROR_FORBIDDEN
+                                                 : ATRIUM_API_ERROR_UNAUTHORISED, status,
+                                                 status == SOUP_STATUS_FORBIDDEN
+                                                 ? "This account may not follow the live "
+                                                   "occupancy"
+                                                 : "The server refused the session: sign in "
+                                                   "again"));
   g_message ("live feed refused (HTTP %u); waiting for a new token", status);
   set_state (self, ATRIUM_LIVE_STATE_UNAUTHORISED);
 }
@@ -273,11 +310,16 @@ http_failed (AtriumLiveClient *self,
       refused (self, status);
       return;
     }
-  lost (self, g_error_new (ATRIUM_LIVE_CLIENT_ERROR,
-                           status == 0 ? ATRIUM_LIVE_CLIENT_ERROR_OFFLINE
-                                       : ATRIUM_LIVE_CLIENT_ERROR_SERVER,
-                           "%s answered HTTP %u", what, status),
-        retry_after_ms (msg));
+  {
+    g_autofree char *text = g_strdup_printf ("%s answered HTTP %u", what, status);
+    GError *error = atrium_api_error_new_literal (status == 0
+                                                  ? ATRIUM_API_ERROR_OFFLINE
+                                                  : atrium_api_error_for_status (status, NULL),
+                                                  status, text);
+
+    atrium_api_error_detail_of (error)->retry_after = retry_after_ms (msg) / 1000;
+    lost (self, error, retry_after_ms (msg));
+  }
 }
 
 static gboolean
@@ -287,8 +329,7 @@ watchdog_fired (gpointer data)
   guint silence = self->timings.heartbeat_ms * self->timings.watchdog_factor;
 
   self->watchdog_id = 0;
-  lost (self, g_error_new (ATRIUM_LIVE_CLIENT_ERROR, ATRIUM_LIVE_CLIENT_ERROR_OFFLINE,
-                           "nothing from the server for %u ms", silence), 0);
+  lost (self, offline_error ("nothing from the server for %u ms", silence), 0);
   return G_SOURCE_REMOVE;
 }
 
@@ -391,8 +432,7 @@ document_fetched (GObject      *source,
     }
   if (body == NULL)
     {
-      lost (self, g_error_new (ATRIUM_LIVE_CLIENT_ERROR, ATRIUM_LIVE_CLIENT_ERROR_OFFLINE,
-                               "fetching the occupancy: %s", error->message), 0);
+      lost (self, offline_error ("fetching the occupancy: %s", error->message), 0);
       g_object_unref (self);
       return;
     }
@@ -407,9 +447,10 @@ document_fetched (GObject      *source,
                                  &error);
   if (document == NULL)
     {
-      lost (self, g_error_new (ATRIUM_LIVE_CLIENT_ERROR, ATRIUM_LIVE_CLIENT_ERROR_SERVER,
-                               "the occupancy document does not fit (%s): %s",
-                               field != NULL ? field : "", error->message), 0);
+      g_autofree char *text = g_strdup_printf ("the occupancy document does not fit (%s): %s",
+                                               field != NULL ? field : "", error->message);
+
+      lost (self, atrium_api_error_new_literal (ATRIUM_API_ERROR_PROTOCOL, 200, text), 0);
       g_object_unref (self);
       return;
     }
@@ -496,6 +537,8 @@ handle_text (AtriumLiveClient *self,
     fields = heartbeat_message;
   else if (g_str_equal (type, "event"))
     fields = event_message;
+  else if (g_str_equal (type, "booking"))
+    fields = booking_message;
   else if (g_str_equal (type, "error"))
     fields = error_message;
   else
@@ -536,6 +579,15 @@ handle_text (AtriumLiveClient *self,
   else if (g_str_equal (type, "event"))
     g_signal_emit (self, signals[SIGNAL_EVENT], 0, json_object_get_int_member (object, "site"),
                    json_object_get_string_member (object, "message"));
+  else if (g_str_equal (type, "booking"))
+    {
+      gint64 site = json_object_get_int_member (object, "site");
+
+      if (site_wanted (site, self))
+        g_signal_emit (self, signals[SIGNAL_BOOKING], 0, site,
+                       json_object_get_string_member (object, "event"),
+                       json_object_get_member (object, "booking"));
+    }
   else
     {
       if (json_object_has_member (object, "site") &&
@@ -580,14 +632,11 @@ on_closed (SoupWebsocketConnection *ws,
 
   /* No close frame (code 0): the connection just ended, as when the server dies. */
   if (code == 0)
-    lost (self, g_error_new_literal (ATRIUM_LIVE_CLIENT_ERROR,
-                                     ATRIUM_LIVE_CLIENT_ERROR_OFFLINE,
-                                     "the connection to the live feed was lost"), 0);
+    lost (self, offline_error ("the connection to the live feed was lost"), 0);
   else
-    lost (self, g_error_new (ATRIUM_LIVE_CLIENT_ERROR, ATRIUM_LIVE_CLIENT_ERROR_OFFLINE,
-                             "the server closed the live feed (%u%s%s)", code,
-                             reason != NULL && *reason != '\0' ? ", " : "",
-                             reason != NULL ? reason : ""), 0);
+    lost (self, offline_error ("the server closed the live feed (%u%s%s)", code,
+                               reason != NULL && *reason != '\0' ? ", " : "",
+                               reason != NULL ? reason : ""), 0);
 }
 
 static void
@@ -612,8 +661,7 @@ connected (GObject      *source,
           soup_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
         http_failed (self, msg, "GET " LIVE_PATH);
       else
-        lost (self, g_error_new (ATRIUM_LIVE_CLIENT_ERROR, ATRIUM_LIVE_CLIENT_ERROR_OFFLINE,
-                                 "cannot reach the live feed: %s", error->message), 0);
+        lost (self, offline_error ("cannot reach the live feed: %s", error->message), 0);
       g_object_unref (self);
       return;
     }
@@ -641,8 +689,9 @@ connect_now (AtriumLiveClient *self)
   teardown (self);
   if (msg == NULL)
     {
-      set_error (self, g_error_new (ATRIUM_LIVE_CLIENT_ERROR, ATRIUM_LIVE_CLIENT_ERROR_SERVER,
-                                    "%s is not a server address", self->base_url));
+      g_autofree char *text = g_strdup_printf ("%s is not a server address", self->base_url);
+
+      set_error (self, atrium_api_error_new_literal (ATRIUM_API_ERROR_INVALID, 0, text));
       self->started = FALSE;
       set_state (self, ATRIUM_LIVE_STATE_STOPPED);
       return;
@@ -843,6 +892,13 @@ atrium_live_client_class_init (AtriumLiveClientClass *klass)
   signals[SIGNAL_EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64,
                                         G_TYPE_STRING);
+  /* A booking of a followed site changed: site id, what happened ("created",
+   * "cancelled", "checked_in", "break", "no_show"…), the booking {"id", "resource_id",
+   * "space_id", "start", "end", "status"} as it is now. AtriumLiveBookings follows it. */
+  signals[SIGNAL_BOOKING] = g_signal_new ("booking", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                          3, G_TYPE_INT64, G_TYPE_STRING,
+                                          JSON_TYPE_NODE | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void

@@ -3,6 +3,7 @@
 
 #include <libsoup/soup.h>
 
+#include "atrium-api.h"
 #include "atrium-live-items.h"
 
 G_BEGIN_DECLS
@@ -22,16 +23,6 @@ G_BEGIN_DECLS
  *
  * Everything happens in the thread-default main context of the thread that made it.
  */
-
-#define ATRIUM_LIVE_CLIENT_ERROR (atrium_live_client_error_quark ())
-
-typedef enum
-{
-  ATRIUM_LIVE_CLIENT_ERROR_UNAUTHORISED,  /* the server refused the token (401) */
-  ATRIUM_LIVE_CLIENT_ERROR_FORBIDDEN,     /* the token may not read occupancy (403) */
-  ATRIUM_LIVE_CLIENT_ERROR_OFFLINE,       /* no connection, or it was lost */
-  ATRIUM_LIVE_CLIENT_ERROR_SERVER,        /* an unexpected answer or message */
-} AtriumLiveClientError;
 
 typedef enum
 {
@@ -59,8 +50,6 @@ GType atrium_live_state_get_type (void);
 
 #define ATRIUM_TYPE_LIVE_CLIENT (atrium_live_client_get_type ())
 G_DECLARE_FINAL_TYPE (AtriumLiveClient, atrium_live_client, ATRIUM, LIVE_CLIENT, GObject)
-
-GQuark            atrium_live_client_error_quark (void);
 
 /* The delay before attempt @attempt (0 for the first retry): uniform in
  * [0, min (max, initial × 2^attempt)) along @random01 in [0, 1). */
@@ -90,7 +79,8 @@ void              atrium_live_client_start       (AtriumLiveClient        *self)
 void              atrium_live_client_stop        (AtriumLiveClient        *self);
 
 AtriumLiveState   atrium_live_client_get_state   (AtriumLiveClient        *self);
-/* Why the last connection failed or ended; NULL when live. */
+/* Why the last connection failed or ended, an #ATRIUM_API_ERROR (OFFLINE, UNAUTHORISED,
+ * FORBIDDEN, RATE_LIMITED, SERVER, PROTOCOL, INVALID for a bad address); NULL when live. */
 const GError     *atrium_live_client_get_error   (AtriumLiveClient        *self);
 /* Connections made since start (the first included). */
 guint             atrium_live_client_get_n_connections (AtriumLiveClient *self);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "atrium-json.h"
+#include "atrium-random.h"
 
 /* A queued request is small: a booking is four fields. */
 #define MAX_REQUEST_BYTES (64 * 1024)
@@ -45,9 +46,11 @@ struct _AtriumOutbox
 {
   GObject   parent_instance;
 
-  AtriumDb *db;
+  AtriumDb *db;            /* used by the worker thread only, once open */
   char     *path;
-  guint     queued;
+  GThreadPool *worker;     /* one thread: every SQLCipher call, in the order asked */
+  gint      worker_queued; /* atomic: the count the worker last saw */
+  guint     queued;        /* the count the caller's thread was told */
   gboolean  paused;
   gboolean  flushing;
   AtriumClock *clock;
@@ -115,6 +118,9 @@ atrium_outbox_finalize (GObject *object)
 {
   AtriumOutbox *self = ATRIUM_OUTBOX (object);
 
+  /* Every job holds a reference (its task, or its waiting caller): none is left. */
+  if (self->worker != NULL)
+    g_thread_pool_free (self->worker, FALSE, TRUE);
   g_clear_pointer (&self->db, atrium_db_close);
   g_clear_object (&self->clock);
   g_free (self->path);
@@ -264,6 +270,7 @@ count_queued (AtriumOutbox  *self,
   return TRUE;
 }
 
+/* In the worker, after a change: the count for the caller's thread to publish. */
 static void
 refresh_queued (AtriumOutbox *self)
 {
@@ -275,11 +282,158 @@ refresh_queued (AtriumOutbox *self)
       g_warning ("%s", error->message);
       return;
     }
+  g_atomic_int_set (&self->worker_queued, (gint) count);
+}
+
+/* In the caller's thread, after a job: "queued" notifies there. */
+static void
+publish_queued (AtriumOutbox *self)
+{
+  guint count = (guint) g_atomic_int_get (&self->worker_queued);
+
   if (count != self->queued)
     {
       self->queued = count;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUED]);
     }
+}
+
+/* ---- the worker --------------------------------------------------------------------- */
+
+/* One piece of SQLCipher work, run in the worker thread; *result_out is what the caller
+ * gets (non-NULL on success). */
+typedef gboolean (*JobFunc) (AtriumOutbox  *self,
+                             gpointer       data,
+                             gpointer      *result_out,
+                             GError       **error);
+
+typedef struct
+{
+  GMutex    lock;
+  GCond     cond;
+  gboolean  done;
+  gpointer  result;
+  GError   *error;
+} Wait;
+
+typedef struct
+{
+  JobFunc         func;
+  gpointer        data;
+  GDestroyNotify  result_free;
+  GTask          *task;   /* asynchronous: answered in its context */
+  Wait           *wait;   /* synchronous: its caller waits on it */
+  gpointer        result;
+  GError         *error;
+} Job;
+
+/* What a job that answers nothing else answers. */
+#define JOB_DONE GINT_TO_POINTER (1)
+
+/* In the task's context: the answer, and the task's last reference dropped there, so
+ * that the outbox is never finalised in the worker (which it would wait for). */
+static gboolean
+answer_job (gpointer data)
+{
+  Job *job = data;
+
+  if (job->error != NULL)
+    g_task_return_error (job->task, job->error);
+  else
+    g_task_return_pointer (job->task, job->result, job->result_free);
+  g_object_unref (job->task);
+  g_free (job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+work (gpointer job_data,
+      gpointer pool_data)
+{
+  Job *job = job_data;
+
+  if (!job->func (pool_data, job->data, &job->result, &job->error))
+    g_assert (job->error != NULL);
+  if (job->task != NULL)
+    {
+      /* Nothing of the job is touched here after this. */
+      g_main_context_invoke (g_task_get_context (job->task), answer_job, job);
+      return;
+    }
+  g_mutex_lock (&job->wait->lock);
+  job->wait->result = job->result;
+  job->wait->error = job->error;
+  job->wait->done = TRUE;
+  g_cond_signal (&job->wait->cond);
+  g_mutex_unlock (&job->wait->lock);
+  g_free (job);
+}
+
+/* For the synchronous calls kept from before: queued behind what is under way, and
+ * waited for. */
+static gpointer
+run_sync (AtriumOutbox  *self,
+          JobFunc        func,
+          gpointer       data,
+          GError       **error)
+{
+  Job *job = g_new0 (Job, 1);
+  Wait wait = { 0 };
+
+  g_mutex_init (&wait.lock);
+  g_cond_init (&wait.cond);
+  job->func = func;
+  job->data = data;
+  job->wait = &wait;
+  g_thread_pool_push (self->worker, job, NULL);
+  g_mutex_lock (&wait.lock);
+  while (!wait.done)
+    g_cond_wait (&wait.cond, &wait.lock);
+  g_mutex_unlock (&wait.lock);
+  g_mutex_clear (&wait.lock);
+  g_cond_clear (&wait.cond);
+  publish_queued (self);
+  if (wait.error != NULL)
+    g_propagate_error (error, wait.error);
+  return wait.result;
+}
+
+/* @data belongs to the task. What the job did is answered even if @cancellable fires
+ * meanwhile: a queued item is not said to be lost. */
+static void
+run_async (AtriumOutbox        *self,
+           gpointer             source_tag,
+           JobFunc              func,
+           gpointer             data,
+           GDestroyNotify       data_free,
+           GDestroyNotify       result_free,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, source_tag);
+  g_task_set_check_cancellable (job->task, FALSE);
+  g_task_set_task_data (job->task, data, data_free);
+  job->func = func;
+  job->data = data;
+  job->result_free = result_free;
+  g_thread_pool_push (self->worker, job, NULL);
+}
+
+static gpointer
+job_finish (AtriumOutbox  *self,
+            GAsyncResult  *result,
+            gpointer       source_tag,
+            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  publish_queued (self);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
@@ -347,7 +501,73 @@ atrium_outbox_open (const char    *path,
       g_object_unref (self);
       return NULL;
     }
+  self->worker_queued = (gint) self->queued;
+  /* From here on the database is the worker's. */
+  self->worker = g_thread_pool_new (work, self, 1, FALSE, NULL);
   return self;
+}
+
+typedef struct
+{
+  char   *path;
+  guint8  key[ATRIUM_DB_KEY_LEN];
+} Open;
+
+static void
+open_free (gpointer data)
+{
+  Open *open = data;
+
+  g_free (open->path);
+  atrium_secure_zero (open->key, sizeof open->key);
+  g_free (open);
+}
+
+static void
+open_in_thread (GTask        *task,
+                gpointer      source,
+                gpointer      data,
+                GCancellable *cancellable)
+{
+  Open *open = data;
+  GError *error = NULL;
+  AtriumOutbox *outbox = atrium_outbox_open (open->path, open->key, &error);
+
+  if (outbox == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, outbox, g_object_unref);
+}
+
+/* atrium_outbox_open() in a thread of its own (the key derivation and the migration). */
+void
+atrium_outbox_open_async (const char          *path,
+                          const guint8         key[ATRIUM_DB_KEY_LEN],
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Open *open;
+
+  g_return_if_fail (path != NULL && key != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, atrium_outbox_open_async);
+  open = g_new0 (Open, 1);
+  open->path = g_strdup (path);
+  memcpy (open->key, key, sizeof open->key);
+  g_task_set_task_data (task, open, open_free);
+  g_task_run_in_thread (task, open_in_thread);
+}
+
+AtriumOutbox *
+atrium_outbox_open_finish (GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 const char *
@@ -388,31 +608,73 @@ atrium_outbox_get_paused (AtriumOutbox *self)
 
 /* ---- queueing ----------------------------------------------------------------------- */
 
+typedef struct
+{
+  AtriumOutboxKind  kind;
+  char             *request;
+} Enqueue;
+
+static void
+enqueue_free (gpointer data)
+{
+  Enqueue *enqueue = data;
+
+  g_free (enqueue->request);
+  g_free (enqueue);
+}
+
+/* Answers the new id (a gint64). */
+static gboolean
+job_enqueue (AtriumOutbox  *self,
+             gpointer       data,
+             gpointer      *result_out,
+             GError       **error)
+{
+  Enqueue *enqueue = data;
+  g_autofree char *key = atrium_api_new_idempotency_key ();
+  sqlite3_stmt *stmt;
+  gint64 *id;
+
+  stmt = prepare (self, "INSERT INTO item (kind, request, idempotency_key, queued_at) "
+                        "VALUES (?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, kind_names[enqueue->kind]);
+  bind_text (stmt, 2, enqueue->request);
+  bind_text (stmt, 3, key);
+  sqlite3_bind_int64 (stmt, 4, atrium_clock_now (self->clock));
+  if (!run_done (self, stmt, "enqueue", error))
+    return FALSE;
+  id = g_new (gint64, 1);
+  *id = sqlite3_last_insert_rowid (atrium_db_get_handle (self->db));
+  refresh_queued (self);
+  *result_out = id;
+  return TRUE;
+}
+
+static Enqueue *
+enqueue_new (AtriumOutboxKind  kind,
+             JsonBuilder      *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  Enqueue *enqueue = g_new0 (Enqueue, 1);
+
+  enqueue->kind = kind;
+  enqueue->request = atrium_json_write (root);
+  return enqueue;
+}
+
 static gint64
 enqueue (AtriumOutbox      *self,
          AtriumOutboxKind   kind,
          JsonBuilder       *builder,
          GError           **error)
 {
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autofree char *text = atrium_json_write (root);
-  g_autofree char *key = atrium_api_new_idempotency_key ();
-  sqlite3_stmt *stmt;
-  gint64 id;
+  Enqueue *enqueue = enqueue_new (kind, builder);
+  g_autofree gint64 *id = run_sync (self, job_enqueue, enqueue, error);
 
-  stmt = prepare (self, "INSERT INTO item (kind, request, idempotency_key, queued_at) "
-                        "VALUES (?, ?, ?, ?)", error);
-  if (stmt == NULL)
-    return 0;
-  bind_text (stmt, 1, kind_names[kind]);
-  bind_text (stmt, 2, text);
-  bind_text (stmt, 3, key);
-  sqlite3_bind_int64 (stmt, 4, atrium_clock_now (self->clock));
-  if (!run_done (self, stmt, "enqueue", error))
-    return 0;
-  id = sqlite3_last_insert_rowid (atrium_db_get_handle (self->db));
-  refresh_queued (self);
-  return id;
+  enqueue_free (enqueue);
+  return id != NULL ? *id : 0;
 }
 
 /* A date-time as the server takes it: RFC 3339 with its offset ("2026-11-24T09:00:00Z"). */
@@ -427,25 +689,23 @@ time_text_valid (const char *text)
   return parsed != NULL;
 }
 
-gint64
-atrium_outbox_enqueue_booking (AtriumOutbox  *self,
-                               gint64         resource_id,
-                               const char    *start,
-                               const char    *end,
-                               guint          group_size,
-                               GError       **error)
+static JsonBuilder *
+booking_request (gint64       resource_id,
+                 const char  *start,
+                 const char  *end,
+                 guint        group_size,
+                 GError     **error)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  g_return_val_if_fail (ATRIUM_IS_OUTBOX (self), 0);
+  JsonBuilder *builder;
 
   if (resource_id <= 0 || !time_text_valid (start) || !time_text_valid (end) ||
       group_size > 10000)
     {
       g_set_error (error, ATRIUM_OUTBOX_ERROR, ATRIUM_OUTBOX_ERROR_INVALID,
                    "A booking needs a resource, and its start and end with their offset");
-      return 0;
+      return NULL;
     }
+  builder = json_builder_new ();
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "resource_id");
   json_builder_add_int_value (builder, resource_id);
@@ -456,7 +716,64 @@ atrium_outbox_enqueue_booking (AtriumOutbox  *self,
   json_builder_set_member_name (builder, "group_size");
   json_builder_add_int_value (builder, group_size);
   json_builder_end_object (builder);
-  return enqueue (self, ATRIUM_OUTBOX_BOOKING, builder, error);
+  return builder;
+}
+
+static JsonBuilder *
+cancel_request (gint64   booking_id,
+                GError **error)
+{
+  JsonBuilder *builder;
+
+  if (booking_id <= 0)
+    {
+      g_set_error (error, ATRIUM_OUTBOX_ERROR, ATRIUM_OUTBOX_ERROR_INVALID,
+                   "A cancellation needs the booking's id");
+      return NULL;
+    }
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "booking_id");
+  json_builder_add_int_value (builder, booking_id);
+  json_builder_end_object (builder);
+  return builder;
+}
+
+static JsonBuilder *
+checkin_request (const char  *code,
+                 GError     **error)
+{
+  JsonBuilder *builder;
+
+  if (code == NULL || *code == '\0' || strlen (code) > 4096 ||
+      !g_utf8_validate (code, -1, NULL))
+    {
+      g_set_error (error, ATRIUM_OUTBOX_ERROR, ATRIUM_OUTBOX_ERROR_INVALID,
+                   "A check-in needs the code that was scanned");
+      return NULL;
+    }
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, code);
+  json_builder_end_object (builder);
+  return builder;
+}
+
+gint64
+atrium_outbox_enqueue_booking (AtriumOutbox  *self,
+                               gint64         resource_id,
+                               const char    *start,
+                               const char    *end,
+                               guint          group_size,
+                               GError       **error)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  g_return_val_if_fail (ATRIUM_IS_OUTBOX (self), 0);
+
+  builder = booking_request (resource_id, start, end, group_size, error);
+  return builder != NULL ? enqueue (self, ATRIUM_OUTBOX_BOOKING, builder, error) : 0;
 }
 
 gint64
@@ -464,21 +781,12 @@ atrium_outbox_enqueue_cancel (AtriumOutbox  *self,
                               gint64         booking_id,
                               GError       **error)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonBuilder) builder = NULL;
 
   g_return_val_if_fail (ATRIUM_IS_OUTBOX (self), 0);
 
-  if (booking_id <= 0)
-    {
-      g_set_error (error, ATRIUM_OUTBOX_ERROR, ATRIUM_OUTBOX_ERROR_INVALID,
-                   "A cancellation needs the booking's id");
-      return 0;
-    }
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "booking_id");
-  json_builder_add_int_value (builder, booking_id);
-  json_builder_end_object (builder);
-  return enqueue (self, ATRIUM_OUTBOX_CANCEL, builder, error);
+  builder = cancel_request (booking_id, error);
+  return builder != NULL ? enqueue (self, ATRIUM_OUTBOX_CANCEL, builder, error) : 0;
 }
 
 gint64
@@ -486,22 +794,98 @@ atrium_outbox_enqueue_checkin (AtriumOutbox  *self,
                                const char    *code,
                                GError       **error)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonBuilder) builder = NULL;
 
   g_return_val_if_fail (ATRIUM_IS_OUTBOX (self), 0);
 
-  if (code == NULL || *code == '\0' || strlen (code) > 4096 ||
-      !g_utf8_validate (code, -1, NULL))
+  builder = checkin_request (code, error);
+  return builder != NULL ? enqueue (self, ATRIUM_OUTBOX_CHECKIN, builder, error) : 0;
+}
+
+/* The same without waiting: @builder NULL when the request was refused (@invalid). */
+static void
+enqueue_async (AtriumOutbox        *self,
+               AtriumOutboxKind     kind,
+               JsonBuilder         *builder,
+               GError              *invalid,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  if (builder == NULL)
     {
-      g_set_error (error, ATRIUM_OUTBOX_ERROR, ATRIUM_OUTBOX_ERROR_INVALID,
-                   "A check-in needs the code that was scanned");
-      return 0;
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+      g_task_set_source_tag (task, atrium_outbox_enqueue_finish);
+      g_task_return_error (task, invalid);
+      return;
     }
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "code");
-  json_builder_add_string_value (builder, code);
-  json_builder_end_object (builder);
-  return enqueue (self, ATRIUM_OUTBOX_CHECKIN, builder, error);
+  run_async (self, atrium_outbox_enqueue_finish, job_enqueue, enqueue_new (kind, builder),
+             enqueue_free, g_free, cancellable, callback, user_data);
+}
+
+void
+atrium_outbox_enqueue_booking_async (AtriumOutbox        *self,
+                                     gint64               resource_id,
+                                     const char          *start,
+                                     const char          *end,
+                                     guint                group_size,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  GError *invalid = NULL;
+
+  g_return_if_fail (ATRIUM_IS_OUTBOX (self));
+
+  builder = booking_request (resource_id, start, end, group_size, &invalid);
+  enqueue_async (self, ATRIUM_OUTBOX_BOOKING, builder, invalid, cancellable, callback,
+                 user_data);
+}
+
+void
+atrium_outbox_enqueue_cancel_async (AtriumOutbox        *self,
+                                    gint64               booking_id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  GError *invalid = NULL;
+
+  g_return_if_fail (ATRIUM_IS_OUTBOX (self));
+
+  builder = cancel_request (booking_id, &invalid);
+  enqueue_async (self, ATRIUM_OUTBOX_CANCEL, builder, invalid, cancellable, callback,
+                 user_data);
+}
+
+void
+atrium_outbox_enqueue_checkin_async (AtriumOutbox        *self,
+                                     const char          *code,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  GError *invalid = NULL;
+
+  g_return_if_fail (ATRIUM_IS_OUTBOX (self));
+
+  builder = checkin_request (code, &invalid);
+  enqueue_async (self, ATRIUM_OUTBOX_CHECKIN, builder, invalid, cancellable, callback,
+                 user_data);
+}
+
+gint64
+atrium_outbox_enqueue_finish (AtriumOutbox  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_autofree gint64 *id = job_finish (self, result, atrium_outbox_enqueue_finish, error);
+
+  return id != NULL ? *id : 0;
 }
 
 /* ---- reading ------------------------------------------------------------------------ */
@@ -592,14 +976,34 @@ list_items (AtriumOutbox  *self,
   return g_steal_pointer (&items);
 }
 
+static const char queued_sql[] = "SELECT id, kind, request, idempotency_key, queued_at "
+                                 "FROM item ORDER BY id";
+static const char head_sql[] = "SELECT id, kind, request, idempotency_key, queued_at "
+                               "FROM item ORDER BY id LIMIT 1";
+static const char failed_sql[] = "SELECT id, kind, request, idempotency_key, queued_at, "
+                                 "failed_at, error_code, server_code, message, rule, "
+                                 "request_id FROM failed ORDER BY id";
+
+/* @data is the SQL (static): one of the three above. */
+static gboolean
+job_list (AtriumOutbox  *self,
+          gpointer       data,
+          gpointer      *result_out,
+          GError       **error)
+{
+  const char *sql = data;
+
+  *result_out = list_items (self, sql, sql == failed_sql, error);
+  return *result_out != NULL;
+}
+
 GPtrArray *
 atrium_outbox_list_queued (AtriumOutbox  *self,
                            GError       **error)
 {
   g_return_val_if_fail (ATRIUM_IS_OUTBOX (self), NULL);
 
-  return list_items (self, "SELECT id, kind, request, idempotency_key, queued_at "
-                           "FROM item ORDER BY id", FALSE, error);
+  return run_sync (self, job_list, (gpointer) queued_sql, error);
 }
 
 GPtrArray *
@@ -608,19 +1012,41 @@ atrium_outbox_list_failed (AtriumOutbox  *self,
 {
   g_return_val_if_fail (ATRIUM_IS_OUTBOX (self), NULL);
 
-  return list_items (self, "SELECT id, kind, request, idempotency_key, queued_at, "
-                           "failed_at, error_code, server_code, message, rule, request_id "
-                           "FROM failed ORDER BY id", TRUE, error);
+  return run_sync (self, job_list, (gpointer) failed_sql, error);
 }
 
-gboolean
-atrium_outbox_dismiss_failed (AtriumOutbox  *self,
-                              gint64         id,
-                              GError       **error)
+/* @failed: the failed items, else the queued ones; either in order. */
+void
+atrium_outbox_list_async (AtriumOutbox        *self,
+                          gboolean             failed,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
 {
-  sqlite3_stmt *stmt;
+  g_return_if_fail (ATRIUM_IS_OUTBOX (self));
 
-  g_return_val_if_fail (ATRIUM_IS_OUTBOX (self), FALSE);
+  run_async (self, atrium_outbox_list_async, job_list,
+             (gpointer) (failed ? failed_sql : queued_sql), NULL,
+             (GDestroyNotify) g_ptr_array_unref, cancellable, callback, user_data);
+}
+
+GPtrArray *
+atrium_outbox_list_finish (AtriumOutbox  *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  return job_finish (self, result, atrium_outbox_list_async, error);
+}
+
+/* @data: the id (a gint64). */
+static gboolean
+job_dismiss (AtriumOutbox  *self,
+             gpointer       data,
+             gpointer      *result_out,
+             GError       **error)
+{
+  gint64 id = *(gint64 *) data;
+  sqlite3_stmt *stmt;
 
   stmt = prepare (self, "DELETE FROM failed WHERE id = ?", error);
   if (stmt == NULL)
@@ -634,7 +1060,39 @@ atrium_outbox_dismiss_failed (AtriumOutbox  *self,
                    "No failed outbox item %" G_GINT64_FORMAT, id);
       return FALSE;
     }
+  *result_out = JOB_DONE;
   return TRUE;
+}
+
+gboolean
+atrium_outbox_dismiss_failed (AtriumOutbox  *self,
+                              gint64         id,
+                              GError       **error)
+{
+  g_return_val_if_fail (ATRIUM_IS_OUTBOX (self), FALSE);
+
+  return run_sync (self, job_dismiss, &id, error) != NULL;
+}
+
+void
+atrium_outbox_dismiss_failed_async (AtriumOutbox        *self,
+                                    gint64               id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (ATRIUM_IS_OUTBOX (self));
+
+  run_async (self, atrium_outbox_dismiss_failed_async, job_dismiss,
+             g_memdup2 (&id, sizeof id), g_free, NULL, cancellable, callback, user_data);
+}
+
+gboolean
+atrium_outbox_dismiss_failed_finish (AtriumOutbox  *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  return job_finish (self, result, atrium_outbox_dismiss_failed_async, error) != NULL;
 }
 
 /* ---- recording an answer ------------------------------------------------------------ */
@@ -751,10 +1209,20 @@ refused_for_good (const GError *error)
 
 /* ---- flushing ----------------------------------------------------------------------- */
 
+typedef enum
+{
+  RECORD_DONE,      /* the server has it: out of the queue */
+  RECORD_FAILED,    /* refused for good: to the failed list */
+  RECORD_ATTEMPT,   /* may succeed later: stays, its attempt counted */
+} RecordKind;
+
 typedef struct
 {
   AtriumApi        *api;
-  AtriumOutboxItem *item;   /* the one being sent */
+  AtriumOutboxItem *item;      /* the one being sent */
+  GError           *answer;    /* its error, when it had one */
+  JsonNode         *document;  /* the server's answer, when it took it */
+  RecordKind        record;
 } Flush;
 
 static void
@@ -764,7 +1232,40 @@ flush_free (gpointer data)
 
   g_clear_object (&flush->api);
   g_clear_pointer (&flush->item, atrium_outbox_item_free);
+  g_clear_error (&flush->answer);
+  g_clear_pointer (&flush->document, json_node_unref);
   g_free (flush);
+}
+
+/* @data: the flush, owned by its task (which outlives the job). */
+static gboolean
+job_record (AtriumOutbox  *self,
+            gpointer       data,
+            gpointer      *result_out,
+            GError       **error)
+{
+  Flush *flush = data;
+  gboolean ok = TRUE;
+
+  switch (flush->record)
+    {
+    case RECORD_DONE:
+      ok = remove_item (self, flush->item->id, error);
+      break;
+    case RECORD_FAILED:
+      ok = record_failed (self, flush->item, flush->answer, error);
+      break;
+    case RECORD_ATTEMPT:
+      /* The count is for the logs only. */
+      if (!count_attempt (self, flush->item->id, NULL))
+        g_debug ("Outbox item %" G_GINT64_FORMAT ": attempt not counted", flush->item->id);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  refresh_queued (self);
+  *result_out = JOB_DONE;
+  return ok;
 }
 
 static void flush_next (GTask *task);
@@ -776,7 +1277,7 @@ flush_stop (GTask  *task,
   AtriumOutbox *self = g_task_get_source_object (task);
 
   self->flushing = FALSE;
-  refresh_queued (self);
+  publish_queued (self);
   if (error != NULL)
     g_task_return_error (task, error);
   else
@@ -785,53 +1286,43 @@ flush_stop (GTask  *task,
 }
 
 static void
-on_sent (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+on_recorded (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
   GTask *task = user_data;
-  AtriumOutbox *self = g_task_get_source_object (task);
+  AtriumOutbox *self = ATRIUM_OUTBOX (source);
   Flush *flush = g_task_get_task_data (task);
   g_autoptr(AtriumOutboxItem) item = g_steal_pointer (&flush->item);
-  g_autoptr(GError) answer = NULL;
-  g_autoptr(JsonNode) document = NULL;
+  g_autoptr(GError) answer = g_steal_pointer (&flush->answer);
+  g_autoptr(JsonNode) document = g_steal_pointer (&flush->document);
   GError *error = NULL;
 
-  document = atrium_api_document_finish (ATRIUM_API (source), result, &answer);
-  if (document != NULL)
+  if (job_finish (self, result, job_record, &error) == NULL)
     {
-      /* Done: the server has it. If the app dies before this line, the item is sent
-       * again with the same key and the server answers what it answered the first time. */
-      if (!remove_item (self, item->id, &error))
-        {
-          flush_stop (task, error);
-          return;
-        }
+      flush_stop (task, error);
+      return;
+    }
+  switch (flush->record)
+    {
+    case RECORD_DONE:
+      /* If the app dies before the removal, the item is sent again with the same key and
+       * the server answers what it answered the first time. */
       set_paused (self, FALSE);
-      refresh_queued (self);
       g_signal_emit (self, signals[SIGNAL_ITEM_DONE], 0, item, document);
       flush_next (task);
       return;
-    }
-
-  if (refused_for_good (answer))
-    {
+    case RECORD_FAILED:
       set_paused (self, FALSE);
-      if (!record_failed (self, item, answer, &error))
-        {
-          flush_stop (task, error);
-          return;
-        }
       g_debug ("Outbox item %" G_GINT64_FORMAT " refused: %s", item->id, answer->message);
-      refresh_queued (self);
       g_signal_emit (self, signals[SIGNAL_ITEM_FAILED], 0, item);
       flush_next (task);
       return;
+    case RECORD_ATTEMPT:
+    default:
+      break;
     }
-
-  if (!g_error_matches (answer, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-      !count_attempt (self, item->id, &error))
-    g_clear_error (&error);   /* the count is for the logs only */
+  /* An expired session keeps everything queued until the next one. */
   if (g_error_matches (answer, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED))
     set_paused (self, TRUE);
   if (g_error_matches (answer, ATRIUM_API_ERROR, ATRIUM_API_ERROR_RATE_LIMITED))
@@ -842,6 +1333,31 @@ on_sent (GObject      *source,
       self->not_before = atrium_clock_now_usec (self->clock) + (gint64) wait * G_USEC_PER_SEC;
     }
   flush_stop (task, g_steal_pointer (&answer));
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  AtriumOutbox *self = g_task_get_source_object (task);
+  Flush *flush = g_task_get_task_data (task);
+
+  flush->document = atrium_api_document_finish (ATRIUM_API (source), result, &flush->answer);
+  if (flush->document != NULL)
+    flush->record = RECORD_DONE;
+  else if (refused_for_good (flush->answer))
+    flush->record = RECORD_FAILED;
+  else if (g_error_matches (flush->answer, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      flush_stop (task, g_steal_pointer (&flush->answer));
+      return;
+    }
+  else
+    flush->record = RECORD_ATTEMPT;
+  /* The flush's task owns the data; the job's task does not free it. */
+  run_async (self, job_record, job_record, flush, NULL, NULL, NULL, on_recorded, task);
 }
 
 static void
@@ -878,15 +1394,17 @@ send_item (GTask            *task,
 }
 
 static void
-flush_next (GTask *task)
+on_head (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
 {
-  AtriumOutbox *self = g_task_get_source_object (task);
+  GTask *task = user_data;
+  AtriumOutbox *self = ATRIUM_OUTBOX (source);
   Flush *flush = g_task_get_task_data (task);
   g_autoptr(GPtrArray) head = NULL;
   GError *error = NULL;
 
-  head = list_items (self, "SELECT id, kind, request, idempotency_key, queued_at "
-                           "FROM item ORDER BY id LIMIT 1", FALSE, &error);
+  head = job_finish (self, result, job_list, &error);
   if (head == NULL)
     {
       flush_stop (task, error);
@@ -905,6 +1423,15 @@ flush_next (GTask *task)
     }
   flush->item = g_ptr_array_steal_index (head, 0);
   send_item (task, flush->item);
+}
+
+static void
+flush_next (GTask *task)
+{
+  AtriumOutbox *self = g_task_get_source_object (task);
+
+  run_async (self, job_list, job_list, (gpointer) head_sql, NULL,
+             (GDestroyNotify) g_ptr_array_unref, NULL, on_head, task);
 }
 
 void

@@ -12,6 +12,8 @@
 
 #include "atrium-api.h"
 #include "atrium-cache.h"
+#include "atrium-live-bookings.h"
+#include "atrium-outbox.h"
 #include "atrium-http-sink.h"
 #include "atrium-smtp-sink.h"
 #include "atrium-occupancy.h"
@@ -268,9 +270,9 @@ fixture_teardown (Fixture       *f,
 }
 
 static char *
-totp_now (Fixture *f)
+totp_of (const char *enrolment)
 {
-  const char *found = strstr (f->staff_enrolment, "secret=");
+  const char *found = strstr (enrolment, "secret=");
   g_autofree char *secret_text = NULL;
   g_autofree guint8 *secret = NULL;
   gsize secret_len = 0;
@@ -280,6 +282,12 @@ totp_now (Fixture *f)
   secret = atrium_base32_decode (secret_text, &secret_len, NULL);
   g_assert_nonnull (secret);
   return g_strdup_printf ("%06u", atrium_totp_code (secret, secret_len, T0 / SEC));
+}
+
+static char *
+totp_now (Fixture *f)
+{
+  return totp_of (f->staff_enrolment);
 }
 
 static void
@@ -1272,6 +1280,715 @@ test_cache_from_server (Fixture       *f,
   atrium_test_remove_tree (dir);
 }
 
+/* ---- today's bookings, live ----------------------------------------------------------- */
+
+/* The staff member signed in with the second factor on @api. */
+static void
+sign_in_staff (Fixture   *f,
+               AtriumApi *api)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumLoginResult) challenge = login (api, "sam", STAFF_PW, &error);
+  g_autoptr(AtriumLoginResult) session = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *code = totp_now (f);
+
+  g_assert_no_error (error);
+  g_assert_true (challenge->second_factor);
+  atrium_api_verify_code_async (api, challenge->challenge, code, NULL, on_done, NULL);
+  result = await_result ();
+  session = atrium_api_verify_code_finish (api, result, &error);
+  g_assert_no_error (error);
+}
+
+static AtriumApi *
+api_for (Fixture *f)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", f->port);
+  g_autoptr(GError) error = NULL;
+  AtriumApi *api = atrium_api_new (url, &error);
+
+  g_assert_no_error (error);
+  return api;
+}
+
+static gboolean
+expired (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_until (Condition   condition,
+            gpointer    data,
+            const char *what)
+{
+  gboolean late = FALSE;
+  guint id = g_timeout_add (15000, expired, &late);
+
+  while (!condition (data) && !late)
+    g_main_context_iteration (NULL, TRUE);
+  if (late)
+    g_error ("timed out waiting for %s", what);
+  g_source_remove (id);
+}
+
+typedef struct
+{
+  AtriumLiveClient   *live;
+  AtriumLiveBookings *model;
+  guint               n_items;
+  gint64              id;
+  const char         *status;
+} ModelWait;
+
+static gboolean
+model_settled (gpointer data)
+{
+  ModelWait *wait = data;
+
+  return !atrium_live_bookings_get_loading (wait->model) &&
+         (wait->live == NULL ||
+          atrium_live_client_get_state (wait->live) == ATRIUM_LIVE_STATE_LIVE) &&
+         g_list_model_get_n_items (G_LIST_MODEL (wait->model)) == wait->n_items;
+}
+
+static AtriumLiveBooking *
+model_find (AtriumLiveBookings *model,
+            gint64              id)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    {
+      g_autoptr(AtriumLiveBooking) item = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      if (atrium_live_booking_get_id (item) == id)
+        return item;   /* the model keeps it */
+    }
+  return NULL;
+}
+
+static gboolean
+model_status_is (gpointer data)
+{
+  ModelWait *wait = data;
+  AtriumLiveBooking *item = model_find (wait->model, wait->id);
+
+  return item != NULL && g_strcmp0 (atrium_live_booking_get_status (item), wait->status) == 0;
+}
+
+static gboolean
+live_not_live (gpointer data)
+{
+  return atrium_live_client_get_state (data) == ATRIUM_LIVE_STATE_WAITING;
+}
+
+static gint64
+time_of (GDateTime *date)
+{
+  return date != NULL ? g_date_time_to_unix (date) : 0;
+}
+
+static gint64
+parsed_time (JsonObject *object,
+             const char *name)
+{
+  gint64 usec = 0;
+
+  if (json_object_get_null_member (object, name))
+    return 0;
+  g_assert_true (atrium_time_parse_iso8601 (json_object_get_string_member (object, name),
+                                            &usec, NULL));
+  return usec / SEC;
+}
+
+/* The model holds what the server lists for the site today, in its order. */
+static void
+assert_model_is_server (AtriumApi          *staff,
+                        AtriumLiveBookings *model,
+                        gint64              site)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  JsonArray *bookings;
+
+  atrium_api_list_site_bookings_async (staff, site, NULL, NULL, NULL, on_done, NULL);
+  list = await_document (staff, &error);
+  g_assert_no_error (error);
+  bookings = array_of (list, "bookings");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==,
+                    json_array_get_length (bookings));
+  for (guint i = 0; i < json_array_get_length (bookings); i++)
+    {
+      JsonObject *want = json_array_get_object_element (bookings, i);
+      g_autoptr(AtriumLiveBooking) have = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      g_assert_cmpint (atrium_live_booking_get_id (have), ==,
+                       json_object_get_int_member (want, "id"));
+      g_assert_cmpstr (atrium_live_booking_get_status (have), ==,
+                       json_object_get_string_member (want, "status"));
+      g_assert_cmpint (atrium_live_booking_get_resource_id (have), ==,
+                       json_object_get_int_member (want, "resource_id"));
+      g_assert_cmpstr (atrium_live_booking_get_resource_name (have), ==,
+                       json_object_get_string_member (want, "resource_name"));
+      g_assert_cmpstr (atrium_live_booking_get_username (have), ==,
+                       json_object_get_string_member (want, "username"));
+      g_assert_cmpint (time_of (atrium_live_booking_get_start (have)), ==,
+                       parsed_time (want, "start"));
+      g_assert_cmpint (time_of (atrium_live_booking_get_end (have)), ==,
+                       parsed_time (want, "end"));
+      g_assert_cmpint (time_of (atrium_live_booking_get_check_in_at (have)), ==,
+                       parsed_time (want, "check_in_at"));
+    }
+}
+
+static double
+jitter_of (gpointer data)
+{
+  return 0.9;
+}
+
+/* The staff's list of today follows a patron's booking, its check-in at the door and a
+ * cancellation as they happen; the server goes away and comes back, a booking is made
+ * before the live client is back, and the list has it once it is. */
+static void
+test_live_bookings (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumApi) staff = api_for (f);
+  g_autoptr(AtriumApi) patron = api_for (f);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", f->port);
+  g_autofree char *key1 = atrium_api_new_idempotency_key ();
+  g_autofree char *key2 = atrium_api_new_idempotency_key ();
+  g_autofree char *key3 = atrium_api_new_idempotency_key ();
+  g_autoptr(JsonNode) first = NULL, second = NULL, third = NULL, done = NULL;
+  AtriumLiveTimings timings = { 2000, 4000, 15000, 3 };
+  AtriumLiveClient *live;
+  AtriumLiveBookings *model;
+  AtriumLiveBooking *item;
+  ModelWait wait = { 0 };
+
+  sign_in_staff (f, staff);
+  sign_in_patron (f, patron, "alice");
+  live = atrium_live_client_new (session, url, atrium_api_get_token (staff));
+  atrium_live_client_set_timings (live, &timings);
+  atrium_live_client_set_random (live, jitter_of, NULL);
+  atrium_live_client_start (live);
+  model = atrium_live_bookings_new (staff, live, f->seed.site);
+  g_assert_cmpint (atrium_live_bookings_get_site_id (model), ==, f->seed.site);
+  wait = (ModelWait) { live, model, 0, 0, NULL };
+  wait_until (model_settled, &wait, "an empty day");
+  g_assert_null (atrium_live_bookings_get_error (model));
+
+  /* Booked: the live message names a booking the list lacks; it is fetched. */
+  first = create_booking (patron, f->seed.seat, "2026-11-24T09:00:00Z",
+                          "2026-11-24T09:30:00Z", key1, &error);
+  g_assert_no_error (error);
+  wait.n_items = 1;
+  wait_until (model_settled, &wait, "the new booking");
+  item = model_find (model, int_of (first, "id"));
+  g_assert_nonnull (item);
+  g_assert_cmpstr (atrium_live_booking_get_username (item), ==, "alice");
+  g_assert_cmpstr (atrium_live_booking_get_resource_name (item), ==, "Seat Q1");
+  g_assert_cmpuint (atrium_live_booking_get_group_size (item), ==, 1);
+  g_assert_null (atrium_live_booking_get_check_in_at (item));
+
+  /* Checked in at the door: the same item changes in place. */
+  atrium_api_checkin_async (staff, string_of (first, "checkin_code"), NULL, on_done, NULL);
+  done = await_document (staff, &error);
+  g_assert_no_error (error);
+  wait.id = int_of (first, "id");
+  wait.status = "checked_in";
+  wait_until (model_status_is, &wait, "the check-in");
+  g_assert_true (model_find (model, wait.id) == item);
+  wait_until (model_settled, &wait, "the list after the check-in");
+  g_assert_nonnull (atrium_live_booking_get_check_in_at (item));
+
+  /* Another, then cancelled. */
+  second = create_booking (patron, f->seed.seat2, "2026-11-24T12:00:00Z",
+                           "2026-11-24T12:30:00Z", key2, &error);
+  g_assert_no_error (error);
+  wait.n_items = 2;
+  wait_until (model_settled, &wait, "the second booking");
+  g_clear_pointer (&done, json_node_unref);
+  atrium_api_cancel_booking_async (patron, int_of (second, "id"), NULL, on_done, NULL);
+  done = await_document (patron, &error);
+  g_assert_no_error (error);
+  wait.id = int_of (second, "id");
+  wait.status = "cancelled";
+  wait_until (model_status_is, &wait, "the cancellation");
+  wait_until (model_settled, &wait, "the list after the cancellation");
+  assert_model_is_server (staff, model, f->seed.site);
+
+  /* The server goes away: the live client waits (1.8 s, the fixed jitter); the server is
+   * back and a booking is made before the client is. */
+  atrium_test_thread_down (f->server);
+  wait_until (live_not_live, live, "the live client to notice");
+  atrium_test_thread_up (f->server);
+  third = create_booking (patron, f->seed.seat2, "2026-11-24T14:00:00Z",
+                          "2026-11-24T14:30:00Z", key3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (atrium_live_client_get_state (live), !=, ATRIUM_LIVE_STATE_LIVE);
+  g_assert_null (model_find (model, int_of (third, "id")));
+  wait.n_items = 3;
+  wait_until (model_settled, &wait, "the catch-up after the reconnection");
+  g_assert_cmpuint (atrium_live_client_get_n_connections (live), ==, 2);
+  g_assert_true (model_find (model, int_of (first, "id")) == item);
+  g_assert_nonnull (model_find (model, int_of (third, "id")));
+  assert_model_is_server (staff, model, f->seed.site);
+
+  atrium_live_client_stop (live);
+  g_assert_finalize_object (model);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_finalize_object (live);
+}
+
+/* A patron is not the site's staff: the list stays empty and says why. */
+static void
+test_live_bookings_forbidden (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(AtriumApi) patron = api_for (f);
+  AtriumLiveBookings *model;
+  ModelWait wait = { 0 };
+
+  sign_in_patron (f, patron, "alice");
+  model = atrium_live_bookings_new (patron, NULL, f->seed.site);
+  wait = (ModelWait) { NULL, model, 0, 0, NULL };
+  wait_until (model_settled, &wait, "the refusal");
+  g_assert_error (atrium_live_bookings_get_error (model), ATRIUM_API_ERROR,
+                  ATRIUM_API_ERROR_FORBIDDEN);
+  g_assert_finalize_object (model);
+}
+
+/* ---- an expired session --------------------------------------------------------------- */
+
+static void
+count_expiry (AtriumApi *api,
+              guint     *count)
+{
+  (*count)++;
+}
+
+static gboolean
+flush_outbox (AtriumOutbox  *outbox,
+              AtriumApi     *api,
+              GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  atrium_outbox_flush_async (outbox, api, NULL, on_done, NULL);
+  result = await_result ();
+  return atrium_outbox_flush_finish (outbox, result, error);
+}
+
+/* The session is ended from elsewhere (another client signs it out): the next call is
+ * UNAUTHORISED and session-expired is heard once; a booking queued meanwhile stays in the
+ * outbox and goes through after the next sign-in. */
+static void
+test_session_expired (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumApi) other = api_for (f);
+  g_autoptr(AtriumOutbox) outbox = NULL;
+  g_autoptr(GPtrArray) failed = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("atrium-test-expiry-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "outbox.db", NULL);
+  guint8 key[ATRIUM_DB_KEY_LEN];
+  guint expiries = 0;
+
+  atrium_random_bytes (key, sizeof key);
+  outbox = atrium_outbox_open (path, key, &error);
+  g_assert_no_error (error);
+  g_signal_connect (f->api, "session-expired", G_CALLBACK (count_expiry), &expiries);
+  sign_in_patron (f, f->api, "alice");
+
+  /* Signed out by another client holding the same session. */
+  atrium_api_set_token (other, atrium_api_get_token (f->api));
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    atrium_api_logout_async (other, NULL, on_done, NULL);
+    result = await_result ();
+    g_assert_true (atrium_api_logout_finish (other, result, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpuint (expiries, ==, 0);
+
+  atrium_api_get_me_async (f->api, NULL, on_done, NULL);
+  g_assert_null (await_document (f->api, &error));
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+  g_clear_error (&error);
+  g_assert_cmpuint (expiries, ==, 1);
+
+  /* Work done meanwhile waits; a second refusal is not news. */
+  g_assert_cmpint (atrium_outbox_enqueue_booking (outbox, f->seed.seat, "2026-11-24T15:00:00Z",
+                                                  "2026-11-24T15:30:00Z", 1, &error), >, 0);
+  g_assert_no_error (error);
+  g_assert_false (flush_outbox (outbox, f->api, &error));
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+  g_clear_error (&error);
+  g_assert_cmpuint (expiries, ==, 1);
+  g_assert_true (atrium_outbox_get_paused (outbox));
+  g_assert_cmpuint (atrium_outbox_get_queued (outbox), ==, 1);
+  failed = atrium_outbox_list_failed (outbox, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (failed->len, ==, 0);
+
+  /* Signed in again: the queued booking is sent, and a later expiry is heard again. */
+  sign_in_patron (f, f->api, "alice");
+  g_assert_true (flush_outbox (outbox, f->api, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (atrium_outbox_get_queued (outbox), ==, 0);
+  g_assert_false (atrium_outbox_get_paused (outbox));
+  {
+    g_autoptr(JsonNode) mine = NULL;
+
+    atrium_api_list_my_bookings_async (f->api, NULL, on_done, NULL);
+    mine = await_document (f->api, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_array_get_length (array_of (mine, "bookings")), ==, 1);
+  }
+  g_signal_handlers_disconnect_by_data (f->api, &expiries);
+  g_clear_object (&outbox);
+  atrium_test_remove_tree (dir);
+}
+
+/* ---- staff and administration calls --------------------------------------------------- */
+
+static void
+assert_refused (AtriumApi *api,
+                gint       code)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = await_document (api, &error);
+
+  g_assert_null (node);
+  g_assert_error (error, ATRIUM_API_ERROR, code);
+}
+
+static gboolean
+await_done (AtriumApi  *api,
+            GError    **error)
+{
+  g_autoptr(GAsyncResult) result = await_result ();
+
+  return atrium_api_done_finish (api, result, error);
+}
+
+/* Check-in by hand, a break, a booking on behalf of a patron, the day's list by status,
+ * the site's notices; each refused where it should be. */
+static void
+test_staff_calls (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumApi) staff = api_for (f);
+  g_autoptr(AtriumApi) alice = api_for (f);
+  g_autoptr(AtriumApi) bob = api_for (f);
+  g_autofree char *key1 = atrium_api_new_idempotency_key ();
+  g_autofree char *key2 = atrium_api_new_idempotency_key ();
+  g_autofree char *key3 = atrium_api_new_idempotency_key ();
+  g_autoptr(JsonNode) booking = NULL, done = NULL, broke = NULL, behalf = NULL;
+  g_autoptr(JsonNode) listed = NULL, events = NULL;
+
+  sign_in_staff (f, staff);
+  sign_in_patron (f, alice, "alice");
+  sign_in_patron (f, bob, "bob");
+  booking = create_booking (alice, f->seed.seat, "2026-11-24T09:00:00Z",
+                            "2026-11-24T09:30:00Z", key1, &error);
+  g_assert_no_error (error);
+
+  atrium_api_checkin_booking_async (staff, int_of (booking, "id"), NULL, on_done, NULL);
+  done = await_document (staff, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (done, "result"), ==, "checked_in");
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (json_node_get_object (done), "booking"),
+                     "status"), ==, "checked_in");
+  atrium_api_checkin_booking_async (staff, 999999, NULL, on_done, NULL);
+  assert_refused (staff, ATRIUM_API_ERROR_NOT_FOUND);
+
+  /* Another patron does not see the booking at all. */
+  atrium_api_break_booking_async (bob, int_of (booking, "id"), NULL, on_done, NULL);
+  assert_refused (bob, ATRIUM_API_ERROR_NOT_FOUND);
+  atrium_api_break_booking_async (staff, int_of (booking, "id"), NULL, on_done, NULL);
+  broke = await_document (staff, &error);
+  g_assert_no_error (error);
+  g_assert_false (json_object_get_null_member (
+                    json_object_get_object_member (json_node_get_object (broke), "booking"),
+                    "break_until"));
+
+  /* On behalf of bob, by name; a patron may not. */
+  atrium_api_create_booking_for_async (staff, 0, "bob", f->seed.seat2, "2026-11-24T10:00:00Z",
+                                       "2026-11-24T10:30:00Z", 0, key2, NULL, on_done, NULL);
+  behalf = await_document (staff, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (behalf, "username"), ==, "bob");
+  atrium_api_create_booking_for_async (alice, 0, "bob", f->seed.seat2,
+                                       "2026-11-24T11:00:00Z", "2026-11-24T11:30:00Z", 0, key3,
+                                       NULL, on_done, NULL);
+  assert_refused (alice, ATRIUM_API_ERROR_FORBIDDEN);
+
+  atrium_api_list_site_bookings_async (staff, f->seed.site, "2026-11-24", "booked", NULL,
+                                       on_done, NULL);
+  listed = await_document (staff, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (listed, "bookings")), ==, 1);
+  g_assert_cmpint (int_of (json_array_get_element (array_of (listed, "bookings"), 0), "id"),
+                   ==, int_of (behalf, "id"));
+  atrium_api_list_site_bookings_async (staff, f->seed.site, NULL, "nope", NULL, on_done, NULL);
+  assert_refused (staff, ATRIUM_API_ERROR_INVALID);
+  atrium_api_list_site_bookings_async (alice, f->seed.site, NULL, NULL, NULL, on_done, NULL);
+  assert_refused (alice, ATRIUM_API_ERROR_FORBIDDEN);
+
+  atrium_api_get_site_events_async (staff, f->seed.site, NULL, on_done, NULL);
+  events = await_document (staff, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (array_of (events, "events"));
+  atrium_api_get_site_events_async (alice, f->seed.site, NULL, on_done, NULL);
+  assert_refused (alice, ATRIUM_API_ERROR_FORBIDDEN);
+}
+
+typedef struct
+{
+  guint   calls;
+  goffset last;
+} Progress;
+
+static void
+on_progress (goffset  bytes,
+             gpointer data)
+{
+  Progress *progress = data;
+
+  g_assert_cmpint (bytes, >, progress->last);
+  progress->calls++;
+  progress->last = bytes;
+}
+
+static void
+cancel_on_progress (goffset  bytes,
+                    gpointer data)
+{
+  g_cancellable_cancel (data);
+}
+
+/* Statistics, the export streamed to a file, users, sessions, the audit log, security
+ * events and blocks, with an administrator signed in with the second factor. */
+static void
+test_admin_calls (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumApi) admin = api_for (f);
+  g_autoptr(AtriumApi) staff = api_for (f);
+  g_autoptr(AtriumApi) alice = api_for (f);
+  g_autoptr(AtriumApi) alice2 = api_for (f);
+  g_autofree char *enrolment = useradd (atrium_test_thread_data_dir (f->server), "ada",
+                                        STAFF_PW, "admin");
+  g_autofree char *dir = g_dir_make_tmp ("atrium-test-export-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "bookings.csv", NULL);
+  g_autofree char *missing = g_build_filename (dir, "nope.csv", NULL);
+  g_autofree char *key = atrium_api_new_idempotency_key ();
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) nope = g_file_new_for_path (missing);
+  g_autoptr(JsonNode) stats = NULL, forecast = NULL, users = NULL, carol = NULL;
+  g_autoptr(JsonNode) disabled = NULL, reset = NULL, sessions = NULL, audit = NULL;
+  g_autoptr(JsonNode) events = NULL, blocks = NULL, booking = NULL;
+  const char *carol_roles[] = { "patron", NULL };
+  Progress progress = { 0, 0 };
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  GStatBuf st;
+  gint64 other_session = 0;
+
+  {
+    g_autoptr(AtriumLoginResult) challenge = login (admin, "ada", STAFF_PW, &error);
+    g_autoptr(AtriumLoginResult) session = NULL;
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autofree char *code = totp_of (enrolment);
+
+    g_assert_no_error (error);
+    atrium_api_verify_code_async (admin, challenge->challenge, code, NULL, on_done, NULL);
+    result = await_result ();
+    session = atrium_api_verify_code_finish (admin, result, &error);
+    g_assert_no_error (error);
+  }
+  sign_in_staff (f, staff);
+  sign_in_patron (f, alice, "alice");
+  sign_in_patron (f, alice2, "alice");
+  booking = create_booking (alice, f->seed.seat, "2026-11-24T13:00:00Z",
+                            "2026-11-24T14:00:00Z", key, &error);
+  g_assert_no_error (error);
+
+  /* Statistics and popular times; staff are not reporting. */
+  atrium_api_get_site_stats_async (admin, f->seed.site, "2026-11-24", "2026-11-25", "hour",
+                                   NULL, NULL, on_done, NULL);
+  stats = await_document (admin, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (json_object_get_member (json_node_get_object (stats), "series"));
+  atrium_api_get_site_stats_async (staff, f->seed.site, NULL, NULL, NULL, NULL, NULL, on_done,
+                                   NULL);
+  assert_refused (staff, ATRIUM_API_ERROR_FORBIDDEN);
+  atrium_api_get_site_forecast_async (alice, f->seed.site, "2026-11-24", NULL, on_done, NULL);
+  forecast = await_document (alice, &error);
+  g_assert_no_error (error);
+  atrium_api_get_site_forecast_async (alice, f->seed.site, "soon", NULL, on_done, NULL);
+  assert_refused (alice, ATRIUM_API_ERROR_INVALID);
+
+  /* The export, streamed into a private file; an unknown table writes nothing. */
+  atrium_api_export_async (admin, "bookings", "csv", NULL, NULL, file, on_progress, &progress,
+                           NULL, on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+    goffset written = atrium_api_export_finish (admin, result, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (written, >, 0);
+    g_assert_cmpint (written, ==, progress.last);
+    g_assert_cmpuint (progress.calls, >=, 1);
+  }
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpint ((goffset) length, ==, progress.last);
+  g_assert_nonnull (strstr (contents, "Seat Q1"));
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  /* Cancelled after the first piece: the file there before is left as it was, and no
+   * temporary file stays beside it. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autofree char *again = NULL;
+    g_autoptr(GDir) listing = NULL;
+    guint n_files = 0;
+
+    atrium_api_export_async (admin, "bookings", "xlsx", NULL, NULL, file, cancel_on_progress,
+                             cancellable, cancellable, on_done, NULL);
+    result = await_result ();
+    g_assert_cmpint (atrium_api_export_finish (admin, result, &error), ==, -1);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+    g_assert_true (g_file_get_contents (path, &again, NULL, NULL));
+    g_assert_cmpstr (again, ==, contents);
+    listing = g_dir_open (dir, 0, NULL);
+    while (g_dir_read_name (listing) != NULL)
+      n_files++;
+    g_assert_cmpuint (n_files, ==, 1);
+  }
+  atrium_api_export_async (admin, "nope", NULL, NULL, NULL, nope, NULL, NULL, NULL, on_done,
+                           NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    g_assert_cmpint (atrium_api_export_finish (admin, result, &error), ==, -1);
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+  atrium_api_export_async (staff, "bookings", NULL, NULL, NULL, nope, NULL, NULL, NULL,
+                           on_done, NULL);
+  {
+    g_autoptr(GAsyncResult) result = await_result ();
+
+    g_assert_cmpint (atrium_api_export_finish (staff, result, &error), ==, -1);
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_FORBIDDEN);
+    g_clear_error (&error);
+  }
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+
+  /* Users: listed, one made, disabled (it cannot sign in), unlocked; a second factor
+   * reset; a patron may do none of it. */
+  atrium_api_list_users_async (admin, NULL, on_done, NULL);
+  users = await_document (admin, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (users, "users")), ==, 4);
+  atrium_api_list_users_async (alice, NULL, on_done, NULL);
+  assert_refused (alice, ATRIUM_API_ERROR_FORBIDDEN);
+  atrium_api_create_user_async (admin, "carol", "carol@example.org", NULL, PATRON_PW,
+                                carol_roles, NULL, on_done, NULL);
+  carol = await_document (admin, &error);
+  g_assert_no_error (error);
+  atrium_api_create_user_async (admin, "carol", "carol2@example.org", NULL, PATRON_PW,
+                                carol_roles, NULL, on_done, NULL);
+  assert_refused (admin, ATRIUM_API_ERROR_CONFLICT);
+  atrium_api_set_user_disabled_async (admin, int_of (carol, "id"), TRUE, NULL, on_done, NULL);
+  disabled = await_document (admin, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(AtriumApi) as_carol = api_for (f);
+    g_autoptr(AtriumLoginResult) refused = login (as_carol, "carol", PATRON_PW, &error);
+
+    g_assert_null (refused);
+    g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+    g_clear_error (&error);
+  }
+  atrium_api_unlock_user_async (admin, int_of (carol, "id"), NULL, on_done, NULL);
+  g_assert_true (await_done (admin, &error));
+  g_assert_no_error (error);
+  atrium_api_unlock_user_async (admin, 999999, NULL, on_done, NULL);
+  g_assert_false (await_done (admin, &error));
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  atrium_api_reset_second_factor_async (admin, int_of (carol, "id"), NULL, on_done, NULL);
+  reset = await_document (admin, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (reset, "name"), ==, "carol");
+
+  /* Sessions: alice ends her other one. */
+  atrium_api_list_sessions_async (alice, NULL, on_done, NULL);
+  sessions = await_document (alice, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (sessions, "sessions")), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *one = json_array_get_object_element (array_of (sessions, "sessions"), i);
+
+      if (!json_object_get_boolean_member (one, "current"))
+        other_session = json_object_get_int_member (one, "id");
+    }
+  g_assert_cmpint (other_session, >, 0);
+  atrium_api_revoke_session_async (alice, other_session, NULL, on_done, NULL);
+  g_assert_true (await_done (alice, &error));
+  g_assert_no_error (error);
+  atrium_api_get_me_async (alice2, NULL, on_done, NULL);
+  assert_refused (alice2, ATRIUM_API_ERROR_UNAUTHORISED);
+  atrium_api_revoke_session_async (alice, 999999, NULL, on_done, NULL);
+  g_assert_false (await_done (alice, &error));
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* The audit log, filtered by event; a malformed bound is refused. */
+  atrium_api_get_audit_async (admin, NULL, NULL, "authn_2fa_reset", 10, NULL, on_done, NULL);
+  audit = await_document (admin, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (audit, "entries")), ==, 1);
+  atrium_api_get_audit_async (admin, "yesterday", NULL, NULL, 0, NULL, on_done, NULL);
+  assert_refused (admin, ATRIUM_API_ERROR_INVALID);
+
+  atrium_api_get_security_events_async (admin, 5, NULL, on_done, NULL);
+  events = await_document (admin, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (events, "events")), <=, 5);
+  atrium_api_list_blocks_async (admin, NULL, on_done, NULL);
+  blocks = await_document (admin, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (array_of (blocks, "blocks")), ==, 0);
+  atrium_api_unblock_async (admin, "203.0.113.9", NULL, on_done, NULL);
+  g_assert_false (await_done (admin, &error));
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  atrium_api_list_blocks_async (staff, NULL, on_done, NULL);
+  assert_refused (staff, ATRIUM_API_ERROR_FORBIDDEN);
+  atrium_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1300,5 +2017,15 @@ main (int   argc,
   g_test_add_func ("/client/api/unix-socket", test_unix_socket);
   g_test_add ("/client/api/cache-from-server", Fixture, NULL, fixture_setup,
               test_cache_from_server, fixture_teardown);
+  g_test_add ("/client/api/live-bookings", Fixture, NULL, fixture_setup, test_live_bookings,
+              fixture_teardown);
+  g_test_add ("/client/api/live-bookings-forbidden", Fixture, NULL, fixture_setup,
+              test_live_bookings_forbidden, fixture_teardown);
+  g_test_add ("/client/api/session-expired", Fixture, NULL, fixture_setup,
+              test_session_expired, fixture_teardown);
+  g_test_add ("/client/api/staff-calls", Fixture, NULL, fixture_setup, test_staff_calls,
+              fixture_teardown);
+  g_test_add ("/client/api/admin-calls", Fixture, NULL, fixture_setup, test_admin_calls,
+              fixture_teardown);
   return g_test_run ();
 }

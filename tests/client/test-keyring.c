@@ -19,6 +19,10 @@
 #include "atrium-key-file.h"
 #include "atrium-keyring.h"
 #include "atrium-random.h"
+#include "atrium-session.h"
+#include "atrium-store-sites.h"
+#include "atrium-test-server.h"
+#include "atrium-test-thread.h"
 
 #define SERVER_URL       "https://atrium.example.org"
 #define TOKEN            "atr_sess_0123456789abcdefTOKENMARKER"
@@ -795,6 +799,390 @@ test_locked_keyring (void)
   g_test_trap_assert_passed ();
 }
 
+/* ---- AtriumSession: the keyring and a real server ------------------------------------- */
+
+#define PATRON_PW "Blue-Cactus-Lamp7"
+#define SESSION_CONFIG "[limits]\nrequests_per_minute_per_ip = 1000000\n" \
+                       "requests_per_minute_per_account = 1000000\n" \
+                       "[brute_force]\nip_max_failures = 10000\n"
+
+typedef struct
+{
+  AtriumClock      *clock;
+  AtriumTestThread *server;
+  char             *url;
+  gint64            seat;
+} Served;
+
+/* A site with one seat, open all week, and the patron alice. */
+static void
+seed_seat (AtriumServer *server,
+           gpointer      data)
+{
+  Served *served = data;
+  AtriumStore *store = atrium_server_get_store (server);
+  g_autoptr(AtriumSite) site = atrium_site_new ();
+  g_autoptr(AtriumSpace) space = atrium_space_new ();
+  AtriumPeriod day = { 0, 24 * 60 };
+  g_autoptr(GError) error = NULL;
+  AtriumDb *db = atrium_store_write_begin (store);
+
+  site->name = g_strdup ("Keyring Library");
+  site->address = g_strdup ("");
+  site->timezone = g_strdup ("UTC");
+  site->tz = g_time_zone_new_utc ();
+  for (guint d = 1; d <= 7; d++)
+    g_array_append_val (site->hours[d], day);
+  space->site_id = atrium_store_site_create (db, site, &error);
+  g_assert_no_error (error);
+  space->name = g_strdup ("Hall");
+  space->kind = g_strdup ("reading_room");
+  space->capacity = 5;
+  space->attributes = g_strdup ("{}");
+  space->id = atrium_store_space_create (db, space, &error);
+  g_assert_no_error (error);
+  served->seat = atrium_store_resource_create (db, space->site_id, space->id, "seat",
+                                               "Seat K1", 1, NULL, &error);
+  g_assert_no_error (error);
+  atrium_store_write_end (store);
+}
+
+static void
+served_start (Served *served)
+{
+  const char *args[] = { "useradd", "--data-dir", NULL, "alice", "--email",
+                         "alice@example.org", "--role", "patron", "--password-stdin", NULL };
+
+  /* 2026-11-24T09:00:00Z */
+  served->clock = atrium_clock_new_fixed (G_GINT64_CONSTANT (1795510800) * G_USEC_PER_SEC);
+  served->server = atrium_test_thread_start_full (SESSION_CONFIG, served->clock, seed_seat,
+                                                  served);
+  args[2] = atrium_test_thread_data_dir (served->server);
+  g_assert_cmpint (atrium_test_run_server_input (PATRON_PW "\n", NULL, NULL, args), ==, 0);
+  served->url = g_strdup_printf ("http://127.0.0.1:%u",
+                                 atrium_test_thread_port (served->server));
+}
+
+static void
+served_stop (Served *served)
+{
+  atrium_test_thread_stop (served->server);
+  g_object_unref (served->clock);
+  g_free (served->url);
+}
+
+static AtriumApi *
+served_api (Served *served)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumApi *api = atrium_api_new (served->url, &error);
+
+  g_assert_no_error (error);
+  return api;
+}
+
+static AtriumLoginResult *
+sign_in (AtriumApi *api)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  AtriumLoginResult *login;
+
+  atrium_api_login_async (api, "alice", PATRON_PW, NULL, got_result, &result);
+  login = atrium_api_login_finish (api, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (login->token);
+  return login;
+}
+
+static JsonNode *
+session_restore (AtriumSession  *session,
+                 GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  atrium_session_restore_async (session, NULL, got_result, &result);
+  return atrium_session_restore_finish (session, wait_result (&result), error);
+}
+
+static gboolean
+session_save (AtriumSession     *session,
+              AtriumLoginResult *login,
+              GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  atrium_session_save_async (session, login, NULL, got_result, &result);
+  return atrium_session_save_finish (session, wait_result (&result), error);
+}
+
+static gboolean
+session_logout (AtriumSession  *session,
+                GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  atrium_session_logout_async (session, NULL, got_result, &result);
+  return atrium_session_logout_finish (session, wait_result (&result), error);
+}
+
+static JsonNode *
+get_me (AtriumApi  *api,
+        GError    **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  atrium_api_get_me_async (api, NULL, got_result, &result);
+  return atrium_api_document_finish (api, wait_result (&result), error);
+}
+
+/* A run of the app: its own objects over the one keyring. */
+typedef struct
+{
+  AtriumApi     *api;
+  AtriumSecrets *secrets;
+  AtriumSession *session;
+} Run;
+
+static Run
+run_new (Served     *served,
+         const char *data_dir,
+         guint       timeout_ms)
+{
+  Run run;
+
+  run.api = served_api (served);
+  run.secrets = atrium_secrets_new (data_dir, timeout_ms);
+  run.session = atrium_session_new (run.api, run.secrets);
+  return run;
+}
+
+static void
+run_free (Run *run)
+{
+  /* What the session started in the background (a keyring call) ends first. */
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_finalize_object (run->session);
+  g_object_unref (run->secrets);
+  g_assert_finalize_object (run->api);
+}
+
+static gboolean
+token_gone (AtriumSecrets *secrets,
+            const char    *url)
+{
+  g_autoptr(GError) error = NULL;
+  char *token = lookup_token (secrets, url, NULL, &error);
+
+  g_assert_no_error (error);
+  atrium_secure_free_string (token);
+  return token == NULL;
+}
+
+static void
+flush_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (atrium_outbox_flush_finish (ATRIUM_OUTBOX (source), result, &error));
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+  *(gboolean *) data = TRUE;
+}
+
+/* Saved after sign-in, restored by the next run, forgotten at sign-out; ended by the
+ * server, forgotten too, and the work queued meanwhile goes once signed in again. */
+static void
+test_session_keyring (void)
+{
+  g_autofree char *data_dir = g_build_filename (test_dir, "session-data", NULL);
+  g_autofree char *outbox_path = g_build_filename (test_dir, "session-outbox.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumLoginResult) login = NULL;
+  g_autoptr(JsonNode) me = NULL;
+  g_autoptr(AtriumOutbox) outbox = NULL;
+  guint8 key[ATRIUM_DB_KEY_LEN];
+  Served served = { 0 };
+  Run first, second;
+  gboolean flushed = FALSE;
+
+  served_start (&served);
+  first = run_new (&served, data_dir, 0);
+  g_assert_null (session_restore (first.session, &error));
+  g_assert_no_error (error);
+  g_assert_null (atrium_session_get_username (first.session));
+
+  login = sign_in (first.api);
+  g_assert_true (session_save (first.session, login, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (atrium_session_get_username (first.session), ==, "alice");
+  g_assert_false (g_file_test (data_dir, G_FILE_TEST_EXISTS));
+
+  /* The next run: signed in from the keyring, checked with the server. */
+  second = run_new (&served, data_dir, 0);
+  me = session_restore (second.session, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (me);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (me), "name"), ==,
+                   "alice");
+  g_assert_cmpstr (atrium_api_get_token (second.api), ==, login->token);
+  g_assert_cmpstr (atrium_session_get_username (second.session), ==, "alice");
+
+  /* Signed out there: the server, the keyring and the first run's token all know. */
+  g_assert_true (session_logout (second.session, &error));
+  g_assert_no_error (error);
+  g_assert_null (atrium_api_get_token (second.api));
+  g_assert_null (atrium_session_get_username (second.session));
+  g_assert_true (token_gone (second.secrets, served.url));
+  g_assert_null (get_me (first.api, &error));
+  g_assert_error (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+  g_clear_error (&error);
+  g_assert_null (session_restore (second.session, &error));
+  g_assert_no_error (error);
+  run_free (&second);
+
+  /* Signed in again; the server ends the session from elsewhere (another client signs
+   * it out): the next call hears it, the keyring forgets it. */
+  g_clear_pointer (&login, atrium_login_result_free);
+  login = sign_in (first.api);
+  g_assert_true (session_save (first.session, login, &error));
+  g_assert_no_error (error);
+  second = run_new (&served, data_dir, 0);
+  atrium_api_set_token (second.api, login->token);
+  g_assert_true (session_logout (second.session, &error));
+  g_assert_no_error (error);
+  run_free (&second);
+  /* The first run's keyring item was that session: store it again to see it forgotten. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    atrium_secrets_store_token_async (first.secrets, served.url, "alice", login->token, NULL,
+                                      got_result, &result);
+    g_assert_true (atrium_secrets_store_token_finish (first.secrets, wait_result (&result),
+                                                      &error));
+    g_assert_no_error (error);
+  }
+
+  atrium_random_bytes (key, sizeof key);
+  outbox = atrium_outbox_open (outbox_path, key, &error);
+  g_assert_no_error (error);
+  atrium_session_set_outbox (first.session, outbox);
+  g_assert_cmpint (atrium_outbox_enqueue_booking (outbox, served.seat, "2026-11-24T15:00:00Z",
+                                                  "2026-11-24T16:00:00Z", 1, &error), >, 0);
+  g_assert_no_error (error);
+  atrium_outbox_flush_async (outbox, first.api, NULL, flush_done, &flushed);
+  while (!flushed)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (atrium_outbox_get_paused (outbox));
+  g_assert_cmpuint (atrium_outbox_get_queued (outbox), ==, 1);
+  g_assert_null (atrium_session_get_username (first.session));
+  while (!token_gone (first.secrets, served.url))
+    g_main_context_iteration (NULL, FALSE);
+
+  /* Signed in again: saved, and the queued booking goes through. */
+  g_clear_pointer (&login, atrium_login_result_free);
+  login = sign_in (first.api);
+  g_assert_true (session_save (first.session, login, &error));
+  g_assert_no_error (error);
+  while (atrium_outbox_get_queued (outbox) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (atrium_outbox_get_paused (outbox));
+  {
+    g_autoptr(GPtrArray) failed = atrium_outbox_list_failed (outbox, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (failed->len, ==, 0);
+  }
+
+  /* A kiosk: the person's bookings kept in the cache go when the session ends. */
+  {
+    g_autofree char *cache_path = g_build_filename (test_dir, "session-cache.db", NULL);
+    g_autoptr(AtriumCache) cache = atrium_cache_open (cache_path, key, NULL, &error);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(JsonNode) mine = NULL;
+    gint64 deadline;
+
+    g_assert_no_error (error);
+    atrium_api_list_my_bookings_async (first.api, NULL, got_result, &result);
+    mine = atrium_api_document_finish (first.api, wait_result (&result), &error);
+    g_assert_no_error (error);
+    g_assert_true (atrium_cache_put_my_bookings (cache, mine, 1, &error));
+    g_assert_no_error (error);
+    atrium_session_set_cache (first.session, cache);
+    g_assert_true (session_logout (first.session, &error));
+    g_assert_no_error (error);
+    deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    while (TRUE)
+      {
+        g_autoptr(JsonNode) kept = atrium_cache_get_my_bookings (cache, NULL, &error);
+
+        if (kept == NULL)
+          break;
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (10 * 1000);
+      }
+    g_assert_error (error, ATRIUM_CACHE_ERROR, ATRIUM_CACHE_ERROR_NOT_CACHED);
+    g_clear_error (&error);
+    atrium_session_set_cache (first.session, NULL);
+  }
+  g_clear_object (&outbox);
+  run_free (&first);
+  served_stop (&served);
+}
+
+/* No Secret Service: nothing to restore, the session kept for this run only, signing out
+ * still works; every call answers within the timeout. */
+static void
+test_session_no_service (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *dir = child_without_bus ("session-no-service");
+      g_autofree char *data_dir = g_build_filename (dir, "atrium", NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(AtriumLoginResult) login = NULL;
+      g_autoptr(JsonNode) me = NULL;
+      Served served = { 0 };
+      Run run;
+      gint64 start;
+
+      served_start (&served);
+      run = run_new (&served, data_dir, SHORT_TIMEOUT_MS);
+      start = g_get_monotonic_time ();
+      g_assert_null (session_restore (run.session, &error));
+      g_assert_no_error (error);
+      assert_bounded (start, SHORT_TIMEOUT_MS);
+      assert_logged ("No session restored");
+
+      login = sign_in (run.api);
+      start = g_get_monotonic_time ();
+      g_assert_false (session_save (run.session, login, &error));
+      g_assert_error (error, ATRIUM_SECRETS_ERROR, ATRIUM_SECRETS_ERROR_UNAVAILABLE);
+      g_clear_error (&error);
+      assert_bounded (start, SHORT_TIMEOUT_MS);
+      assert_logged ("The session is kept for this run only");
+      g_assert_cmpstr (atrium_session_get_username (run.session), ==, "alice");
+      me = get_me (run.api, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (me);
+
+      start = g_get_monotonic_time ();
+      g_assert_true (session_logout (run.session, &error));
+      g_assert_no_error (error);
+      assert_bounded (start, SHORT_TIMEOUT_MS);
+      g_assert_null (atrium_api_get_token (run.api));
+      g_assert_false (g_file_test (data_dir, G_FILE_TEST_EXISTS));
+      run_free (&run);
+      served_stop (&served);
+      return;
+    }
+  g_test_trap_subprocess (NULL, CHILD_TIMEOUT, 0);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -834,6 +1222,8 @@ main (int    argc,
   g_test_add_func ("/keyring/credential", test_credential);
   g_test_add_func ("/keyring/stalled-service", test_stalled_service);
   g_test_add_func ("/keyring/locked-keyring", test_locked_keyring);
+  g_test_add_func ("/keyring/session", test_session_keyring);
+  g_test_add_func ("/keyring/session-no-service", test_session_no_service);
 
   status = g_test_run ();
 

@@ -537,8 +537,8 @@ test_kill_restart (Fixture       *f,
   kill_server (f);
   wait_for (is_waiting, client, 5000, "the client to notice");
   g_assert_nonnull (atrium_live_client_get_error (client));
-  g_assert_error (atrium_live_client_get_error (client), ATRIUM_LIVE_CLIENT_ERROR,
-                  ATRIUM_LIVE_CLIENT_ERROR_OFFLINE);
+  g_assert_error (atrium_live_client_get_error (client), ATRIUM_API_ERROR,
+                  ATRIUM_API_ERROR_OFFLINE);
   g_assert_cmpuint (atrium_live_client_get_retry_delay (client), ==, 900);
 
   /* Down for a while: the client retries, with longer waits, and fails. */
@@ -652,8 +652,8 @@ test_unauthorised (Fixture       *f,
   g_signal_connect (client, "notify::state", G_CALLBACK (count_state), &changes);
   atrium_live_client_start (client);
   wait_for (is_unauthorised, client, 5000, "the refusal");
-  g_assert_error (atrium_live_client_get_error (client), ATRIUM_LIVE_CLIENT_ERROR,
-                  ATRIUM_LIVE_CLIENT_ERROR_UNAUTHORISED);
+  g_assert_error (atrium_live_client_get_error (client), ATRIUM_API_ERROR,
+                  ATRIUM_API_ERROR_UNAUTHORISED);
   g_assert_cmpuint (changes, ==, 2);   /* connecting, unauthorised */
   /* Many backoff bounds later: still nothing tried. */
   run_for (1000);

@@ -801,12 +801,164 @@ test_file (void)
   atrium_test_remove_tree (dir);
 }
 
+/* ---- the worker thread ---------------------------------------------------------------- */
+
+typedef struct
+{
+  GArray  *ids;        /* gint64, in the order the answers came */
+  guint    answers;
+  GError  *invalid;
+  GError  *missing;
+  GPtrArray *listed;
+} Answers;
+
+static void
+on_enqueued (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  Answers *answers = data;
+  g_autoptr(GError) error = NULL;
+  gint64 id = atrium_outbox_enqueue_finish (ATRIUM_OUTBOX (source), result, &error);
+
+  answers->answers++;
+  if (id == 0)
+    {
+      g_assert_null (answers->invalid);
+      answers->invalid = g_steal_pointer (&error);
+      return;
+    }
+  g_assert_no_error (error);
+  g_array_append_val (answers->ids, id);
+}
+
+static void
+on_dismissed (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  Answers *answers = data;
+
+  answers->answers++;
+  g_assert_false (atrium_outbox_dismiss_failed_finish (ATRIUM_OUTBOX (source), result,
+                                                       &answers->missing));
+}
+
+static void
+on_listed (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  Answers *answers = data;
+  g_autoptr(GError) error = NULL;
+
+  answers->answers++;
+  answers->listed = atrium_outbox_list_finish (ATRIUM_OUTBOX (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+on_opened (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  *(AtriumOutbox **) data = atrium_outbox_open_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+tick (gpointer data)
+{
+  (*(guint *) data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* The SQLCipher work is not done on the caller's thread: with the file locked by another
+ * connection the main loop keeps turning, and once the lock goes every call is answered
+ * in the order it was made. */
+static void
+test_worker (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("atrium-test-outbox-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "outbox.db", NULL);
+  g_autoptr(AtriumDb) other = NULL;
+  AtriumOutbox *outbox = NULL;
+  Answers answers = { g_array_new (FALSE, FALSE, sizeof (gint64)), 0, NULL, NULL, NULL };
+  guint ticks = 0, tick_id;
+  gint64 started;
+
+  atrium_outbox_open_async (path, outbox_key, NULL, on_opened, &outbox);
+  while (outbox == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  other = atrium_db_open (path, outbox_key, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (atrium_db_exec (other, "BEGIN EXCLUSIVE;", &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *code = g_strdup_printf ("CODE-%u", i);
+
+      if (i % 3 == 0)
+        atrium_outbox_enqueue_booking_async (outbox, 10 + i, "2026-11-24T13:00:00Z",
+                                             "2026-11-24T14:00:00Z", 1, NULL, on_enqueued,
+                                             &answers);
+      else if (i % 3 == 1)
+        atrium_outbox_enqueue_cancel_async (outbox, 100 + i, NULL, on_enqueued, &answers);
+      else
+        atrium_outbox_enqueue_checkin_async (outbox, code, NULL, on_enqueued, &answers);
+    }
+  atrium_outbox_enqueue_cancel_async (outbox, 0, NULL, on_enqueued, &answers);
+  atrium_outbox_dismiss_failed_async (outbox, 77, NULL, on_dismissed, &answers);
+  atrium_outbox_list_async (outbox, FALSE, NULL, on_listed, &answers);
+
+  /* Locked: the loop turns, only the refusal made before any SQL is answered. */
+  tick_id = g_timeout_add (20, tick, &ticks);
+  started = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - started < 500 * G_TIME_SPAN_MILLISECOND)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick_id);
+  g_assert_cmpuint (ticks, >=, 10);
+  g_assert_cmpuint (answers.answers, ==, 1);
+  g_assert_error (answers.invalid, ATRIUM_OUTBOX_ERROR, ATRIUM_OUTBOX_ERROR_INVALID);
+  g_assert_cmpuint (atrium_outbox_get_queued (outbox), ==, 0);
+
+  g_assert_true (atrium_db_exec (other, "COMMIT;", &error));
+  g_assert_no_error (error);
+  while (answers.answers < 13)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (answers.ids->len, ==, 10);
+  for (guint i = 1; i < answers.ids->len; i++)
+    g_assert_cmpint (g_array_index (answers.ids, gint64, i), >,
+                     g_array_index (answers.ids, gint64, i - 1));
+  g_assert_error (answers.missing, ATRIUM_OUTBOX_ERROR, ATRIUM_OUTBOX_ERROR_NOT_FOUND);
+  /* The list was asked for after the ten: it has them all, in order. */
+  g_assert_cmpuint (answers.listed->len, ==, 10);
+  for (guint i = 0; i < answers.listed->len; i++)
+    g_assert_cmpint (((AtriumOutboxItem *) answers.listed->pdata[i])->id, ==,
+                     g_array_index (answers.ids, gint64, i));
+  g_assert_cmpuint (atrium_outbox_get_queued (outbox), ==, 10);
+
+  g_clear_pointer (&other, atrium_db_close);
+  g_assert_finalize_object (outbox);
+  g_array_unref (answers.ids);
+  g_clear_error (&answers.invalid);
+  g_clear_error (&answers.missing);
+  g_ptr_array_unref (answers.listed);
+  atrium_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/client/outbox/file", test_file);
+  g_test_add_func ("/client/outbox/worker", test_worker);
   g_test_add ("/client/outbox/offline-replay", Fixture, NULL, fixture_setup,
               test_offline_replay, fixture_teardown);
   g_test_add ("/client/outbox/unauthorised-pauses", Fixture, NULL, fixture_setup,

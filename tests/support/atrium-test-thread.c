@@ -37,16 +37,19 @@ run (gpointer data)
   AtriumTestThread *self = data;
   g_autoptr(GError) error = NULL;
   AtriumServeOptions options = { 0 };
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", self->port);
 
   g_main_context_push_thread_default (self->context);
   options.data_dir = self->data_dir;
   options.config_file = self->config_path;
-  options.insecure_http = "127.0.0.1:0";
+  /* Port 0 the first time; the same port when it comes up again. */
+  options.insecure_http = listen;
   self->server = atrium_serve_start (&options, self->clock, &error);
   g_assert_no_error (error);
   self->port = atrium_server_get_port (self->server, ATRIUM_LISTENER_INSECURE);
   if (self->setup != NULL)
     self->setup (self->server, self->setup_data);
+  self->setup = NULL;
 
   g_mutex_lock (&self->lock);
   self->ready = TRUE;
@@ -89,16 +92,23 @@ atrium_test_thread_start_full (const char          *config_text,
   self->setup = setup;
   self->setup_data = user_data;
   self->context = g_main_context_new ();
-  self->loop = g_main_loop_new (self->context, FALSE);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
-  self->thread = g_thread_new ("atrium-test-server", run, self);
+  atrium_test_thread_up (self);
+  return self;
+}
 
+void
+atrium_test_thread_up (AtriumTestThread *self)
+{
+  g_assert_null (self->thread);
+  self->ready = FALSE;
+  self->loop = g_main_loop_new (self->context, FALSE);
+  self->thread = g_thread_new ("atrium-test-server", run, self);
   g_mutex_lock (&self->lock);
   while (!self->ready)
     g_cond_wait (&self->cond, &self->lock);
   g_mutex_unlock (&self->lock);
-  return self;
 }
 
 static gboolean
@@ -109,11 +119,19 @@ quit (gpointer data)
 }
 
 void
+atrium_test_thread_down (AtriumTestThread *self)
+{
+  g_assert_nonnull (self->thread);
+  g_main_context_invoke (self->context, quit, self->loop);
+  g_thread_join (g_steal_pointer (&self->thread));
+  g_clear_pointer (&self->loop, g_main_loop_unref);
+}
+
+void
 atrium_test_thread_stop (AtriumTestThread *self)
 {
-  g_main_context_invoke (self->context, quit, self->loop);
-  g_thread_join (self->thread);
-  g_main_loop_unref (self->loop);
+  if (self->thread != NULL)
+    atrium_test_thread_down (self);
   g_main_context_unref (self->context);
   g_object_unref (self->clock);
   g_mutex_clear (&self->lock);

@@ -25,6 +25,10 @@ AtriumTestThread *atrium_test_thread_start_full (const char         *config_text
                                                  AtriumTestSetupFunc setup,
                                                  gpointer            user_data);
 void              atrium_test_thread_stop     (AtriumTestThread *thread);
+/* The server goes away (every connection closed) and comes back on the same data
+ * directory and port, without the setup function. */
+void              atrium_test_thread_down     (AtriumTestThread *thread);
+void              atrium_test_thread_up       (AtriumTestThread *thread);
 guint16           atrium_test_thread_port     (AtriumTestThread *thread);
 const char       *atrium_test_thread_data_dir (AtriumTestThread *thread);
 AtriumServer     *atrium_test_thread_server   (AtriumTestThread *thread);
