@@ -23,6 +23,7 @@
 #include "atrium-live.h"
 #include "atrium-occupancy.h"
 #include "atrium-retention.h"
+#include "atrium-sd-notify.h"
 #include "atrium-signing.h"
 #include "atrium-simulator.h"
 
@@ -211,10 +212,12 @@ on_sighup (gpointer data)
   Running *running = data;
   g_autoptr(GError) error = NULL;
 
+  atrium_sd_notify ("RELOADING=1");
   if (atrium_server_load_certificate (running->server, &error))
     g_message ("SIGHUP: certificate reloaded");
   else
     g_message ("SIGHUP: keeping the current certificate: %s", error->message);
+  atrium_sd_notify ("READY=1");
   return G_SOURCE_CONTINUE;
 }
 
@@ -224,6 +227,7 @@ on_sigterm (gpointer data)
   Running *running = data;
 
   g_message ("shutting down: finishing the requests under way");
+  atrium_sd_notify ("STOPPING=1");
   atrium_server_drain (running->server, running->loop);
   return G_SOURCE_CONTINUE;
 }
@@ -264,6 +268,7 @@ serve_one (const AtriumServeOptions *options)
   g_autoptr(AtriumRetention) retention = NULL;
   Running running;
   guint ids[3];
+  guint watchdog;
 
   if (server == NULL)
     {
@@ -312,9 +317,15 @@ serve_one (const AtriumServeOptions *options)
   ids[0] = g_unix_signal_add (SIGHUP, on_sighup, &running);
   ids[1] = g_unix_signal_add (SIGTERM, on_sigterm, &running);
   ids[2] = g_unix_signal_add (SIGINT, on_sigterm, &running);
+  /* Every listener is bound; a worker's supervisor speaks to systemd for it. */
+  if (options->worker_index < 0)
+    atrium_sd_notify ("READY=1");
+  watchdog = options->worker_index < 0 ? atrium_sd_notify_watchdog_start () : 0;
   g_main_loop_run (loop);
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
     g_source_remove (ids[i]);
+  if (watchdog != 0)
+    g_source_remove (watchdog);
   return 0;
 }
 
@@ -333,6 +344,7 @@ typedef struct
   gboolean      stopping;
   GMainLoop    *loop;
   int           status;
+  GSubprocessLauncher *launcher;   /* without systemd's notification socket */
 } Supervisor;
 
 static void start_worker (Supervisor *self,
@@ -394,8 +406,9 @@ start_worker (Supervisor *self,
   g_ptr_array_add (argv, g_strdup ("--worker-index"));
   g_ptr_array_add (argv, g_strdup_printf ("%u", index));
   g_ptr_array_add (argv, NULL);
-  self->children[index] = g_subprocess_newv ((const char * const *) argv->pdata,
-                                             G_SUBPROCESS_FLAGS_NONE, &error);
+  self->children[index] = g_subprocess_launcher_spawnv (self->launcher,
+                                                       (const char * const *) argv->pdata,
+                                                       &error);
   if (self->children[index] == NULL)
     {
       g_message ("cannot start worker %u: %s", index, error->message);
@@ -420,7 +433,9 @@ signal_workers (Supervisor *self,
 static gboolean
 supervisor_sighup (gpointer data)
 {
+  atrium_sd_notify ("RELOADING=1");
   signal_workers (data, SIGHUP);
+  atrium_sd_notify ("READY=1");
   return G_SOURCE_CONTINUE;
 }
 
@@ -430,6 +445,7 @@ supervisor_sigterm (gpointer data)
   Supervisor *self = data;
 
   self->stopping = TRUE;
+  atrium_sd_notify ("STOPPING=1");
   signal_workers (self, SIGTERM);
   if (self->running == 0)
     g_main_loop_quit (self->loop);
@@ -507,6 +523,7 @@ supervise (const AtriumServeOptions *options,
   GSList *held = NULL;
   Supervisor self = { 0 };
   guint ids[3];
+  guint watchdog;
 
   https = config->https != NULL || options->https != NULL
           ? reserve_port (options->https != NULL ? options->https : config->https, &held,
@@ -539,6 +556,11 @@ supervise (const AtriumServeOptions *options,
   self.n_children = n_workers;
   self.children = g_new0 (GSubprocess *, n_workers);
   self.loop = g_main_loop_new (NULL, FALSE);
+  /* This process alone speaks to systemd (NotifyAccess=main). */
+  self.launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_unsetenv (self.launcher, "NOTIFY_SOCKET");
+  g_subprocess_launcher_unsetenv (self.launcher, "WATCHDOG_USEC");
+  g_subprocess_launcher_unsetenv (self.launcher, "WATCHDOG_PID");
 
   printf ("supervising %u worker processes\n", n_workers);
   fflush (stdout);
@@ -548,9 +570,16 @@ supervise (const AtriumServeOptions *options,
   ids[0] = g_unix_signal_add (SIGHUP, supervisor_sighup, &self);
   ids[1] = g_unix_signal_add (SIGTERM, supervisor_sigterm, &self);
   ids[2] = g_unix_signal_add (SIGINT, supervisor_sigterm, &self);
+  /* The port is bound (held above) and every worker started: a worker that fails is
+   * started again, so the service is up from here. */
+  atrium_sd_notify ("READY=1");
+  watchdog = atrium_sd_notify_watchdog_start ();
   g_main_loop_run (self.loop);
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
     g_source_remove (ids[i]);
+  if (watchdog != 0)
+    g_source_remove (watchdog);
+  g_object_unref (self.launcher);
 
   g_slist_free_full (held, g_object_unref);
   g_ptr_array_unref (self.argv);
