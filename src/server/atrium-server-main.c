@@ -12,7 +12,6 @@
 #include "atrium-cli-sites.h"
 #include "atrium-cli-users.h"
 #include "atrium-data-dir.h"
-#include "atrium-key-file.h"
 #include "atrium-serve.h"
 #include "atrium-random.h"
 #include "atrium-store.h"
@@ -87,13 +86,9 @@ cmd_init (int    argc,
   switch (state)
     {
     case ATRIUM_DATA_DIR_CREATED:
-      {
-        g_autofree char *key = atrium_key_file_path (data_dir, ATRIUM_STORE_KEY_FILE);
-
-        printf ("Created the Atrium store in %s (schema version %d).\n"
-                "Its key is %s: back it up apart from the data; "
-                "without it the store cannot be read.\n", data_dir, version, key);
-      }
+      printf ("Created the Atrium store in %s (schema version %d).\n"
+              "Its key is %s/atrium.key: back it up apart from the data; "
+              "without it the store cannot be read.\n", data_dir, version, data_dir);
       break;
     case ATRIUM_DATA_DIR_MIGRATED:
       printf ("The store in %s exists; upgraded it to schema version %d.\n",

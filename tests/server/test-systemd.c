@@ -253,7 +253,6 @@ test_credential_key (void)
   /* init makes the store with the credential and leaves no key in the data directory. */
   g_assert_cmpint (atrium_test_run_server_args (&out, &err, "init", "--data-dir", data_dir,
                                                 NULL), ==, 0);
-  g_assert_nonnull (strstr (out, key_path));
   g_assert_false (g_file_test (in_data, G_FILE_TEST_EXISTS));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
