@@ -141,6 +141,23 @@ count_pings (Listener *l,
   return pings;
 }
 
+/* Reads the pings already waiting, without waiting for more. */
+static void
+drain_pings (Listener *l,
+             pid_t     pid)
+{
+  for (;;)
+    {
+      pid_t sender = 0;
+      g_autofree char *message = listener_next (l, 0, &sender);
+
+      if (message == NULL)
+        return;
+      g_assert_cmpint (sender, ==, pid);
+      g_assert_cmpstr (message, ==, "WATCHDOG=1");
+    }
+}
+
 /* READY=1 once it listens; WATCHDOG=1 every half $WATCHDOG_USEC; RELOADING=1 then
  * READY=1 around a SIGHUP; STOPPING=1 on SIGTERM. Only the main process speaks. */
 static void
@@ -159,10 +176,14 @@ check_notifications (gboolean    abstract,
   g_unsetenv ("WATCHDOG_USEC");
 
   expect_message (l, "READY=1", proc->pid);
-  /* 200 ms: a ping every 100 ms, about ten in a second. */
+  /* The supervisor of several workers is ready (and pings) before they print that they
+   * listen, which is what the start above waits for. */
+  drain_pings (l, proc->pid);
+  /* 200 ms: a ping every 100 ms, about ten in a second (fewer on a loaded machine, never
+   * many more). */
   pings = count_pings (l, 1000, proc->pid);
   g_test_message ("%u watchdog pings in 1 s", pings);
-  g_assert_cmpuint (pings, >=, 6);
+  g_assert_cmpuint (pings, >=, 3);
   g_assert_cmpuint (pings, <=, 12);
 
   g_assert_cmpint (kill (proc->pid, SIGHUP), ==, 0);
@@ -172,8 +193,7 @@ check_notifications (gboolean    abstract,
   /* A stopped process sends nothing: the pings come from its running main loop. */
   g_assert_cmpint (kill (proc->pid, SIGSTOP), ==, 0);
   g_usleep (150 * 1000);
-  while (count_pings (l, 50, proc->pid) > 0)
-    ;
+  drain_pings (l, proc->pid);
   g_assert_cmpuint (count_pings (l, 400, proc->pid), ==, 0);
   g_assert_cmpint (kill (proc->pid, SIGCONT), ==, 0);
   g_assert_cmpuint (count_pings (l, 400, proc->pid), >=, 2);
