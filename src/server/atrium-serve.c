@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
@@ -317,10 +318,9 @@ serve_one (const AtriumServeOptions *options)
   ids[0] = g_unix_signal_add (SIGHUP, on_sighup, &running);
   ids[1] = g_unix_signal_add (SIGTERM, on_sigterm, &running);
   ids[2] = g_unix_signal_add (SIGINT, on_sigterm, &running);
-  /* Every listener is bound; a worker's supervisor speaks to systemd for it. */
-  if (options->worker_index < 0)
-    atrium_sd_notify ("READY=1");
-  watchdog = options->worker_index < 0 ? atrium_sd_notify_watchdog_start () : 0;
+  /* Every listener is bound. A worker tells its supervisor, which speaks for all. */
+  atrium_sd_notify ("READY=1");
+  watchdog = atrium_sd_notify_watchdog_start ();
   g_main_loop_run (loop);
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
     g_source_remove (ids[i]);
@@ -344,7 +344,8 @@ typedef struct
   gboolean      stopping;
   GMainLoop    *loop;
   int           status;
-  GSubprocessLauncher *launcher;   /* without systemd's notification socket */
+  GSubprocessLauncher *launcher;   /* workers notify the relay, not systemd */
+  AtriumSdRelay *relay;            /* NULL outside systemd */
 } Supervisor;
 
 static void start_worker (Supervisor *self,
@@ -376,6 +377,8 @@ worker_exited (GObject      *source,
   GSubprocess *process = G_SUBPROCESS (source);
 
   g_subprocess_wait_finish (process, result, NULL);
+  if (self->relay != NULL)
+    atrium_sd_relay_child_exited (self->relay, child->index);
   self->running--;
   g_clear_object (&self->children[child->index]);
   if (self->stopping)
@@ -415,6 +418,9 @@ start_worker (Supervisor *self,
       return;
     }
   self->running++;
+  if (self->relay != NULL)
+    atrium_sd_relay_child_started (self->relay, index,
+                                   atoi (g_subprocess_get_identifier (self->children[index])));
   child = g_new0 (Child, 1);
   child->supervisor = self;
   child->index = index;
@@ -523,7 +529,6 @@ supervise (const AtriumServeOptions *options,
   GSList *held = NULL;
   Supervisor self = { 0 };
   guint ids[3];
-  guint watchdog;
 
   https = config->https != NULL || options->https != NULL
           ? reserve_port (options->https != NULL ? options->https : config->https, &held,
@@ -556,10 +561,14 @@ supervise (const AtriumServeOptions *options,
   self.n_children = n_workers;
   self.children = g_new0 (GSubprocess *, n_workers);
   self.loop = g_main_loop_new (NULL, FALSE);
-  /* This process alone speaks to systemd (NotifyAccess=main). */
+  /* This process alone speaks to systemd (NotifyAccess=main); the workers speak to it. */
   self.launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_unsetenv (self.launcher, "NOTIFY_SOCKET");
-  g_subprocess_launcher_unsetenv (self.launcher, "WATCHDOG_USEC");
+  self.relay = atrium_sd_relay_new (n_workers);
+  if (self.relay != NULL)
+    g_subprocess_launcher_setenv (self.launcher, "NOTIFY_SOCKET",
+                                  atrium_sd_relay_get_address (self.relay), TRUE);
+  else
+    g_subprocess_launcher_unsetenv (self.launcher, "NOTIFY_SOCKET");
   g_subprocess_launcher_unsetenv (self.launcher, "WATCHDOG_PID");
 
   printf ("supervising %u worker processes\n", n_workers);
@@ -570,15 +579,10 @@ supervise (const AtriumServeOptions *options,
   ids[0] = g_unix_signal_add (SIGHUP, supervisor_sighup, &self);
   ids[1] = g_unix_signal_add (SIGTERM, supervisor_sigterm, &self);
   ids[2] = g_unix_signal_add (SIGINT, supervisor_sigterm, &self);
-  /* The port is bound (held above) and every worker started: a worker that fails is
-   * started again, so the service is up from here. */
-  atrium_sd_notify ("READY=1");
-  watchdog = atrium_sd_notify_watchdog_start ();
   g_main_loop_run (self.loop);
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
     g_source_remove (ids[i]);
-  if (watchdog != 0)
-    g_source_remove (watchdog);
+  g_clear_pointer (&self.relay, atrium_sd_relay_free);
   g_object_unref (self.launcher);
 
   g_slist_free_full (held, g_object_unref);
