@@ -76,6 +76,52 @@ atrium_key_file_create (const char  *path,
   return ok;
 }
 
+/* The key called @name: the systemd credential of that name when the service was given
+ * one (LoadCredential=name:…, which puts it in $CREDENTIALS_DIRECTORY), else @dir/@name.
+ * A credential keeps the key out of the data directory and so out of its backups. */
+char *
+atrium_key_file_path (const char *dir,
+                      const char *name)
+{
+  const char *credentials = g_getenv ("CREDENTIALS_DIRECTORY");
+
+  if (credentials != NULL && g_path_is_absolute (credentials))
+    {
+      g_autofree char *path = g_build_filename (credentials, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        return g_steal_pointer (&path);
+    }
+  return g_build_filename (dir, name, NULL);
+}
+
+/* Whether @path is a file directly in $CREDENTIALS_DIRECTORY. */
+static gboolean
+is_credential (const char *path)
+{
+  const char *credentials = g_getenv ("CREDENTIALS_DIRECTORY");
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autofree char *canonical = NULL;
+
+  if (credentials == NULL || !g_path_is_absolute (credentials))
+    return FALSE;
+  canonical = g_canonicalize_filename (credentials, NULL);
+  return g_strcmp0 (parent, canonical) == 0;
+}
+
+/* Whether @st is private enough for a key. A file of ours must be 0600 or stricter. A
+ * systemd credential is written 0400 and is either given to us (chown) or stays root's
+ * with an ACL entry that lets us read it, which stat() shows as a group read bit (the
+ * ACL mask): accept that, never a write bit for others or any bit for everyone. */
+static gboolean
+key_mode_ok (const struct stat *st,
+             gboolean           credential)
+{
+  if (!credential)
+    return (st->st_mode & 077) == 0 && st->st_uid == geteuid ();
+  return (st->st_mode & 027) == 0 && (st->st_uid == geteuid () || st->st_uid == 0);
+}
+
 /* Refuses a key file that others could read or replace: it is the whole secret. */
 gboolean
 atrium_key_file_load (const char  *path,
@@ -102,7 +148,7 @@ atrium_key_file_load (const char  *path,
       close (fd);
       return FALSE;
     }
-  if ((st.st_mode & 077) != 0 || st.st_uid != geteuid ())
+  if (!key_mode_ok (&st, is_credential (path)))
     {
       g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_KEY_FILE,
                    "The key file %s must be owned by this user and have mode 0600 "

@@ -13,5 +13,7 @@ gboolean atrium_key_file_create (const char  *path,
 gboolean atrium_key_file_load   (const char  *path,
                                  guint8       key_out[ATRIUM_DB_KEY_LEN],
                                  GError     **error);
+char    *atrium_key_file_path   (const char  *dir,
+                                 const char  *name);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
@@ -23,6 +24,7 @@
 #include "atrium-live.h"
 #include "atrium-occupancy.h"
 #include "atrium-retention.h"
+#include "atrium-sd-notify.h"
 #include "atrium-signing.h"
 #include "atrium-simulator.h"
 
@@ -211,10 +213,12 @@ on_sighup (gpointer data)
   Running *running = data;
   g_autoptr(GError) error = NULL;
 
+  atrium_sd_notify ("RELOADING=1");
   if (atrium_server_load_certificate (running->server, &error))
     g_message ("SIGHUP: certificate reloaded");
   else
     g_message ("SIGHUP: keeping the current certificate: %s", error->message);
+  atrium_sd_notify ("READY=1");
   return G_SOURCE_CONTINUE;
 }
 
@@ -224,6 +228,7 @@ on_sigterm (gpointer data)
   Running *running = data;
 
   g_message ("shutting down: finishing the requests under way");
+  atrium_sd_notify ("STOPPING=1");
   atrium_server_drain (running->server, running->loop);
   return G_SOURCE_CONTINUE;
 }
@@ -264,6 +269,7 @@ serve_one (const AtriumServeOptions *options)
   g_autoptr(AtriumRetention) retention = NULL;
   Running running;
   guint ids[3];
+  guint watchdog;
 
   if (server == NULL)
     {
@@ -312,9 +318,14 @@ serve_one (const AtriumServeOptions *options)
   ids[0] = g_unix_signal_add (SIGHUP, on_sighup, &running);
   ids[1] = g_unix_signal_add (SIGTERM, on_sigterm, &running);
   ids[2] = g_unix_signal_add (SIGINT, on_sigterm, &running);
+  /* Every listener is bound. A worker tells its supervisor, which speaks for all. */
+  atrium_sd_notify ("READY=1");
+  watchdog = atrium_sd_notify_watchdog_start ();
   g_main_loop_run (loop);
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
     g_source_remove (ids[i]);
+  if (watchdog != 0)
+    g_source_remove (watchdog);
   return 0;
 }
 
@@ -333,6 +344,8 @@ typedef struct
   gboolean      stopping;
   GMainLoop    *loop;
   int           status;
+  GSubprocessLauncher *launcher;   /* workers notify the relay, not systemd */
+  AtriumSdRelay *relay;            /* NULL outside systemd */
 } Supervisor;
 
 static void start_worker (Supervisor *self,
@@ -364,6 +377,8 @@ worker_exited (GObject      *source,
   GSubprocess *process = G_SUBPROCESS (source);
 
   g_subprocess_wait_finish (process, result, NULL);
+  if (self->relay != NULL)
+    atrium_sd_relay_child_exited (self->relay, child->index);
   self->running--;
   g_clear_object (&self->children[child->index]);
   if (self->stopping)
@@ -394,14 +409,18 @@ start_worker (Supervisor *self,
   g_ptr_array_add (argv, g_strdup ("--worker-index"));
   g_ptr_array_add (argv, g_strdup_printf ("%u", index));
   g_ptr_array_add (argv, NULL);
-  self->children[index] = g_subprocess_newv ((const char * const *) argv->pdata,
-                                             G_SUBPROCESS_FLAGS_NONE, &error);
+  self->children[index] = g_subprocess_launcher_spawnv (self->launcher,
+                                                       (const char * const *) argv->pdata,
+                                                       &error);
   if (self->children[index] == NULL)
     {
       g_message ("cannot start worker %u: %s", index, error->message);
       return;
     }
   self->running++;
+  if (self->relay != NULL)
+    atrium_sd_relay_child_started (self->relay, index,
+                                   atoi (g_subprocess_get_identifier (self->children[index])));
   child = g_new0 (Child, 1);
   child->supervisor = self;
   child->index = index;
@@ -420,7 +439,9 @@ signal_workers (Supervisor *self,
 static gboolean
 supervisor_sighup (gpointer data)
 {
+  atrium_sd_notify ("RELOADING=1");
   signal_workers (data, SIGHUP);
+  atrium_sd_notify ("READY=1");
   return G_SOURCE_CONTINUE;
 }
 
@@ -430,6 +451,7 @@ supervisor_sigterm (gpointer data)
   Supervisor *self = data;
 
   self->stopping = TRUE;
+  atrium_sd_notify ("STOPPING=1");
   signal_workers (self, SIGTERM);
   if (self->running == 0)
     g_main_loop_quit (self->loop);
@@ -539,6 +561,15 @@ supervise (const AtriumServeOptions *options,
   self.n_children = n_workers;
   self.children = g_new0 (GSubprocess *, n_workers);
   self.loop = g_main_loop_new (NULL, FALSE);
+  /* This process alone speaks to systemd (NotifyAccess=main); the workers speak to it. */
+  self.launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  self.relay = atrium_sd_relay_new (n_workers);
+  if (self.relay != NULL)
+    g_subprocess_launcher_setenv (self.launcher, "NOTIFY_SOCKET",
+                                  atrium_sd_relay_get_address (self.relay), TRUE);
+  else
+    g_subprocess_launcher_unsetenv (self.launcher, "NOTIFY_SOCKET");
+  g_subprocess_launcher_unsetenv (self.launcher, "WATCHDOG_PID");
 
   printf ("supervising %u worker processes\n", n_workers);
   fflush (stdout);
@@ -551,6 +582,8 @@ supervise (const AtriumServeOptions *options,
   g_main_loop_run (self.loop);
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
     g_source_remove (ids[i]);
+  g_clear_pointer (&self.relay, atrium_sd_relay_free);
+  g_object_unref (self.launcher);
 
   g_slist_free_full (held, g_object_unref);
   g_ptr_array_unref (self.argv);

@@ -17,33 +17,6 @@
 #define CONFIG "[limits]\nrequests_per_minute_per_ip = 1000000\n" \
                "requests_per_minute_per_account = 1000000\nmax_connections_per_ip = 10000\n"
 
-/* The worker processes the supervisor started. */
-static GArray *
-children_of (GPid parent)
-{
-  GArray *pids = g_array_new (FALSE, FALSE, sizeof (GPid));
-  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
-  const char *name;
-
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("/proc/%s/stat", name);
-      g_autofree char *stat = NULL;
-      const char *after;
-      GPid pid = 0, ppid = 0;
-
-      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (path, &stat, NULL, NULL))
-        continue;
-      after = strrchr (stat, ')');
-      if (after != NULL && sscanf (after + 2, "%*c %d", &ppid) == 1 && ppid == parent)
-        {
-          pid = (GPid) atoi (name);
-          g_array_append_val (pids, pid);
-        }
-    }
-  return pids;
-}
-
 /* Reading Room A's count as one process answers, on a fresh connection; -1 when the
  * connection fails (one a killed worker had queued is reset). */
 static gint64
@@ -136,7 +109,7 @@ test_two_workers (void)
   /* Seen once under AddressSanitizer on a loaded machine: one worker listed. Wait a
    * moment for the second (being forked, or replaced by the supervisor) before judging. */
   start = g_get_monotonic_time ();
-  while ((workers = children_of (proc->pid))->len < 2 &&
+  while ((workers = atrium_test_children_of (proc->pid))->len < 2 &&
          g_get_monotonic_time () - start < 10 * G_TIME_SPAN_SECOND)
     {
       g_clear_pointer (&workers, g_array_unref);
@@ -189,7 +162,7 @@ test_two_workers (void)
       {
         g_clear_pointer (&after, g_array_unref);
         g_usleep (100 * 1000);
-        after = children_of (proc->pid);
+        after = atrium_test_children_of (proc->pid);
       }
     while (after->len < 2 && g_get_monotonic_time () < deadline);
   }

@@ -4,6 +4,8 @@
 #include "atrium-test-server.h"
 
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -281,4 +283,34 @@ atrium_test_http (guint16              port,
   if (response_headers != NULL)
     *response_headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
   return soup_message_get_status (msg);
+}
+
+/* The live (not zombie) child processes of @parent, from /proc: a supervisor's workers. */
+GArray *
+atrium_test_children_of (GPid parent)
+{
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (GPid));
+  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%s/stat", name);
+      g_autofree char *stat = NULL;
+      const char *after;
+      GPid ppid = 0;
+
+      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (path, &stat, NULL, NULL))
+        continue;
+      /* After the command's closing parenthesis: the state, then the parent. */
+      after = strrchr (stat, ')');
+      if (after != NULL && after[1] == ' ' && after[2] != 'Z' &&
+          sscanf (after + 2, "%*c %d", &ppid) == 1 && ppid == parent)
+        {
+          GPid pid = (GPid) atoi (name);
+
+          g_array_append_val (pids, pid);
+        }
+    }
+  return pids;
 }

@@ -60,5 +60,6 @@ guint              atrium_test_http          (guint16             port,
                                               SoupMessageHeaders **response_headers);
 
 void               atrium_test_remove_tree   (const char         *path);
+GArray            *atrium_test_children_of   (GPid                parent);
 
 G_END_DECLS

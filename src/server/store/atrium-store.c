@@ -28,7 +28,7 @@ atrium_store_open (const char  *data_dir,
                    GError     **error)
 {
   g_autofree char *db_path = g_build_filename (data_dir, ATRIUM_STORE_FILE, NULL);
-  g_autofree char *key_path = g_build_filename (data_dir, ATRIUM_STORE_KEY_FILE, NULL);
+  g_autofree char *key_path = atrium_key_file_path (data_dir, ATRIUM_STORE_KEY_FILE);
   g_autoptr(AtriumDb) db = NULL;
   guint8 key[ATRIUM_DB_KEY_LEN];
   gboolean have_key = g_file_test (key_path, G_FILE_TEST_EXISTS);
@@ -92,7 +92,7 @@ atrium_store_new (const char  *data_dir,
 {
   g_autoptr(AtriumStore) store = g_new0 (AtriumStore, 1);
   g_autofree char *db_path = g_build_filename (data_dir, ATRIUM_STORE_FILE, NULL);
-  g_autofree char *key_path = g_build_filename (data_dir, ATRIUM_STORE_KEY_FILE, NULL);
+  g_autofree char *key_path = atrium_key_file_path (data_dir, ATRIUM_STORE_KEY_FILE);
   guint8 key[ATRIUM_DB_KEY_LEN];
 
   g_return_val_if_fail (n_readers > 0, NULL);
@@ -131,7 +131,7 @@ atrium_store_open_reader (AtriumStore  *store,
                           GError      **error)
 {
   g_autofree char *db_path = g_build_filename (store->data_dir, ATRIUM_STORE_FILE, NULL);
-  g_autofree char *key_path = g_build_filename (store->data_dir, ATRIUM_STORE_KEY_FILE, NULL);
+  g_autofree char *key_path = atrium_key_file_path (store->data_dir, ATRIUM_STORE_KEY_FILE);
   guint8 key[ATRIUM_DB_KEY_LEN];
   AtriumDb *reader;
 
