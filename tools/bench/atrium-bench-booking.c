@@ -595,6 +595,25 @@ bare_inserts (const Options  *options,
   return TRUE;
 }
 
+/* ---- CPU time ------------------------------------------------------------------------ */
+
+/* User and system CPU time of process @pid so far, in seconds (0 if unknown). */
+static double
+cpu_seconds (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  unsigned long long utime = 0, stime = 0;
+  const char *after;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL) ||
+      (after = strrchr (stat, ')')) == NULL ||
+      sscanf (after, ") %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+              &utime, &stime) != 2)
+    return 0;
+  return (double) (utime + stime) / sysconf (_SC_CLK_TCK);
+}
+
 /* ---- report ------------------------------------------------------------------------ */
 
 static void
@@ -612,7 +631,9 @@ print_report (const Options *options,
               const char    *load_after,
               const Result  *api,
               const Result  *reads,
-              const Result  *bare)
+              const Result  *bare,
+              double         server_cpu,
+              double         client_cpu)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *date = g_date_time_format (now, "%Y-%m-%d %H:%M UTC");
@@ -643,6 +664,9 @@ print_report (const Options *options,
   print_row ("occupancy reads (200) during the bookings", reads, "p99 <= 10 ms");
   printf ("\nAPI bookings/s / bare inserts/s = %.2f   (target >= 0.50)\n", ratio);
   printf ("occupancy read p99 = %.2f ms   (target <= 10 ms)\n", reads->p99_ms);
+  if (api->done > 0)
+    printf ("CPU during the bookings: server %.2f s (%.3f ms a booking), this client %.2f s"
+            "\n", server_cpu, server_cpu * 1000 / api->done, client_cpu);
   printf ("failed: %" G_GUINT64_FORMAT " bookings, %" G_GUINT64_FORMAT " reads\n",
           api->failed, reads->failed);
   fflush (stdout);
@@ -666,6 +690,7 @@ run (const Options *options)
   g_autofree char *failure = NULL;
   Result api, reads, bare;
   gint64 began, deadline;
+  double server_cpu, client_cpu;
 
   if (server == NULL || !seed_store (options, server->data_dir, &seed, &error) ||
       !bench_server_spawn (server, NULL, &error))
@@ -673,6 +698,8 @@ run (const Options *options)
 
   g_printerr ("bench-booking: %d s of bookings on %d threads, %d kiosk(s) reading...\n",
               options->seconds, options->clients, options->readers);
+  server_cpu = cpu_seconds (bench_server_pid (server));
+  client_cpu = cpu_seconds (getpid ());
   began = g_get_monotonic_time ();
   deadline = began + options->seconds * G_TIME_SPAN_SECOND;
   workers_start (bookers, booker_threads, options->clients, booker_thread, options, &seed,
@@ -681,6 +708,8 @@ run (const Options *options)
                  server->port, deadline);
   collect (bookers, booker_threads, options->clients, began, &api, &failure);
   collect (readers, reader_threads, options->readers, began, &reads, &failure);
+  server_cpu = cpu_seconds (bench_server_pid (server)) - server_cpu;
+  client_cpu = cpu_seconds (getpid ()) - client_cpu;
   if (bench_server_stop (server) != 0)
     return fail ("atrium-server did not stop cleanly");
 
@@ -689,7 +718,8 @@ run (const Options *options)
     return fail (error->message);
   load_after = bench_load_average ();
 
-  print_report (options, load_before, load_after, &api, &reads, &bare);
+  print_report (options, load_before, load_after, &api, &reads, &bare, server_cpu,
+                client_cpu);
   if (failure != NULL)
     return fail (failure);
   if (api.done == 0)
