@@ -991,6 +991,65 @@ audit_count (Fixture    *f,
   return n;
 }
 
+/* The server keeps sessions it read for up to 2 s (docs/decisions.md, "Session cache"):
+ * a change this process writes refuses a token at once however often it was just used;
+ * a change written by another process, within 2 s. */
+static void
+test_session_cache (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *admin = admin_token (f);
+  g_autofree char *alice = login_token (f, "alice", PATRON_PW);
+  g_autofree char *alice_too = login_token (f, "alice", PATRON_PW);
+  g_autofree char *bella = login_token (f, "bella", PATRON_PW);
+  g_autofree char *carol = login_token (f, "carol", PATRON_PW);
+  g_autofree char *bella_path = NULL;
+  g_autofree char *own = NULL;
+  g_autoptr(JsonNode) users = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumDb) db = NULL;
+
+  g_assert_cmpuint (get (f, "/api/v1/users", admin, &users), ==, 200);
+  bella_path = g_strdup_printf ("/api/v1/users/%" G_GINT64_FORMAT, user_id_of (users, "bella"));
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_cmpuint (get (f, "/api/v1/me", alice, NULL), ==, 200);
+      g_assert_cmpuint (get (f, "/api/v1/me", alice_too, NULL), ==, 200);
+      g_assert_cmpuint (get (f, "/api/v1/me", bella, NULL), ==, 200);
+      g_assert_cmpuint (get (f, "/api/v1/me", carol, NULL), ==, 200);
+    }
+
+  /* A revoked session, at once; the account's other session stays. */
+  own = g_strdup_printf ("/api/v1/auth/sessions/%" G_GINT64_FORMAT, first_session_id (f, alice));
+  g_assert_cmpuint (atrium_test_request (f->port, "DELETE", own, alice, NULL, NULL, NULL,
+                                         NULL), ==, 204);
+  g_assert_cmpuint (get (f, "/api/v1/me", alice, NULL), ==, 401);
+  g_assert_cmpuint (get (f, "/api/v1/me", alice_too, NULL), ==, 200);
+
+  /* A disabled account, at once. */
+  g_assert_cmpuint (get (f, "/api/v1/me", bella, NULL), ==, 200);
+  g_assert_cmpuint (atrium_test_request (f->port, "PATCH", bella_path, admin,
+                                         "{\"disabled\":true}", NULL, NULL, NULL), ==, 200);
+  g_assert_cmpuint (get (f, "/api/v1/me", bella, NULL), ==, 401);
+
+  /* Logged out, at once. */
+  g_assert_cmpuint (atrium_test_request (f->port, "POST", "/api/v1/auth/logout", alice_too,
+                                         NULL, NULL, NULL, NULL), ==, 204);
+  g_assert_cmpuint (get (f, "/api/v1/me", alice_too, NULL), ==, 401);
+
+  /* Disabled by another process (this one, writing the file): refused 2 s later at most,
+   * though used in between. */
+  g_assert_cmpuint (get (f, "/api/v1/me", carol, NULL), ==, 200);
+  db = atrium_store_open (atrium_test_thread_data_dir (f->server), FALSE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (atrium_db_exec (db, "UPDATE user SET disabled = 1 WHERE name = 'carol';",
+                                 &error));
+  g_assert_no_error (error);
+  get (f, "/api/v1/me", carol, NULL);
+  g_usleep (2 * G_USEC_PER_SEC + 100 * 1000);
+  g_assert_cmpuint (get (f, "/api/v1/me", carol, NULL), ==, 401);
+}
+
 static void
 test_admin_users (Fixture       *f,
                   gconstpointer  data)
@@ -1432,6 +1491,7 @@ main (int    argc,
   ADD_MAIL ("/auth/email-code-burns", test_email_code_burns);
   ADD ("/auth/session-timeouts", test_session_timeouts);
   ADD ("/auth/sessions-are-private", test_sessions_are_private);
+  ADD ("/auth/session-cache", test_session_cache);
   ADD ("/auth/cli-accounts", test_cli_accounts);
   ADD_MAIL ("/auth/password-reset", test_password_reset);
   ADD ("/auth/password-change", test_password_change);

@@ -23,6 +23,11 @@
 #define CODE_MAX_ATTEMPTS     5
 #define CODE_RESEND_SECONDS   30
 #define SESSION_TOUCH_SECONDS 60
+/* Sessions read from the store are kept this long at most (changes made by another
+ * process are seen after it) and while no write of this process changed a session or
+ * an account (atrium_store_get_auth_generation): docs/decisions.md, "Session cache". */
+#define SESSION_CACHE_USEC    (2 * G_USEC_PER_SEC)
+#define SESSION_CACHE_MAX     8192
 #define SECRETS_KEY_FILE      "secrets.key"
 
 struct _AtriumAuth
@@ -40,7 +45,25 @@ struct _AtriumAuth
   GMutex                probes_lock;
   GHashTable           *probes;       /* ip → Probes */
   GHashTable           *paces;        /* user id → Pace (under probes_lock) */
+  GMutex                sessions_lock;
+  GHashTable           *sessions;     /* token hash → CachedSession */
 };
+
+/* A user's session as atrium_auth_authenticate() read it, with the account's name and
+ * roles; only of an account that was not disabled. */
+typedef struct
+{
+  gint64    session_id;
+  gint64    user_id;
+  gboolean  second_factor;
+  gint64    last_seen;
+  gint64    expires;
+  char     *name;
+  guint     roles;
+  GArray   *site_roles;
+  guint     generation;   /* atrium_store_get_auth_generation() before the read */
+  gint64    read_at;      /* monotonic µs */
+} CachedSession;
 
 typedef struct
 {
@@ -799,6 +822,96 @@ authenticate_device (AtriumAuth    *self,
   return found;
 }
 
+/* ---- the session cache --------------------------------------------------------------- */
+
+static void
+cached_session_free (gpointer data)
+{
+  CachedSession *cached = data;
+
+  g_free (cached->name);
+  g_clear_pointer (&cached->site_roles, g_array_unref);
+  g_free (cached);
+}
+
+/* A copy of the session kept for @hash, if it was read under @generation less than
+ * SESSION_CACHE_USEC ago; the caller frees it. */
+static CachedSession *
+session_cache_get (AtriumAuth *self,
+                   const char *hash,
+                   guint       generation)
+{
+  CachedSession *cached, *copy = NULL;
+
+  g_mutex_lock (&self->sessions_lock);
+  cached = g_hash_table_lookup (self->sessions, hash);
+  if (cached != NULL && cached->generation == generation &&
+      g_get_monotonic_time () - cached->read_at < SESSION_CACHE_USEC)
+    {
+      copy = g_memdup2 (cached, sizeof *cached);
+      copy->name = g_strdup (cached->name);
+      copy->site_roles = g_array_ref (cached->site_roles);
+    }
+  else if (cached != NULL)
+    g_hash_table_remove (self->sessions, hash);
+  g_mutex_unlock (&self->sessions_lock);
+  return copy;
+}
+
+/* Keeps what was read under @generation, unless the store changed since: a read that
+ * began before a revocation's commit may hold the old rows. */
+static void
+session_cache_put (AtriumAuth       *self,
+                   const char       *hash,
+                   guint             generation,
+                   gint64            session_id,
+                   gboolean          second_factor,
+                   gint64            last_seen,
+                   gint64            expires,
+                   const AtriumUser *user)
+{
+  AtriumStore *store = atrium_server_get_store (self->server);
+  CachedSession *cached;
+
+  g_mutex_lock (&self->sessions_lock);
+  if (atrium_store_get_auth_generation (store) != generation)
+    {
+      g_mutex_unlock (&self->sessions_lock);
+      return;
+    }
+  if (g_hash_table_size (self->sessions) >= SESSION_CACHE_MAX)
+    g_hash_table_remove_all (self->sessions);
+  cached = g_new0 (CachedSession, 1);
+  cached->session_id = session_id;
+  cached->user_id = user->id;
+  cached->second_factor = second_factor;
+  cached->last_seen = last_seen;
+  cached->expires = expires;
+  cached->name = g_strdup (user->name);
+  cached->roles = user->roles;
+  cached->site_roles = g_array_ref (user->site_roles);
+  cached->generation = generation;
+  cached->read_at = g_get_monotonic_time ();
+  g_hash_table_replace (self->sessions, g_strdup (hash), cached);
+  g_mutex_unlock (&self->sessions_lock);
+}
+
+/* After this process recorded a use of the session: its last_seen_at alone changed. */
+static void
+session_cache_touched (AtriumAuth *self,
+                       const char *hash,
+                       gint64      session_id,
+                       gint64      now)
+{
+  CachedSession *cached;
+
+  g_mutex_lock (&self->sessions_lock);
+  cached = g_hash_table_lookup (self->sessions, hash);
+  if (cached != NULL && cached->session_id == session_id)
+    cached->last_seen = MAX (cached->last_seen, now);
+  g_mutex_unlock (&self->sessions_lock);
+}
+
 /* The router's hook: Bearer token → session → principal. Expired sessions go. */
 gboolean
 atrium_auth_authenticate (AtriumRequest *request,
@@ -809,49 +922,75 @@ atrium_auth_authenticate (AtriumRequest *request,
   const char *token = request->authorization;
   g_autofree char *hash = NULL;
   g_autoptr(AtriumUser) user = NULL;
+  CachedSession *cached = NULL;
   sqlite3_stmt *stmt = NULL;
   gint64 now = atrium_clock_now (self->clock);
   gint64 session_id = 0, user_id = 0, last_seen = 0, expires = 0;
+  gint64 idle = (gint64) self->config->session_idle_minutes * 60;
   gboolean second_factor = FALSE;
   gboolean found = FALSE;
+  guint generation;
   AtriumDb *db;
 
   if (token == NULL || !g_str_has_prefix (token, "Bearer ") || !is_token_text (token + 7))
     return FALSE;
   hash = atrium_token_hash (token + 7);
 
-  db = atrium_store_read_begin (store);
-  if (authenticate_device (self, db, request, hash))
+  /* Read before the store: a revocation committed after this changes it. */
+  generation = atrium_store_get_auth_generation (store);
+  cached = session_cache_get (self, hash, generation);
+  /* A session is ended on what the store says, never on a copy: another process may
+   * have used it since. */
+  if (cached != NULL && (now >= cached->expires || now - cached->last_seen >= idle))
+    g_clear_pointer (&cached, cached_session_free);
+  if (cached != NULL)
     {
-      atrium_store_read_end (store, db);
-      return TRUE;
+      found = TRUE;
+      session_id = cached->session_id;
+      user_id = cached->user_id;
+      second_factor = cached->second_factor;
+      last_seen = cached->last_seen;
+      expires = cached->expires;
     }
-  stmt = atrium_db_cached (db, "SELECT id, user_id, second_factor, last_seen_at, expires_at"
-                               " FROM session WHERE token_hash = ?1 AND user_id IS NOT NULL;",
-                           NULL);
-  if (stmt != NULL)
+  else
     {
-      sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
+      db = atrium_store_read_begin (store);
+      if (authenticate_device (self, db, request, hash))
         {
-          found = TRUE;
-          session_id = sqlite3_column_int64 (stmt, 0);
-          user_id = sqlite3_column_int64 (stmt, 1);
-          second_factor = sqlite3_column_int (stmt, 2) != 0;
-          last_seen = sqlite3_column_int64 (stmt, 3);
-          expires = sqlite3_column_int64 (stmt, 4);
+          atrium_store_read_end (store, db);
+          return TRUE;
         }
-      sqlite3_reset (stmt);
+      stmt = atrium_db_cached (db, "SELECT id, user_id, second_factor, last_seen_at,"
+                                   " expires_at FROM session WHERE token_hash = ?1"
+                                   " AND user_id IS NOT NULL;", NULL);
+      if (stmt != NULL)
+        {
+          sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
+          if (sqlite3_step (stmt) == SQLITE_ROW)
+            {
+              found = TRUE;
+              session_id = sqlite3_column_int64 (stmt, 0);
+              user_id = sqlite3_column_int64 (stmt, 1);
+              second_factor = sqlite3_column_int (stmt, 2) != 0;
+              last_seen = sqlite3_column_int64 (stmt, 3);
+              expires = sqlite3_column_int64 (stmt, 4);
+            }
+          sqlite3_reset (stmt);
+        }
+      if (found)
+        user = atrium_store_user_get (db, user_id, NULL);
+      atrium_store_read_end (store, db);
+      if (!found)
+        return FALSE;
+      if (user != NULL && !user->disabled)
+        session_cache_put (self, hash, generation, session_id, second_factor, last_seen,
+                           expires, user);
     }
-  if (found)
-    user = atrium_store_user_get (db, user_id, NULL);
-  atrium_store_read_end (store, db);
-  if (!found)
-    return FALSE;
 
-  if (user == NULL || user->disabled || now >= expires ||
-      now - last_seen >= (gint64) self->config->session_idle_minutes * 60)
+  if ((cached == NULL && (user == NULL || user->disabled)) || now >= expires ||
+      now - last_seen >= idle)
     {
+      g_clear_pointer (&cached, cached_session_free);
       db = atrium_store_write_begin (store);
       atrium_store_exec_bound (db, "DELETE FROM session WHERE id = ?1;", NULL,
                                'i', session_id, 0);
@@ -861,22 +1000,31 @@ atrium_auth_authenticate (AtriumRequest *request,
       return FALSE;
     }
 
-  if (now - last_seen >= SESSION_TOUCH_SECONDS)
-    {
-      db = atrium_store_write_begin (store);
-      atrium_store_exec_bound (db, "UPDATE session SET last_seen_at = ?2 WHERE id = ?1;", NULL,
-                               'i', session_id, 'i', now, 0);
-      atrium_store_write_end (store);
-    }
+  if (now - last_seen >= SESSION_TOUCH_SECONDS &&
+      atrium_store_session_touch (store, session_id, now, NULL))
+    session_cache_touched (self, hash, session_id, now);
 
-  if (account_over_pace (self, request, user->id))
-    return FALSE;
-  request->principal.user_id = user->id;
+  if (account_over_pace (self, request, user_id))
+    {
+      g_clear_pointer (&cached, cached_session_free);
+      return FALSE;
+    }
+  request->principal.user_id = user_id;
   request->principal.session_id = session_id;
-  request->principal.name = g_strdup (user->name);
-  request->principal.roles = user->roles;
-  request->principal.site_roles = g_array_ref (user->site_roles);
   request->principal.second_factor = second_factor;
+  if (cached != NULL)
+    {
+      request->principal.name = g_steal_pointer (&cached->name);
+      request->principal.roles = cached->roles;
+      request->principal.site_roles = g_steal_pointer (&cached->site_roles);
+      cached_session_free (cached);
+    }
+  else
+    {
+      request->principal.name = g_strdup (user->name);
+      request->principal.roles = user->roles;
+      request->principal.site_roles = g_array_ref (user->site_roles);
+    }
   return TRUE;
 }
 
@@ -1251,6 +1399,8 @@ atrium_auth_new (AtriumServer  *server,
   g_mutex_init (&self->probes_lock);
   self->probes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->paces = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_mutex_init (&self->sessions_lock);
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cached_session_free);
   return self;
 }
 
@@ -1267,6 +1417,11 @@ atrium_auth_free (AtriumAuth *self)
       g_hash_table_unref (self->probes);
       g_hash_table_unref (self->paces);
       g_mutex_clear (&self->probes_lock);
+    }
+  if (self->sessions != NULL)
+    {
+      g_hash_table_unref (self->sessions);
+      g_mutex_clear (&self->sessions_lock);
     }
   atrium_secure_zero (self->secrets_key, sizeof self->secrets_key);
   g_free (self->dummy_hash);

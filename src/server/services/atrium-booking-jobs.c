@@ -24,6 +24,7 @@ struct _AtriumBookingJobs
 
   GMutex             tail_lock;   /* guards last_event */
   gint64             last_event;
+  gint               tail_wanted; /* atomic: a publish was asked for since the last read */
 
   AtriumLoopThread  *thread;
 };
@@ -68,6 +69,11 @@ encode_event (const AtriumBookingEvent *event)
   return g_bytes_new_take (g_string_free (out, FALSE), length);
 }
 
+/* Publishes the feed's rows written since the last call. Calls that arrive while one
+ * is reading do not read too (under a booking load, one read per booking on a reader
+ * whose page cache every commit empties): they ask the one under way to read once more
+ * before it returns, so every row written before a call is published by the time that
+ * call or the one under way returns. A failed read is reported by the call that read. */
 gboolean
 atrium_booking_jobs_publish (AtriumBookingJobs  *self,
                              GError            **error)
@@ -75,30 +81,39 @@ atrium_booking_jobs_publish (AtriumBookingJobs  *self,
   AtriumStore *store = atrium_server_get_store (self->server);
   AtriumLive *live = atrium_server_get_service (self->server, ATRIUM_SERVICE_LIVE);
   g_autoptr(GArray) events = NULL;
+  gboolean ok = TRUE;
   AtriumDb *db;
 
-  g_mutex_lock (&self->tail_lock);
-  do
+  g_atomic_int_set (&self->tail_wanted, 1);
+  /* After the unlock, a call that found the lock taken may have asked in between. */
+  while (ok && g_atomic_int_get (&self->tail_wanted) && g_mutex_trylock (&self->tail_lock))
     {
-      g_clear_pointer (&events, g_array_unref);
-      db = atrium_store_read_begin (store);
-      events = atrium_store_booking_events_after (db, self->last_event, TAIL_BATCH, error);
-      atrium_store_read_end (store, db);
-      for (guint i = 0; events != NULL && i < events->len; i++)
-        {
-          const AtriumBookingEvent *event = &g_array_index (events, AtriumBookingEvent, i);
-          g_autofree char *key = g_strdup_printf ("booking:%" G_GINT64_FORMAT,
-                                                  event->booking_id);
-          g_autoptr(GBytes) message = encode_event (event);
+      while (ok && g_atomic_int_compare_and_exchange (&self->tail_wanted, 1, 0))
+        do
+          {
+            g_clear_pointer (&events, g_array_unref);
+            db = atrium_store_read_begin (store);
+            events = atrium_store_booking_events_after (db, self->last_event, TAIL_BATCH,
+                                                        error);
+            atrium_store_read_end (store, db);
+            ok = events != NULL;
+            for (guint i = 0; ok && i < events->len; i++)
+              {
+                const AtriumBookingEvent *event = &g_array_index (events, AtriumBookingEvent,
+                                                                  i);
+                g_autofree char *key = g_strdup_printf ("booking:%" G_GINT64_FORMAT,
+                                                        event->booking_id);
+                g_autoptr(GBytes) message = encode_event (event);
 
-          if (live != NULL)
-            atrium_live_publish (live, event->site_id, key, message);
-          self->last_event = event->id;
-        }
+                if (live != NULL)
+                  atrium_live_publish (live, event->site_id, key, message);
+                self->last_event = event->id;
+              }
+          }
+        while (ok && events->len == TAIL_BATCH);
+      g_mutex_unlock (&self->tail_lock);
     }
-  while (events != NULL && events->len == TAIL_BATCH);
-  g_mutex_unlock (&self->tail_lock);
-  return events != NULL;
+  return ok;
 }
 
 /* ---- the scheduler ------------------------------------------------------------------- */

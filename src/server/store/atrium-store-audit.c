@@ -202,7 +202,6 @@ append_locked (AtriumDb     *db,
                char        **text /* actor, subject, ip, request_id, detail */,
                GError      **error)
 {
-  sqlite3 *handle = atrium_db_get_handle (db);
   sqlite3_stmt *stmt = NULL;
   g_autofree char *at = NULL;
   char prev_hash[HASH_HEX_LEN + 1] = GENESIS_HASH;
@@ -211,10 +210,11 @@ append_locked (AtriumDb     *db,
   gint64 id = 1;
   int rc;
 
-  rc = sqlite3_prepare_v2 (handle, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1;", -1,
-                           &stmt, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt);
+  /* Both statements are the connection's (atrium_db_cached): reset, never finalized. */
+  stmt = atrium_db_cached (db, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1;", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     {
       const char *last = (const char *) sqlite3_column_text (stmt, 1);
@@ -222,7 +222,7 @@ append_locked (AtriumDb     *db,
       id = sqlite3_column_int64 (stmt, 0);
       if (id < 0 || id == G_MAXINT64 || last == NULL || strlen (last) != HASH_HEX_LEN)
         {
-          sqlite3_finalize (stmt);
+          sqlite3_reset (stmt);
           g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_CORRUPT,
                        "The last audit row (#%" G_GINT64_FORMAT ") cannot be chained to",
                        id);
@@ -234,10 +234,10 @@ append_locked (AtriumDb     *db,
   else if (rc != SQLITE_DONE)
     {
       atrium_db_set_error (db, rc, "Cannot read the audit trail", error);
-      sqlite3_finalize (stmt);
+      sqlite3_reset (stmt);
       return FALSE;
     }
-  sqlite3_finalize (stmt);
+  sqlite3_reset (stmt);
 
   /* Taken under the write lock, so times never go back along the ids. */
   at = atrium_time_format_iso8601 (atrium_clock_now_usec (clock));
@@ -256,22 +256,21 @@ append_locked (AtriumDb     *db,
   fields[FIELD_PREV_HASH] = field_of (prev_hash);
   hash_row (id, fields, hash);
 
-  rc = sqlite3_prepare_v2 (handle,
-                           "INSERT INTO audit (id, at, event, outcome, actor, subject, ip,"
+  stmt = atrium_db_cached (db, "INSERT INTO audit (id, at, event, outcome, actor, subject, ip,"
                            "  request_id, detail, prev_hash, hash)"
-                           "  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11);",
-                           -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_int64 (stmt, 1, id);
-      for (guint i = 0; i < N_FIELDS; i++)
-        bind_text_or_null (stmt, 2 + i, fields[i].text);
-      sqlite3_bind_text (stmt, 11, hash, -1, SQLITE_STATIC);
-      rc = sqlite3_step (stmt);
-    }
+                           "  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11);", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  for (guint i = 0; i < N_FIELDS; i++)
+    bind_text_or_null (stmt, 2 + i, fields[i].text);
+  sqlite3_bind_text (stmt, 11, hash, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
   if (rc != SQLITE_DONE)
     atrium_db_set_error (db, rc, "Cannot append to the audit trail", error);
-  sqlite3_finalize (stmt);
+  /* The statically bound texts are this frame's: none outlives it. */
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
   return rc == SQLITE_DONE;
 }
 

@@ -16,6 +16,7 @@ text_or_null (sqlite3_stmt *stmt,
   return g_strdup ((const char *) sqlite3_column_text (stmt, column));
 }
 
+/* Every statement here is the connection's (atrium_db_cached): reset, never finalized. */
 static gboolean
 done (AtriumDb      *db,
       sqlite3_stmt  *stmt,
@@ -23,7 +24,7 @@ done (AtriumDb      *db,
       const char    *what,
       GError       **error)
 {
-  sqlite3_finalize (stmt);
+  sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return atrium_db_set_error (db, rc, what, error);
   return TRUE;
@@ -46,7 +47,7 @@ get_one (AtriumDb     *db,
          const char   *what,
          GError      **error)
 {
-  sqlite3_stmt *stmt = atrium_store_prepare (db, sql, error);
+  sqlite3_stmt *stmt = atrium_db_cached (db, sql, error);
   gpointer row = NULL;
   int rc;
 
@@ -56,7 +57,7 @@ get_one (AtriumDb     *db,
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     row = from_row (stmt);
-  sqlite3_finalize (stmt);
+  sqlite3_reset (stmt);
   if (rc == SQLITE_DONE)
     not_found (error, what);
   else if (rc != SQLITE_ROW)
@@ -113,7 +114,7 @@ atrium_store_resources_list (AtriumDb    *db,
                              const char  *type,
                              GError     **error)
 {
-  sqlite3_stmt *stmt = atrium_store_prepare (
+  sqlite3_stmt *stmt = atrium_db_cached (
     db, RESOURCE_COLUMNS " WHERE (?1 = 0 OR site_id = ?1) AND (?2 IS NULL OR type = ?2)"
     " ORDER BY site_id, id;", error);
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (
@@ -174,7 +175,7 @@ atrium_store_rules_get (AtriumDb            *db,
                         AtriumBookingRules  *rules,
                         GError             **error)
 {
-  sqlite3_stmt *stmt = atrium_store_prepare (
+  sqlite3_stmt *stmt = atrium_db_cached (
     db, "SELECT slot_minutes, min_minutes, max_minutes, ahead_days, ifnull (per_day, -1),"
     " ifnull (per_week, -1), min_group FROM booking_rule WHERE site_id = ?1 AND type = ?2;",
     error);
@@ -332,7 +333,7 @@ atrium_store_bookings_of_user (AtriumDb    *db,
                                guint        limit,
                                GError     **error)
 {
-  sqlite3_stmt *stmt = atrium_store_prepare (
+  sqlite3_stmt *stmt = atrium_db_cached (
     db, BOOKING_COLUMNS " WHERE b.user_id = ?1 AND (?2 IS NULL OR b.status = ?2)"
     " ORDER BY b.starts DESC, b.id DESC LIMIT ?3;", error);
 
@@ -354,7 +355,7 @@ atrium_store_bookings_of_site (AtriumDb    *db,
                                GError     **error)
 {
   /* A booking lasts a day at most: the index on starts narrows the search. */
-  sqlite3_stmt *stmt = atrium_store_prepare (
+  sqlite3_stmt *stmt = atrium_db_cached (
     db, BOOKING_COLUMNS " WHERE b.starts >= ?2 - 86400 AND b.starts < ?3 AND b.ends > ?2"
     " AND r.site_id = ?1 AND (?4 IS NULL OR b.status = ?4) ORDER BY b.starts, b.id;", error);
 
@@ -420,7 +421,7 @@ atrium_store_busy_intervals (AtriumDb  *db,
                              gint64     to,
                              GError   **error)
 {
-  sqlite3_stmt *stmt = atrium_store_prepare (
+  sqlite3_stmt *stmt = atrium_db_cached (
     db, "SELECT slot_start FROM booking_slot WHERE resource_id = ?1 AND slot_start >= ?2"
     " AND slot_start < ?3 ORDER BY slot_start;", error);
   g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -460,7 +461,7 @@ atrium_store_idempotency_get (AtriumDb    *db,
                               char       **response,
                               GError     **error)
 {
-  sqlite3_stmt *stmt = atrium_store_prepare (
+  sqlite3_stmt *stmt = atrium_db_cached (
     db, "SELECT body_hash, status, response FROM idempotency WHERE user_id = ?1"
     " AND key_hash = ?2;", error);
   int rc;
@@ -475,7 +476,7 @@ atrium_store_idempotency_get (AtriumDb    *db,
       *body_hash = text_or_null (stmt, 0);
       *status = (guint) sqlite3_column_int (stmt, 1);
       *response = text_or_null (stmt, 2);
-      sqlite3_finalize (stmt);
+      sqlite3_reset (stmt);
       return 1;
     }
   return done (db, stmt, rc, "idempotency key", error) ? 0 : -1;

@@ -61,13 +61,13 @@ atrium_store_booking_events_after (AtriumDb  *db,
                                    guint      limit,
                                    GError   **error)
 {
-  sqlite3_stmt *stmt = atrium_store_prepare (db, "SELECT e.id, e.booking_id, e.site_id,"
-                                             " e.event, b.resource_id, ifnull (r.space_id, 0),"
-                                             " b.starts, b.ends, b.status FROM booking_event e"
-                                             " JOIN booking b ON b.id = e.booking_id"
-                                             " JOIN resource r ON r.id = b.resource_id"
-                                             " WHERE e.id > ?1 ORDER BY e.id LIMIT ?2;",
-                                             error);
+  sqlite3_stmt *stmt = atrium_db_cached (db, "SELECT e.id, e.booking_id, e.site_id,"
+                                         " e.event, b.resource_id, ifnull (r.space_id, 0),"
+                                         " b.starts, b.ends, b.status FROM booking_event e"
+                                         " JOIN booking b ON b.id = e.booking_id"
+                                         " JOIN resource r ON r.id = b.resource_id"
+                                         " WHERE e.id > ?1 ORDER BY e.id LIMIT ?2;",
+                                         error);
   g_autoptr(GArray) events = g_array_new (FALSE, TRUE, sizeof (AtriumBookingEvent));
   int rc;
 
@@ -91,7 +91,7 @@ atrium_store_booking_events_after (AtriumDb  *db,
                  sizeof event.status);
       g_array_append_val (events, event);
     }
-  sqlite3_finalize (stmt);
+  sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
       atrium_db_set_error (db, rc, "booking events", error);

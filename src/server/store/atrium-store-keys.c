@@ -15,7 +15,7 @@ atrium_store_signing_key_current (AtriumDb  *db,
                                   char     **sealed_seed_out,
                                   GError   **error)
 {
-  sqlite3_stmt *stmt = atrium_store_prepare (
+  sqlite3_stmt *stmt = atrium_db_cached (
     db, "SELECT id, sealed_seed FROM signing_key WHERE retired_at IS NULL;", error);
   int rc;
 
@@ -27,7 +27,7 @@ atrium_store_signing_key_current (AtriumDb  *db,
       *id_out = (guint32) sqlite3_column_int64 (stmt, 0);
       *sealed_seed_out = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
     }
-  sqlite3_finalize (stmt);
+  sqlite3_reset (stmt);
   if (rc == SQLITE_ROW)
     return TRUE;
   if (rc == SQLITE_DONE)

@@ -8,6 +8,9 @@
 #include "atrium-key-file.h"
 #include "atrium-random.h"
 #include "atrium-store-schema.h"
+#include "atrium-store-users.h"
+
+#include <string.h>
 
 int
 atrium_store_latest_version (void)
@@ -82,7 +85,40 @@ struct _AtriumStore
   gboolean     group_leading;   /* a thread runs a batch */
   guint64      group_batches;   /* batches run, and the units in them: */
   guint64      group_units;     /* atrium_store_get_group_counts() */
+
+  /* what caches of sessions and accounts go by (atrium_store_get_auth_generation) */
+  gboolean     auth_dirty;      /* under writer_lock: the writer changed one */
+  gboolean     auth_quiet;      /* under writer_lock: a session's last_seen_at only */
+  guint        auth_generation; /* atomic */
 };
+
+/* The writer's update hook (SQLite calls it on the writer's thread, under writer_lock,
+ * for every row a statement or a trigger inserts, updates or deletes): notes a change
+ * that a cached session could depend on. A new session or a new account changes no
+ * cached one; every other change to `session`, `user` and `user_role` does, and a
+ * deleted site (its grants cascade) or device. Over-broad on purpose: a needless
+ * generation costs a few reads, a missed one would let a revoked token in. */
+static void
+writer_changed (gpointer       data,
+                int            op,
+                const char    *database,
+                const char    *table,
+                sqlite3_int64  rowid)
+{
+  AtriumStore *store = data;
+
+  if (strcmp (table, "session") == 0)
+    {
+      if (op != SQLITE_INSERT && !(op == SQLITE_UPDATE && store->auth_quiet))
+        store->auth_dirty = TRUE;
+    }
+  else if (strcmp (table, "user") == 0)
+    store->auth_dirty |= op != SQLITE_INSERT;
+  else if (strcmp (table, "user_role") == 0)
+    store->auth_dirty = TRUE;
+  else if (strcmp (table, "site") == 0 || strcmp (table, "device") == 0)
+    store->auth_dirty |= op == SQLITE_DELETE;
+}
 
 /* Opens the writer (which also migrates) and @n_readers read connections. */
 AtriumStore *
@@ -107,6 +143,7 @@ atrium_store_new (const char  *data_dir,
   store->writer = atrium_store_open (data_dir, FALSE, NULL, error);
   if (store->writer == NULL || !atrium_key_file_load (key_path, key, error))
     return NULL;
+  sqlite3_update_hook (atrium_db_get_handle (store->writer), writer_changed, store);
 
   for (guint i = 0; i < n_readers; i++)
     {
@@ -172,10 +209,48 @@ atrium_store_write_begin (AtriumStore *store)
   return store->writer;
 }
 
+/* A change noted by writer_changed() becomes a new generation once committed (or rolled
+ * back): never while the writer is still inside the transaction, since a reader may
+ * then still read the old rows and cache them under the new number. */
 void
 atrium_store_write_end (AtriumStore *store)
 {
+  if (store->auth_dirty && sqlite3_get_autocommit (atrium_db_get_handle (store->writer)))
+    {
+      store->auth_dirty = FALSE;
+      g_atomic_int_inc (&store->auth_generation);
+    }
   g_mutex_unlock (&store->writer_lock);
+}
+
+/* A number that changes after every commit of this process's writer that changed a
+ * session, an account, its roles, or deleted a site or a device. A cache reads it
+ * before reading the store and keeps what it read under that number; an entry is good
+ * while the number is the same. Changes made by other processes are not seen: such a
+ * cache must also forget its entries after a short while. */
+guint
+atrium_store_get_auth_generation (AtriumStore *store)
+{
+  return (guint) g_atomic_int_get (&store->auth_generation);
+}
+
+/* Records that a session was used at @now: a change of last_seen_at alone, which a
+ * cache keeping the session's other columns may leave out of its generation. */
+gboolean
+atrium_store_session_touch (AtriumStore  *store,
+                            gint64        session_id,
+                            gint64        now,
+                            GError      **error)
+{
+  AtriumDb *db = atrium_store_write_begin (store);
+  gint64 changed;
+
+  store->auth_quiet = TRUE;
+  changed = atrium_store_exec_bound (db, "UPDATE session SET last_seen_at = ?2 WHERE id = ?1;",
+                                     error, 'i', session_id, 'i', now, 0);
+  store->auth_quiet = FALSE;
+  atrium_store_write_end (store);
+  return changed >= 0;
 }
 
 AtriumDb *

@@ -45,6 +45,13 @@ void                   atrium_store_get_group_counts (AtriumStore *store,
                                                       guint64     *batches,
                                                       guint64     *units);
 
+/* For caches of sessions and accounts (atrium-auth.c): see atrium-store.c. */
+guint                  atrium_store_get_auth_generation (AtriumStore *store);
+gboolean               atrium_store_session_touch       (AtriumStore  *store,
+                                                         gint64        session_id,
+                                                         gint64        now,
+                                                         GError      **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumStore, atrium_store_free)
 
 G_END_DECLS
