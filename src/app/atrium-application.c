@@ -17,6 +17,7 @@ struct _AtriumApplication
   gboolean demo;
   char    *server;
   char    *demo_config;
+  gboolean print_demo_accounts;
 
   AtriumBackendState backend_state;
   GError            *backend_error;
@@ -68,6 +69,9 @@ atrium_application_handle_local_options (GApplication *app,
 
   self->kiosk = g_variant_dict_contains (options, "kiosk");
   self->demo = g_variant_dict_contains (options, "demo");
+  /* `atrium --demo` says its accounts on standard output, as `atrium-server demo` does,
+   * so that a person (or a test driving the app from outside) can sign in. */
+  self->print_demo_accounts = self->demo;
   if (g_variant_dict_lookup (options, "server", "&s", &server))
     {
       if (!is_acceptable_server_url (server))
@@ -126,6 +130,22 @@ start_live_client (AtriumApplication *self)
 }
 
 static void
+print_demo_accounts (AtriumEmbedded *embedded)
+{
+  guint n = 0;
+  const AtriumDemoAccount *accounts = atrium_embedded_get_demo_accounts (embedded, &n);
+
+  g_print ("Demo accounts (this run only):\n");
+  for (guint i = 0; i < n; i++)
+    {
+      g_print ("  %-15s %-10s password %s\n", accounts[i].name, accounts[i].role,
+               accounts[i].password);
+      if (accounts[i].totp_uri != NULL)
+        g_print ("  %15s second factor: %s\n", "", accounts[i].totp_uri);
+    }
+}
+
+static void
 embedded_started (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
@@ -144,6 +164,8 @@ embedded_started (GObject      *source,
     }
   self->api = atrium_api_new_for_unix_socket (
     atrium_embedded_get_socket_path (self->embedded));
+  if (self->print_demo_accounts)
+    print_demo_accounts (self->embedded);
   set_backend_state (self, ATRIUM_BACKEND_READY, NULL);
 }
 
@@ -436,11 +458,12 @@ atrium_application_startup (GApplication *app)
                                          close_accels);
 }
 
-/* The embedded server stops with the application, not with its last window. */
-static void
-atrium_application_shutdown (GApplication *app)
+/* Ends the live feed and stops the embedded server, whose threads must not outlive
+ * it (they use OpenSSL, which exit() tears down). */
+void
+atrium_application_disconnect (AtriumApplication *self)
 {
-  AtriumApplication *self = ATRIUM_APPLICATION (app);
+  g_return_if_fail (ATRIUM_IS_APPLICATION (self));
 
   /* The session itself is kept: quitting is not signing out. */
   g_cancellable_cancel (self->cancellable);
@@ -452,7 +475,13 @@ atrium_application_shutdown (GApplication *app)
   if (self->embedded != NULL)
     atrium_embedded_stop (self->embedded);
   g_clear_object (&self->embedded);
+}
 
+/* The embedded server stops with the application, not with its last window. */
+static void
+atrium_application_shutdown (GApplication *app)
+{
+  atrium_application_disconnect (ATRIUM_APPLICATION (app));
   G_APPLICATION_CLASS (atrium_application_parent_class)->shutdown (app);
 }
 

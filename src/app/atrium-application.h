@@ -43,6 +43,8 @@ const GError      *atrium_application_get_backend_error (AtriumApplication *self
 /* Starts the chosen backend (embedded demo or server); safe to call again after a
  * failure. */
 void               atrium_application_connect          (AtriumApplication *self);
+/* Stops the live feed and the embedded server (the application's shutdown does it). */
+void               atrium_application_disconnect       (AtriumApplication *self);
 
 AtriumApi         *atrium_application_get_api       (AtriumApplication *self);
 AtriumEmbedded    *atrium_application_get_embedded  (AtriumApplication *self);

@@ -120,11 +120,26 @@ update_demo_code (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Only the step shown is visible, so that assistive technologies (which GTK 4.8 does
+ * not tell which stack page is on screen) present only its fields. */
+static void
+set_step (AtriumLoginPage *self,
+          const char      *step)
+{
+  const char *steps[] = { "password", "code" };
+
+  gtk_widget_set_visible (gtk_stack_get_child_by_name (self->step_stack, step), TRUE);
+  gtk_stack_set_visible_child_name (self->step_stack, step);
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    if (!g_str_equal (steps[i], step))
+      gtk_widget_set_visible (gtk_stack_get_child_by_name (self->step_stack, steps[i]), FALSE);
+}
+
 static void
 show_step (AtriumLoginPage *self,
            const char      *step)
 {
-  gtk_stack_set_visible_child_name (self->step_stack, step);
+  set_step (self, step);
   if (g_str_equal (step, "code"))
     {
       gtk_editable_set_text (GTK_EDITABLE (self->code_row), "");
@@ -150,7 +165,7 @@ finish_sign_in (AtriumLoginPage   *self,
     gtk_root_set_focus (root, NULL);
   gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
   gtk_editable_set_text (GTK_EDITABLE (self->code_row), "");
-  gtk_stack_set_visible_child_name (self->step_stack, "password");
+  set_step (self, "password");
   g_clear_pointer (&self->challenge, g_free);
   stop_resend_countdown (self);
   g_signal_emit (self, signals[SIGNED_IN], 0, result);
@@ -482,6 +497,21 @@ atrium_login_page_get_error (AtriumLoginPage *self)
          ? gtk_label_get_text (self->error_label) : NULL;
 }
 
+/* Shown: the first field to fill has the keyboard. */
+static void
+atrium_login_page_map (GtkWidget *widget)
+{
+  AtriumLoginPage *self = ATRIUM_LOGIN_PAGE (widget);
+
+  GTK_WIDGET_CLASS (atrium_login_page_parent_class)->map (widget);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->step_stack), "code") == 0)
+    gtk_widget_grab_focus (GTK_WIDGET (self->code_row));
+  else if (*gtk_editable_get_text (GTK_EDITABLE (self->username_row)) == '\0')
+    gtk_widget_grab_focus (GTK_WIDGET (self->username_row));
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
+}
+
 static void
 atrium_login_page_dispose (GObject *object)
 {
@@ -516,6 +546,7 @@ atrium_login_page_class_init (AtriumLoginPageClass *klass)
 
   object_class->dispose = atrium_login_page_dispose;
   object_class->finalize = atrium_login_page_finalize;
+  widget_class->map = atrium_login_page_map;
 
   signals[SIGNED_IN] = g_signal_new ("signed-in", G_TYPE_FROM_CLASS (klass),
                                      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
@@ -552,6 +583,7 @@ static void
 atrium_login_page_init (AtriumLoginPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  set_step (self, "password");
   self->cancellable = g_cancellable_new ();
   self->demo_rows = g_ptr_array_new ();
   gtk_image_set_from_icon_name (self->logo, APPLICATION_ID);

@@ -190,6 +190,17 @@ item_shown (gpointer item,
   return TRUE;
 }
 
+/* GTK 4.8 does not tell assistive technologies when a label's text changes; its
+ * accessible label is set along with it, which it does announce. */
+static void
+set_summary (AtriumTodayPage *self,
+             const char      *text)
+{
+  gtk_label_set_text (self->summary_label, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->summary_label),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+}
+
 static void
 update_summary (AtriumTodayPage *self)
 {
@@ -209,7 +220,7 @@ update_summary (AtriumTodayPage *self)
   text = g_strdup_printf (ngettext ("%u booking today · %u checked in · %u no-shows",
                                     "%u bookings today · %u checked in · %u no-shows", n),
                           n, checked, no_shows);
-  gtk_label_set_text (self->summary_label, text);
+  set_summary (self, text);
 }
 
 static void
@@ -237,7 +248,7 @@ bookings_read (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       text = atrium_ui_error_text (error);
-      gtk_label_set_text (self->summary_label, text);
+      set_summary (self, text);
       return;
     }
   bookings = json_object_get_array_member (json_node_get_object (document), "bookings");

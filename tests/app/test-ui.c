@@ -453,8 +453,9 @@ main (int    argc,
         gtk_window_destroy (windows->data);
       while (g_main_context_iteration (NULL, FALSE))
         ;
+      /* The server's threads end before exit() tears OpenSSL down under them. */
+      atrium_application_disconnect (the_app);
     }
-  /* Its last reference stops the embedded server and removes the demo's data. */
   g_clear_object (&the_app);
   if (config_dir != NULL)
     {
