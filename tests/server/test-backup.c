@@ -576,7 +576,7 @@ test_schedule (void)
                             "hour = 2\n"
                             "incremental_minutes = 60\n"
                             "copy_to = %s\n"
-                            "copy_command = /usr/bin/install;-m;0600;-t;%s;\n",
+                            "copy_command = /usr/bin/install;-m;0600;{file};%s/;\n",
                             primary, mounted, remote);
   thread = atrium_test_thread_start (config, clock);
   server = atrium_test_thread_server (thread);

@@ -681,7 +681,8 @@ copy_to_dir (const char  *path,
   return TRUE;
 }
 
-/* The configured program, the backup's path as its last argument; no shell. */
+/* The configured program, with the backup's path for each argument {file} (or last when
+ * there is none); no shell. */
 static gboolean
 copy_by_command (const char  *path,
                  char       **argv_conf,
@@ -689,11 +690,18 @@ copy_by_command (const char  *path,
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autofree char *err = NULL;
+  gboolean placed = FALSE;
   int status = 0;
 
   for (guint i = 0; argv_conf[i] != NULL; i++)
-    g_ptr_array_add (argv, argv_conf[i]);
-  g_ptr_array_add (argv, (gpointer) path);
+    {
+      gboolean here = g_str_equal (argv_conf[i], "{file}");
+
+      g_ptr_array_add (argv, here ? (gpointer) path : argv_conf[i]);
+      placed |= here;
+    }
+  if (!placed)
+    g_ptr_array_add (argv, (gpointer) path);
   g_ptr_array_add (argv, NULL);
   if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
                      NULL, &err, &status, error))
