@@ -241,6 +241,7 @@ restore (Fixture     *f,
   const char *args[] = { "restore", "--data-dir", f->data_dir, "--from", from,
                          until != NULL ? "--until" : NULL, until, NULL };
 
+  g_clear_pointer (err, g_free);
   return atrium_test_run_server (NULL, err, args);
 }
 
