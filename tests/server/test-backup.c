@@ -305,6 +305,33 @@ test_drill (Fixture       *f,
   add_user (f, "after-restore");
 }
 
+static void
+assert_fails (int         expected,
+              const char *expected_text,
+              const char *first_arg,
+              ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autofree char *err = NULL;
+  g_autofree char *first_line = NULL;
+  const char *arg;
+  va_list ap;
+
+  va_start (ap, first_arg);
+  for (arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  g_assert_cmpint (atrium_test_run_server (NULL, &err, (const char * const *) args->pdata), ==,
+                   expected);
+  first_line = g_strndup (err, strcspn (err, "\n"));
+  g_assert_true (g_str_has_prefix (first_line, "atrium-server: "));
+  if (strstr (first_line, expected_text) == NULL)
+    g_error ("expected “%s” in “%s”", expected_text, first_line);
+  if (expected == 1)
+    g_assert_cmpuint (strlen (first_line) + 1, ==, strlen (err));
+}
+
 /* ---- point in time ------------------------------------------------------------------- */
 
 static char *
@@ -330,6 +357,7 @@ test_until (Fixture       *f,
   g_autofree char *restored = NULL;
   g_autofree char *err = NULL;
   g_autofree char *incr_copy = NULL;
+  g_autofree char *full2 = NULL;
 
   run_ok ("demo", "--data-dir", f->data_dir, NULL);
   at_full = dump (f);
@@ -378,11 +406,20 @@ test_until (Fixture       *f,
   restored = dump (f);
   assert_same_rows (restored, at_end);
 
-  /* And the full one alone is the state it was taken at. */
+  /* A full backup of the latest state, then back to the first one: the full one alone is
+   * the state it was taken at. */
   g_clear_pointer (&restored, g_free);
+  full2 = backup (f, FALSE);
   g_assert_cmpint (restore (f, full, NULL, &err), ==, 0);
   restored = dump (f);
   assert_same_rows (restored, at_full);
+
+  /* The history went another way since full2: no incremental backup on it. */
+  add_user (f, "another-way");
+  assert_fails (1, "take a full backup", "backup", "--data-dir", f->data_dir, "--to",
+                f->backups, "--incremental", NULL);
+  g_free (backup (f, FALSE));
+  g_free (backup (f, TRUE));
 }
 
 /* ---- keys and plain text ------------------------------------------------------------- */
@@ -467,33 +504,6 @@ test_keys (Fixture       *f,
 }
 
 /* ---- the command line ---------------------------------------------------------------- */
-
-static void
-assert_fails (int         expected,
-              const char *expected_text,
-              const char *first_arg,
-              ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autofree char *err = NULL;
-  g_autofree char *first_line = NULL;
-  const char *arg;
-  va_list ap;
-
-  va_start (ap, first_arg);
-  for (arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-  g_assert_cmpint (atrium_test_run_server (NULL, &err, (const char * const *) args->pdata), ==,
-                   expected);
-  first_line = g_strndup (err, strcspn (err, "\n"));
-  g_assert_true (g_str_has_prefix (first_line, "atrium-server: "));
-  if (strstr (first_line, expected_text) == NULL)
-    g_error ("expected “%s” in “%s”", expected_text, first_line);
-  if (expected == 1)
-    g_assert_cmpuint (strlen (first_line) + 1, ==, strlen (err));
-}
 
 static void
 test_cli (Fixture       *f,

@@ -12,9 +12,13 @@
 #define NOW_MS_SQL "CAST ((julianday ('now') - 2440587.5) * 86400000 AS INTEGER)"
 #define META_COLUMNS \
   "(kind TEXT NOT NULL, taken_at INTEGER NOT NULL, through_id INTEGER NOT NULL, " \
-  "base TEXT, base_through INTEGER, schema_version INTEGER NOT NULL)"
+  "base TEXT, base_through INTEGER, schema_version INTEGER NOT NULL, " \
+  "through_at INTEGER NOT NULL)"
 #define LOG_SEQ_SQL \
   "coalesce ((SELECT seq FROM main.sqlite_sequence WHERE name = 'change_log'), 0)"
+/* The time of that last change: with its id, what tells one history from another. */
+#define LOG_SEQ_AT_SQL \
+  "coalesce ((SELECT at FROM main.change_log WHERE id = " LOG_SEQ_SQL "), 0)"
 
 void
 atrium_backup_meta_clear (AtriumBackupMeta *meta)
@@ -369,7 +373,8 @@ atrium_store_backup_full (AtriumDb      *db,
     return FALSE;
   describe = g_strdup_printf ("CREATE TABLE atrium_export.atrium_backup " META_COLUMNS ";"
                               "INSERT INTO atrium_export.atrium_backup VALUES ('full', "
-                              NOW_MS_SQL ", " LOG_SEQ_SQL ", NULL, NULL, %d);", version);
+                              NOW_MS_SQL ", " LOG_SEQ_SQL ", NULL, NULL, %d, "
+                              LOG_SEQ_AT_SQL ");", version);
   return atrium_db_export_encrypted_with (db, dest, key, describe, error);
 }
 
@@ -403,16 +408,28 @@ check_log_complete (AtriumDb                *db,
                     const char              *base_name,
                     GError                 **error)
 {
-  gint64 seq = 0, held = 0;
+  gint64 seq = 0, held = 0, at = 0;
 
   if (!query_int64 (db, "SELECT " LOG_SEQ_SQL ";", 0, &seq, error) ||
       !query_int64 (db, "SELECT count(*) FROM main.change_log WHERE id > ?1;",
-                    base->through_id, &held, error))
+                    base->through_id, &held, error) ||
+      !query_int64 (db, "SELECT coalesce ((SELECT at FROM main.change_log WHERE id = ?1), 0);",
+                    base->through_id, &at, error))
     return FALSE;
   if (seq < base->through_id)
     {
       g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_FAILED,
-                   "%s is not a backup of this store (it is ahead of it)", base_name);
+                   "%s is ahead of this store (restored since?); take a full backup",
+                   base_name);
+      return FALSE;
+    }
+  /* After a restore to an older state, new changes take the ids the base's history had:
+   * their times differ. */
+  if (at != base->through_at_ms)
+    {
+      g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_FAILED,
+                   "The store's history is no longer that of %s (restored since?); take a "
+                   "full backup", base_name);
       return FALSE;
     }
   if (held != seq - base->through_id)
@@ -466,7 +483,7 @@ atrium_store_backup_incremental (AtriumDb                *db,
           rc = sqlite3_prepare_v2 (atrium_db_get_handle (db),
                                    "INSERT INTO atrium_incr.atrium_backup VALUES"
                                    " ('incremental', " NOW_MS_SQL ", " LOG_SEQ_SQL
-                                   ", ?1, ?2, ?3);", -1, &stmt, NULL);
+                                   ", ?1, ?2, ?3, " LOG_SEQ_AT_SQL ");", -1, &stmt, NULL);
           if (rc == SQLITE_OK)
             {
               sqlite3_bind_text (stmt, 1, base_name, -1, SQLITE_TRANSIENT);
@@ -510,7 +527,8 @@ atrium_store_backup_read_meta (AtriumDb          *backup,
   sqlite3_stmt *stmt = NULL;
   int rc = sqlite3_prepare_v2 (atrium_db_get_handle (backup),
                                "SELECT kind, taken_at, through_id, base, base_through,"
-                               " schema_version FROM atrium_backup;", -1, &stmt, NULL);
+                               " schema_version, through_at FROM atrium_backup;", -1, &stmt,
+                               NULL);
 
   if (rc == SQLITE_OK)
     rc = sqlite3_step (stmt);
@@ -523,6 +541,7 @@ atrium_store_backup_read_meta (AtriumDb          *backup,
       meta_out->base = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
       meta_out->base_through = sqlite3_column_int64 (stmt, 4);
       meta_out->schema_version = sqlite3_column_int (stmt, 5);
+      meta_out->through_at_ms = sqlite3_column_int64 (stmt, 6);
     }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_ROW || (meta_out->incremental && meta_out->base == NULL))
@@ -691,7 +710,7 @@ atrium_store_changelog_purge (AtriumDb  *db,
                               gint64     through_id,
                               GError   **error)
 {
-  sqlite3_stmt *stmt = atrium_db_cached (db, "DELETE FROM change_log WHERE id <= ?1;", error);
+  sqlite3_stmt *stmt = atrium_db_cached (db, "DELETE FROM change_log WHERE id < ?1;", error);
   int rc;
 
   if (stmt == NULL)

@@ -11,6 +11,7 @@ typedef struct
   gboolean  incremental;
   gint64    taken_at_ms;    /* wall clock, as the change log's `at` */
   gint64    through_id;     /* the last change_log id the backup holds */
+  gint64    through_at_ms;  /* and that change's time (0: none) */
   gint64    base_through;   /* incremental: the through_id of its full backup */
   char     *base;           /* incremental: the file name of its full backup */
   int       schema_version;
@@ -48,7 +49,8 @@ gint64    atrium_store_backup_replay      (AtriumDb          *db,
                                            AtriumDb          *incremental,
                                            gint64             until_ms,
                                            GError           **error);
-/* Forgets the changes up to @through_id (held by every backup still kept). */
+/* Forgets the changes before @through_id (held by every backup still kept); that one
+ * stays, for the check of atrium_store_backup_incremental(). */
 gboolean  atrium_store_changelog_purge    (AtriumDb          *db,
                                            gint64             through_id,
                                            GError           **error);
