@@ -55,23 +55,31 @@ fixture_tear_down (Fixture       *f,
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
+/* `atrium-server` with the arguments from @first_arg to NULL; its standard error in @err. */
+static int
+run_va (char       **err,
+        const char  *first_arg,
+        va_list      ap)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  g_ptr_array_add (args, NULL);
+  return atrium_test_run_server (NULL, err, (const char * const *) args->pdata);
+}
+
 static void
 run_ok (const char *first_arg,
         ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  const char *arg;
   va_list ap;
   int status;
 
   va_start (ap, first_arg);
-  for (arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (gpointer) arg);
+  status = run_va (&err, first_arg, ap);
   va_end (ap);
-  g_ptr_array_add (args, NULL);
-  status = atrium_test_run_server (&out, &err, (const char * const *) args->pdata);
   if (status != 0)
     g_error ("atrium-server %s: exit %d: %s", first_arg, status, err);
 }
@@ -311,19 +319,15 @@ assert_fails (int         expected,
               const char *first_arg,
               ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
   g_autofree char *err = NULL;
   g_autofree char *first_line = NULL;
-  const char *arg;
   va_list ap;
+  int status;
 
   va_start (ap, first_arg);
-  for (arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (gpointer) arg);
+  status = run_va (&err, first_arg, ap);
   va_end (ap);
-  g_ptr_array_add (args, NULL);
-  g_assert_cmpint (atrium_test_run_server (NULL, &err, (const char * const *) args->pdata), ==,
-                   expected);
+  g_assert_cmpint (status, ==, expected);
   first_line = g_strndup (err, strcspn (err, "\n"));
   g_assert_true (g_str_has_prefix (first_line, "atrium-server: "));
   if (strstr (first_line, expected_text) == NULL)
