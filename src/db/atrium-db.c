@@ -98,10 +98,10 @@ file_is_plain_sqlite (const char *path)
 
 /* SQLite creates the file with 0644 & ~umask; its -wal and -shm copy the main file's
  * mode, so creating it 0600 first keeps all three private. */
-static gboolean
-create_private_file (const char  *path,
-                     gboolean     must_not_exist,
-                     GError     **error)
+gboolean
+atrium_db_create_private_file (const char  *path,
+                               gboolean     must_not_exist,
+                               GError     **error)
 {
   int fd = g_open (path, O_WRONLY | O_CREAT | O_CLOEXEC | (must_not_exist ? O_EXCL : 0), 0600);
 
@@ -191,17 +191,19 @@ atrium_db_open (const char         *path,
   sqlite3_close (g_steal_pointer (&db->handle));
 
   exists = g_file_test (path, G_FILE_TEST_EXISTS);
-  if (!exists && !(flags & ATRIUM_DB_OPEN_CREATE))
+  if (!exists && (!(flags & ATRIUM_DB_OPEN_CREATE) || (flags & ATRIUM_DB_OPEN_READONLY)))
     {
       g_set_error (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_FAILED,
                    "%s does not exist", path);
       return NULL;
     }
-  if (!exists && !create_private_file (path, TRUE, error))
+  if (!exists && !atrium_db_create_private_file (path, TRUE, error))
     return NULL;
 
   rc = sqlite3_open_v2 (path, &db->handle,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+                        ((flags & ATRIUM_DB_OPEN_READONLY) ? SQLITE_OPEN_READONLY
+                                                           : SQLITE_OPEN_READWRITE) |
+                        SQLITE_OPEN_FULLMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
       atrium_db_set_error (db, rc, path, error);
@@ -237,6 +239,8 @@ atrium_db_open (const char         *path,
     }
 
   sqlite3_busy_timeout (db->handle, BUSY_TIMEOUT_MS);
+  if (flags & ATRIUM_DB_OPEN_READONLY)
+    return g_steal_pointer (&db);
   if (!atrium_db_exec (db, "PRAGMA foreign_keys = ON;", error) ||
       !atrium_db_exec (db, "PRAGMA temp_store = MEMORY;", error) ||
       !atrium_db_exec (db, (flags & ATRIUM_DB_OPEN_DURABLE) ? "PRAGMA synchronous = FULL;"
@@ -502,52 +506,78 @@ atrium_db_integrity_check (AtriumDb  *db,
   return ok;
 }
 
-/* A consistent encrypted copy of a live database under @dest_key, made by SQLCipher
- * itself (ATTACH … KEY + sqlcipher_export), never by copying the file. */
+/* ATTACH @path AS @schema under @key (the file is created when missing). @schema is
+ * the caller's constant, never outside input. */
 gboolean
-atrium_db_export_encrypted (AtriumDb     *db,
-                            const char   *dest_path,
-                            const guint8  dest_key[ATRIUM_DB_KEY_LEN],
-                            GError      **error)
+atrium_db_attach_encrypted (AtriumDb      *db,
+                            const char    *path,
+                            const char    *schema,
+                            const guint8   key[ATRIUM_DB_KEY_LEN],
+                            GError       **error)
 {
+  g_autofree char *sql = g_strdup_printf ("ATTACH DATABASE ?1 AS %s KEY ?2;", schema);
   sqlite3_stmt *stmt = NULL;
-  char *key_value = NULL;
-  g_autofree char *set_version = NULL;
-  gboolean attached = FALSE;
-  gboolean ok = FALSE;
-  int version;
-  int rc;
+  char *key_value = key_pragma_value (key);
+  int rc = sqlite3_prepare_v2 (db->handle, sql, -1, &stmt, NULL);
 
-  version = atrium_db_get_schema_version (db, error);
-  if (version < 0 || !create_private_file (dest_path, TRUE, error))
-    return FALSE;
-
-  key_value = key_pragma_value (dest_key);
-  rc = sqlite3_prepare_v2 (db->handle, "ATTACH DATABASE ?1 AS atrium_export KEY ?2;", -1,
-                           &stmt, NULL);
   if (rc == SQLITE_OK)
     {
-      sqlite3_bind_text (stmt, 1, dest_path, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 1, path, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (stmt, 2, key_value, -1, SQLITE_TRANSIENT);
       rc = sqlite3_step (stmt);
     }
   sqlite3_finalize (stmt);
   atrium_secure_free_string (key_value);
   if (rc != SQLITE_DONE)
+    return atrium_db_set_error (db, rc, "Cannot attach the copy", error);
+  return TRUE;
+}
+
+gboolean
+atrium_db_export_encrypted (AtriumDb     *db,
+                            const char   *dest_path,
+                            const guint8  dest_key[ATRIUM_DB_KEY_LEN],
+                            GError      **error)
+{
+  return atrium_db_export_encrypted_with (db, dest_path, dest_key, NULL, error);
+}
+
+/* A consistent encrypted copy of a live database under @dest_key, made by SQLCipher
+ * itself (ATTACH … KEY + sqlcipher_export), never by copying the file. One transaction:
+ * sqlcipher_export copies table by table, and a writer committing in between would
+ * otherwise leave a copy no moment of the database ever looked like. */
+gboolean
+atrium_db_export_encrypted_with (AtriumDb     *db,
+                                 const char   *dest_path,
+                                 const guint8  dest_key[ATRIUM_DB_KEY_LEN],
+                                 const char   *extra_sql,
+                                 GError      **error)
+{
+  g_autofree char *set_version = NULL;
+  gboolean ok = FALSE;
+  int version;
+
+  version = atrium_db_get_schema_version (db, error);
+  if (version < 0 || !atrium_db_create_private_file (dest_path, TRUE, error))
+    return FALSE;
+  if (!atrium_db_attach_encrypted (db, dest_path, "atrium_export", dest_key, error))
     {
-      atrium_db_set_error (db, rc, "Cannot attach the copy", error);
-      goto out;
+      g_unlink (dest_path);
+      return FALSE;
     }
-  attached = TRUE;
 
   set_version = g_strdup_printf ("PRAGMA atrium_export.user_version = %d;", version);
-  if (!atrium_db_exec (db, "SELECT sqlcipher_export('atrium_export');", error) ||
-      !atrium_db_exec (db, set_version, error))
-    goto out;
-  ok = TRUE;
+  if (atrium_db_exec (db, "BEGIN;", error))
+    {
+      ok = atrium_db_exec (db, "SELECT sqlcipher_export('atrium_export');", error) &&
+           atrium_db_exec (db, set_version, error) &&
+           (extra_sql == NULL || atrium_db_exec (db, extra_sql, error)) &&
+           atrium_db_exec (db, "COMMIT;", error);
+      if (!ok)
+        atrium_db_exec (db, "ROLLBACK;", NULL);
+    }
 
-out:
-  if (attached && !atrium_db_exec (db, "DETACH DATABASE atrium_export;", ok ? error : NULL))
+  if (!atrium_db_exec (db, "DETACH DATABASE atrium_export;", ok ? error : NULL))
     ok = FALSE;
   if (!ok)
     g_unlink (dest_path);

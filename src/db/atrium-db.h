@@ -44,6 +44,7 @@ typedef enum
   ATRIUM_DB_OPEN_DEFAULT = 0,
   ATRIUM_DB_OPEN_CREATE  = 1 << 0,   /* create the file (0600) when it does not exist */
   ATRIUM_DB_OPEN_DURABLE = 1 << 1,   /* synchronous=FULL: the server's store */
+  ATRIUM_DB_OPEN_READONLY = 1 << 2,  /* read only, journal mode left as it is: a backup */
 } AtriumDbOpenFlags;
 
 typedef struct
@@ -88,10 +89,26 @@ gboolean    atrium_db_migrate            (AtriumDb              *db,
                                           GError               **error);
 gboolean    atrium_db_integrity_check    (AtriumDb              *db,
                                           GError               **error);
+/* Creates @path 0600 (its -wal and -shm will copy that mode). */
+gboolean    atrium_db_create_private_file (const char           *path,
+                                           gboolean              must_not_exist,
+                                           GError              **error);
+gboolean    atrium_db_attach_encrypted   (AtriumDb              *db,
+                                          const char            *path,
+                                          const char            *schema,
+                                          const guint8           key[ATRIUM_DB_KEY_LEN],
+                                          GError               **error);
 gboolean    atrium_db_export_encrypted   (AtriumDb              *db,
                                           const char            *dest_path,
                                           const guint8           dest_key[ATRIUM_DB_KEY_LEN],
                                           GError               **error);
+/* The same, and @extra_sql (may be NULL) run in the export's transaction, where the copy
+ * is the schema `atrium_export`: what the copy should say about itself. */
+gboolean    atrium_db_export_encrypted_with (AtriumDb           *db,
+                                             const char         *dest_path,
+                                             const guint8        dest_key[ATRIUM_DB_KEY_LEN],
+                                             const char         *extra_sql,
+                                             GError            **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumDb, atrium_db_close)
 

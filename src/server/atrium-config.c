@@ -101,6 +101,12 @@ static const Option options[] = {
   { "sms",      "auth_header_file",           OPT_STRING,    OFF (sms_auth_header_file) },
   { "sms",      "ca_file",                    OPT_STRING,    OFF (sms_ca_file) },
   { "privacy",  "retention_days",             OPT_UINT,      OFF (retention_days), 1, 3650 },
+  { "backup",   "directory",                  OPT_STRING,    OFF (backup_directory) },
+  { "backup",   "hour",                       OPT_UINT,      OFF (backup_hour), 0, 23 },
+  { "backup",   "incremental_minutes",        OPT_UINT,      OFF (backup_incremental_minutes), 0, 1440 },
+  { "backup",   "keep_days",                  OPT_UINT,      OFF (backup_keep_days), 1, 3650 },
+  { "backup",   "copy_to",                    OPT_STRING,    OFF (backup_copy_to) },
+  { "backup",   "copy_command",               OPT_STRV,      OFF (backup_copy_command) },
 };
 
 AtriumConfig *
@@ -123,6 +129,9 @@ atrium_config_new_default (void)
   config->live_max_queued_kib = 256;
   config->live_heartbeat_seconds = 15;
   config->retention_days = 365;
+  config->backup_hour = 2;
+  config->backup_incremental_minutes = 60;
+  config->backup_keep_days = 7;
   config->tls_floor = ATRIUM_TLS_1_3_ONLY;
   config->max_body_bytes = 64 * 1024;
   config->max_header_bytes = 8 * 1024;
@@ -181,6 +190,9 @@ atrium_config_free (AtriumConfig *config)
   g_free (config->sms_content_type);
   g_free (config->sms_auth_header_file);
   g_free (config->sms_ca_file);
+  g_free (config->backup_directory);
+  g_free (config->backup_copy_to);
+  g_strfreev (config->backup_copy_command);
   g_free (config);
 }
 
@@ -315,6 +327,30 @@ find_option (const char *group,
   return NULL;
 }
 
+/* Backups go to absolute paths (the server's working directory is nobody's business),
+ * and a copy needs something to copy. */
+static gboolean
+check_backup (const AtriumConfig  *config,
+              const char          *path,
+              GError             **error)
+{
+  if (config->backup_directory != NULL && !g_path_is_absolute (config->backup_directory))
+    return invalid (error, path, "backup", "directory", "must be an absolute path");
+  if (config->backup_copy_to != NULL && !g_path_is_absolute (config->backup_copy_to))
+    return invalid (error, path, "backup", "copy_to", "must be an absolute path");
+  if (config->backup_copy_command != NULL && config->backup_copy_command[0] != NULL &&
+      !g_path_is_absolute (config->backup_copy_command[0]))
+    return invalid (error, path, "backup", "copy_command",
+                    "the program must be an absolute path (no shell, no PATH search)");
+  if (config->backup_directory == NULL &&
+      (config->backup_copy_to != NULL ||
+       (config->backup_copy_command != NULL && config->backup_copy_command[0] != NULL)))
+    return invalid (error, path, "backup", config->backup_copy_to != NULL ? "copy_to"
+                                                                          : "copy_command",
+                    "needs [backup] directory");
+  return TRUE;
+}
+
 /* A file that names an option we do not know is refused: a typo must not silently
  * leave a default (a security limit, say) in force. */
 AtriumConfig *
@@ -352,6 +388,8 @@ atrium_config_load (const char  *path,
         }
     }
 
+  if (!check_backup (config, path, error))
+    return NULL;
   return g_steal_pointer (&config);
 }
 

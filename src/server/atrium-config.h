@@ -111,6 +111,13 @@ typedef struct
 
   /* [privacy] */
   guint          retention_days;             /* bookings ended longer ago are anonymised */
+  /* [backup]: no directory, no scheduled backups */
+  char          *backup_directory;
+  guint          backup_hour;                /* the daily full backup, UTC */
+  guint          backup_incremental_minutes; /* 0: no incremental backups */
+  guint          backup_keep_days;
+  char          *backup_copy_to;             /* a second directory (a mount) */
+  char         **backup_copy_command;        /* argv, the backup's path appended */
 } AtriumConfig;
 
 GQuark        atrium_config_error_quark (void);

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "atrium-auth.h"
+#include "atrium-backup.h"
 #include "atrium-random.h"
 #include "atrium-seal.h"
 #include "atrium-signing.h"
@@ -89,7 +90,8 @@ atrium_data_dir_init (const char          *data_dir,
   version = atrium_db_get_schema_version (db, error);
   if (version < 0 || !atrium_db_integrity_check (db, error))
     return FALSE;
-  if (!ensure_signing_key (db, data_dir, error))
+  if (!ensure_signing_key (db, data_dir, error) ||
+      !atrium_backup_key_ensure (data_dir, NULL, error))
     return FALSE;
 
   if (state_out != NULL)

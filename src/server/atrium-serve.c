@@ -19,6 +19,7 @@
 #include <glib-unix.h>
 
 #include "atrium-auth.h"
+#include "atrium-backup.h"
 #include "atrium-booking-jobs.h"
 #include "atrium-handlers.h"
 #include "atrium-live.h"
@@ -263,15 +264,20 @@ static int
 serve_one (const AtriumServeOptions *options)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(AtriumServer) server = atrium_serve_start (options, NULL, &error);
+  g_autoptr(AtriumServer) server = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(AtriumSimulator) simulator = NULL;
   g_autoptr(AtriumRetention) retention = NULL;
+  g_autoptr(AtriumBackup) backup = NULL;
   Running running;
   guint ids[3];
   guint watchdog;
+  int lock;
 
-  if (server == NULL)
+  server = atrium_serve_start (options, NULL, &error);
+  /* Held until the process ends: `restore` will not replace the store under us. */
+  lock = server != NULL ? atrium_backup_lock_data_dir (options->data_dir, FALSE, &error) : -1;
+  if (lock < 0)
     {
       fprintf (stderr, "atrium-server: %s\n", error->message);
       return 1;
@@ -299,6 +305,9 @@ serve_one (const AtriumServeOptions *options)
   /* Old bookings lose who made them; one process is enough (and two would do no harm). */
   if (options->worker_index <= 0)
     retention = atrium_retention_start (server);
+  /* Backups: one process, or two would both make them. */
+  if (options->worker_index <= 0 && atrium_server_get_config (server)->backup_directory != NULL)
+    backup = atrium_backup_start (server);
   if (options->simulate_sensors && options->worker_index <= 0)
     {
       simulator = atrium_simulator_start (server, SIMULATOR_INTERVAL_SECONDS, 0, &error);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "atrium-cli.h"
+#include "atrium-cli-backup.h"
 #include "atrium-cli-export.h"
 #include "atrium-cli-sites.h"
 #include "atrium-cli-users.h"
@@ -88,7 +89,10 @@ cmd_init (int    argc,
     case ATRIUM_DATA_DIR_CREATED:
       printf ("Created the Atrium store in %s (schema version %d).\n"
               "Its key is %s/atrium.key: back it up apart from the data; "
-              "without it the store cannot be read.\n", data_dir, version, data_dir);
+              "without it the store cannot be read.\n"
+              "Backups are encrypted with %s/backup.key: keep a copy of it apart from "
+              "the backups; without it they cannot be restored.\n", data_dir, version, data_dir,
+              data_dir);
       break;
     case ATRIUM_DATA_DIR_MIGRATED:
       printf ("The store in %s exists; upgraded it to schema version %d.\n",
@@ -236,6 +240,8 @@ static const Command commands[] = {
   { "demo", "Load the demo institution; prints its accounts once", atrium_cli_demo },
   { "audit", "Check the audit trail (audit verify)", cmd_audit },
   { "export", "Write a table (occupancy, users, audit) as CSV or XLSX", atrium_cli_export },
+  { "backup", "Back the store up now (encrypted with backup.key)", atrium_cli_backup },
+  { "restore", "Restore the store from a backup (server stopped)", atrium_cli_restore },
 };
 
 static int

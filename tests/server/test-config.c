@@ -68,6 +68,10 @@ test_example_matches_defaults (void)
   g_assert_cmpuint (loaded->live_heartbeat_seconds, ==, defaults->live_heartbeat_seconds);
   g_assert_cmpint (loaded->open_feed, ==, defaults->open_feed);
   g_assert_cmpuint (loaded->retention_days, ==, defaults->retention_days);
+  g_assert_cmpuint (loaded->backup_hour, ==, defaults->backup_hour);
+  g_assert_cmpuint (loaded->backup_incremental_minutes, ==,
+                    defaults->backup_incremental_minutes);
+  g_assert_cmpuint (loaded->backup_keep_days, ==, defaults->backup_keep_days);
   g_assert_cmpstr (loaded->https, ==, "0.0.0.0:443");
   g_assert_cmpuint (g_strv_length (loaded->blocked_networks), ==, 2);
   g_remove (path);
@@ -153,6 +157,43 @@ test_retention_days (void)
     }
 }
 
+/* [backup]: absolute paths, a copy only with a directory, bounded numbers. */
+static void
+test_backup (void)
+{
+  const char * const bad[] = {
+    "[backup]\ndirectory = backups\n",
+    "[backup]\ndirectory = /b\ncopy_to = relative\n",
+    "[backup]\ndirectory = /b\ncopy_command = rsync;{file};host:\n",
+    "[backup]\ncopy_to = /mnt/b\n",
+    "[backup]\ncopy_command = /usr/bin/rsync;{file};host:\n",
+    "[backup]\nhour = 24\n",
+    "[backup]\nkeep_days = 0\n",
+    "[backup]\nincremental_minutes = 1441\n",
+    "[backup]\nkeep = 7\n",
+    NULL
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumConfig) config = NULL;
+
+  for (guint i = 0; bad[i] != NULL; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(AtriumConfig) refused = load_text (bad[i], &local_error);
+
+      g_assert_null (refused);
+      g_assert_error (local_error, ATRIUM_CONFIG_ERROR, ATRIUM_CONFIG_ERROR_INVALID);
+      g_assert_nonnull (strstr (local_error->message, "[backup]"));
+    }
+  config = load_text ("[backup]\ndirectory = /b\nhour = 23\nkeep_days = 30\n"
+                      "copy_command = /usr/bin/rsync;-t;{file};host:a/\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->backup_directory, ==, "/b");
+  g_assert_cmpuint (config->backup_hour, ==, 23);
+  g_assert_cmpuint (config->backup_keep_days, ==, 30);
+  g_assert_cmpstr (config->backup_copy_command[2], ==, "{file}");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -162,6 +203,7 @@ main (int    argc,
   g_test_add_func ("/config/example-matches-defaults", test_example_matches_defaults);
   g_test_add_func ("/config/host-port", test_host_port);
   g_test_add_func ("/config/retention-days", test_retention_days);
+  g_test_add_func ("/config/backup", test_backup);
 
   return g_test_run ();
 }

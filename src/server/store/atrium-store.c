@@ -7,6 +7,7 @@
 
 #include "atrium-key-file.h"
 #include "atrium-random.h"
+#include "atrium-store-backup.h"
 #include "atrium-store-schema.h"
 #include "atrium-store-users.h"
 
@@ -67,6 +68,8 @@ atrium_store_open (const char  *data_dir,
     if (!atrium_db_migrate (db, list, n, applied_out, error))
       return NULL;
   }
+  if (!atrium_store_changelog_sync (db, error))
+    return NULL;
   return g_steal_pointer (&db);
 }
 
