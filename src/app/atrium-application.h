@@ -55,6 +55,9 @@ AtriumLiveClient  *atrium_application_get_live      (AtriumApplication *self);
 void               atrium_application_signed_in     (AtriumApplication       *self,
                                                      const AtriumLoginResult *result);
 void               atrium_application_sign_out      (AtriumApplication       *self);
+/* TRUE after the server ended the session (expired or revoked) until the next
+ * sign-in: the UI says so on its sign-in page. */
+gboolean           atrium_application_get_session_expired (AtriumApplication    *self);
 /* The signed-in user's profile (`GET /me`), or NULL. */
 JsonObject        *atrium_application_get_user      (AtriumApplication       *self);
 /* Whether the user holds @role ("patron", "staff", "manager", "admin"…), on any site. */

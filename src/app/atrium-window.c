@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "atrium-admin-page.h"
 #include "atrium-bookings-page.h"
 #include "atrium-login-page.h"
 #include "atrium-occupancy-page.h"
@@ -20,6 +21,7 @@ struct _AtriumWindow
 
   GSettings      *settings;
   AtriumApplication *app;
+  GPtrArray      *toasts;        /* AdwToast, shown and not yet dismissed */
   gulong          backend_id;
   gulong          user_id;
   gulong          live_state_id;
@@ -41,27 +43,54 @@ struct _AtriumWindow
   AtriumBookingsPage  *bookings_page;
   AtriumTodayPage     *today_page;
   AdwViewStackPage    *today_stack_page;
+  AtriumAdminPage     *admin_page;
+  AdwViewStackPage    *admin_stack_page;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumWindow, atrium_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+toast_dismissed (AdwToast     *toast,
+                 AtriumWindow *self)
+{
+  if (self->toasts != NULL)
+    g_ptr_array_remove (self->toasts, toast);
+}
 
 void
 atrium_window_toast (AtriumWindow *self,
                      const char   *text)
 {
+  AdwToast *toast;
+
   g_return_if_fail (ATRIUM_IS_WINDOW (self));
 
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  toast = adw_toast_new (text);
+  g_ptr_array_add (self->toasts, g_object_ref (toast));
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (toast_dismissed), self, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* What was said to one person is not shown to the next. */
+static void
+dismiss_toasts (AtriumWindow *self)
+{
+  g_autoptr(GPtrArray) shown = g_steal_pointer (&self->toasts);
+
+  /* Each dismissal removes its toast from the list: dismiss from a copy. */
+  self->toasts = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < shown->len; i++)
+    adw_toast_dismiss (shown->pdata[i]);
 }
 
 void
 atrium_toast (GtkWidget  *widget,
               const char *text)
 {
-  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+  GtkRoot *root = gtk_widget_get_root (widget);
 
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
+  if (ATRIUM_IS_WINDOW (root))
+    atrium_window_toast (ATRIUM_WINDOW (root), text);
 }
 
 static void
@@ -103,11 +132,16 @@ user_changed (AtriumWindow *self)
 {
   AtriumApplication *app = self->app;
   AtriumLiveClient *live = atrium_application_get_live (app);
-  gboolean staff;
+  gboolean staff, admin;
 
   if (atrium_application_get_user (app) == NULL)
     {
+      dismiss_toasts (self);
       gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
+      if (atrium_application_get_session_expired (app))
+        atrium_login_page_reset (self->login_page,
+                                 _("Your session has ended. Sign in again to go on: what "
+                                   "you were doing is still here."));
       if (atrium_application_get_backend_state (app) == ATRIUM_BACKEND_READY)
         show_page (self, "login");
       return;
@@ -141,7 +175,12 @@ user_changed (AtriumWindow *self)
       atrium_today_page_set_data (self->today_page, atrium_application_get_api (app),
                                   (const gint64 *) (gpointer) sites->data, sites->len);
     }
-  adw_view_stack_set_visible_child_name (self->view_stack, staff ? "today" : "occupancy");
+  admin = atrium_application_has_role (app, "admin");
+  adw_view_stack_page_set_visible (self->admin_stack_page, admin);
+  if (admin)
+    atrium_admin_page_set_api (self->admin_page, atrium_application_get_api (app));
+  adw_view_stack_set_visible_child_name (self->view_stack,
+                                         staff ? "today" : admin ? "admin" : "occupancy");
   show_page (self, "main");
 }
 
@@ -198,6 +237,21 @@ sign_out_activated (GtkWidget  *widget,
   atrium_login_page_reset (self->login_page, NULL);
 }
 
+/* win.show-view::NAME: a view of the main page, when it is there for this user. */
+static void
+show_view_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  AtriumWindow *self = ATRIUM_WINDOW (widget);
+  const char *name = g_variant_get_string (parameter, NULL);
+  GtkWidget *child = adw_view_stack_get_child_by_name (self->view_stack, name);
+
+  if (child != NULL && g_str_equal (gtk_stack_get_visible_child_name (self->page_stack), "main") &&
+      adw_view_stack_page_get_visible (adw_view_stack_get_page (self->view_stack, child)))
+    adw_view_stack_set_visible_child (self->view_stack, child);
+}
+
 static void
 reconnect_activated (GtkWidget  *widget,
                      const char *action_name,
@@ -225,6 +279,7 @@ atrium_window_dispose (GObject *object)
   g_clear_object (&self->app);
   gtk_widget_dispose_template (GTK_WIDGET (self), ATRIUM_TYPE_WINDOW);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->toasts, g_ptr_array_unref);
 
   G_OBJECT_CLASS (atrium_window_parent_class)->dispose (object);
 }
@@ -242,6 +297,7 @@ atrium_window_class_init (AtriumWindowClass *klass)
   g_type_ensure (ATRIUM_TYPE_OCCUPANCY_PAGE);
   g_type_ensure (ATRIUM_TYPE_BOOKINGS_PAGE);
   g_type_ensure (ATRIUM_TYPE_TODAY_PAGE);
+  g_type_ensure (ATRIUM_TYPE_ADMIN_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PATH "/atrium-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, toast_overlay);
@@ -261,15 +317,29 @@ atrium_window_class_init (AtriumWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, bookings_page);
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, today_page);
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, today_stack_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, admin_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, admin_stack_page);
   gtk_widget_class_bind_template_callback (widget_class, login_signed_in);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-view",
+                                       "s", "occupancy");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-view",
+                                       "s", "bookings");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-view",
+                                       "s", "today");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_ALT_MASK, "win.show-view",
+                                       "s", "statistics");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_5, GDK_ALT_MASK, "win.show-view",
+                                       "s", "admin");
 }
 
 static void
 atrium_window_init (AtriumWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->toasts = g_ptr_array_new_with_free_func (g_object_unref);
 
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

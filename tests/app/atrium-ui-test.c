@@ -3,6 +3,8 @@
 
 #include "atrium-ui-test.h"
 
+#include <adwaita.h>
+
 void
 atrium_ui_test_spin_until (gboolean (*done) (gpointer),
                            gpointer   data,
@@ -74,7 +76,33 @@ atrium_ui_test_save_screenshot (GtkWidget  *widget,
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
   texture = gsk_renderer_render_texture (renderer, node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_build_filename (dir, name, NULL);
+  /* tools/screenshots runs the tests once light and once dark. */
+  if (adw_style_manager_get_dark (adw_style_manager_get_default ()) &&
+      g_str_has_suffix (name, ".png"))
+    {
+      g_autofree char *stem = g_strndup (name, strlen (name) - 4);
+      g_autofree char *dark = g_strconcat (stem, "-dark.png", NULL);
+
+      path = g_build_filename (dir, dark, NULL);
+    }
+  else
+    path = g_build_filename (dir, name, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s (%dx%d)", path, width, height);
+}
+
+void
+atrium_ui_test_apply_style (GtkWindow *window)
+{
+  const char *scheme = g_getenv ("ATRIUM_TEST_COLOR_SCHEME");
+  const char *width = g_getenv ("ATRIUM_TEST_WINDOW_WIDTH");
+
+  if (g_strcmp0 (scheme, "dark") == 0)
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                        ADW_COLOR_SCHEME_FORCE_DARK);
+  else if (g_strcmp0 (scheme, "light") == 0)
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                        ADW_COLOR_SCHEME_FORCE_LIGHT);
+  if (width != NULL && window != NULL)
+    gtk_window_set_default_size (window, atoi (width), 720);
 }

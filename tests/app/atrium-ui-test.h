@@ -21,4 +21,8 @@ GtkWidget *atrium_ui_test_find_widget     (GtkWidget  *root,
 void       atrium_ui_test_save_screenshot (GtkWidget  *widget,
                                            const char *name);
 
+/* $ATRIUM_TEST_COLOR_SCHEME ("light", "dark") and $ATRIUM_TEST_WINDOW_WIDTH (pixels), as
+ * tools/screenshots sets them. */
+void       atrium_ui_test_apply_style     (GtkWindow  *window);
+
 G_END_DECLS

@@ -6,6 +6,7 @@ computes itself from the account's otpauth:// secret (RFC 6238), and today's boo
 list is reached. Writes TAP."""
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
@@ -23,8 +24,10 @@ from gi.repository import Atspi, Gio  # noqa: E402
 # are in memory (GSETTINGS_BACKEND=memory), so this process sets it for itself.
 Gio.Settings.new('org.gnome.desktop.interface').set_boolean('toolkit-accessibility', True)
 
-from dogtail import config, tree  # noqa: E402
-from dogtail.predicate import GenericPredicate  # noqa: E402
+# dogtail talks on standard output, which is this test's TAP: it goes to stderr instead.
+with contextlib.redirect_stdout(sys.stderr):
+    from dogtail import config, tree  # noqa: E402
+    from dogtail.predicate import GenericPredicate  # noqa: E402
 
 config.searchShowingOnly = False
 config.searchCutoffCount = 10
@@ -102,6 +105,7 @@ def type_into(field, text):
 
 def main():
     binary = sys.argv[1]
+    config.logDebugToStdOut = False
     print('1..4', flush=True)
     app_process = subprocess.Popen([binary, '--demo'], stdout=subprocess.PIPE, text=True)
     try:

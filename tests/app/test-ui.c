@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "atrium-admin-page.h"
 #include "atrium-application.h"
 #include "atrium-ui-test.h"
 #include "atrium-bookings-page.h"
@@ -198,6 +199,7 @@ start_app (void)
   g_assert_true (g_application_register (G_APPLICATION (the_app), NULL, &error));
   g_assert_no_error (error);
   g_application_activate (G_APPLICATION (the_app));
+  atrium_ui_test_apply_style (gtk_application_get_active_window (GTK_APPLICATION (the_app)));
   /* The demo hashes its accounts' passwords and writes eight weeks of history. */
   atrium_ui_test_spin_until (backend_ready, NULL, 240);
 }
@@ -430,6 +432,137 @@ test_staff_checks_in (void)
   sign_out ();
 }
 
+static gboolean
+done_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+logged_out (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (atrium_api_logout_finish (ATRIUM_API (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* The session ends on the server while the patron is in the middle of a search: the
+ * next call brings the sign-in page back, saying why, and the search form keeps what
+ * was chosen. */
+static void
+test_session_expired (void)
+{
+  AtriumBookingsPage *page;
+  g_autoptr(AtriumApi) other = NULL;
+  AtriumEmbedded *embedded;
+  gboolean done = FALSE;
+
+  start_app ();
+  sign_in ("demo-patron", FALSE);
+  page = ATRIUM_BOOKINGS_PAGE (atrium_ui_test_find_widget (GTK_WIDGET (window ()),
+                                                           ATRIUM_TYPE_BOOKINGS_PAGE));
+  /* Another client signs this very session out (as a revocation would). */
+  embedded = atrium_application_get_embedded (the_app);
+  other = atrium_api_new_for_unix_socket (atrium_embedded_get_socket_path (embedded));
+  atrium_api_set_token (other, atrium_api_get_token (atrium_application_get_api (the_app)));
+  atrium_api_logout_async (other, NULL, logged_out, &done);
+  atrium_ui_test_spin_until (done_true, &done, 30);
+
+  atrium_bookings_page_refresh (page);
+  atrium_ui_test_spin_until (on_page, "login", 30);
+  g_assert_true (atrium_application_get_session_expired (the_app));
+  g_assert_nonnull (strstr (atrium_login_page_get_error (login_page ()), "session has ended"));
+  atrium_ui_test_save_screenshot (GTK_WIDGET (window ()), "session-expired.png");
+
+  /* Signing in again goes on where it was. */
+  sign_in ("demo-patron", FALSE);
+  g_assert_false (atrium_application_get_session_expired (the_app));
+  sign_out ();
+}
+
+static gboolean
+list_has_user (gpointer data)
+{
+  GtkListBox *list = atrium_admin_page_get_users_list (data);
+
+  for (int i = 0; gtk_list_box_get_row_at_index (list, i) != NULL; i++)
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (gtk_list_box_get_row_at_index (list, i)),
+                                      "user-name"), g_object_get_data (G_OBJECT (data),
+                                                                       "wanted")) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+audit_has_rows (gpointer data)
+{
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (atrium_admin_page_get_audit_list (data),
+                                                      0);
+
+  return row != NULL && ADW_IS_ACTION_ROW (row) &&
+         g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), "authn_");
+}
+
+static GtkWindow *
+find_other_window (void)
+{
+  GtkWindow *found = NULL;
+
+  for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+    if (l->data != (gpointer) window () && ADW_IS_WINDOW (l->data) &&
+        gtk_widget_get_visible (l->data))
+      found = l->data;
+  return found;
+}
+
+static gboolean
+has_other_window (gpointer data)
+{
+  return find_other_window () != NULL;
+}
+
+/* The administrator sees the users and the audit log (where the sign-ins of the tests
+ * before are), and creates a staff account, whose second factor comes back as a QR code
+ * to hand over. */
+static void
+test_admin (void)
+{
+  AtriumAdminPage *page;
+  GtkWindow *qr;
+
+  start_app ();
+  sign_in ("demo-admin", TRUE);
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (atrium_window_get_view_stack (window ())),
+                   ==, "admin");
+  page = ATRIUM_ADMIN_PAGE (atrium_ui_test_find_widget (GTK_WIDGET (window ()),
+                                                        ATRIUM_TYPE_ADMIN_PAGE));
+  g_object_set_data (G_OBJECT (page), "wanted", (gpointer) "demo-patron");
+  atrium_ui_test_spin_until (list_has_user, page, 30);
+  atrium_ui_test_spin_until (audit_has_rows, page, 30);
+  atrium_ui_test_save_screenshot (GTK_WIDGET (window ()), "admin-users.png");
+
+  type_into (GTK_WIDGET (page), "User Name", "ui-staff");
+  type_into (GTK_WIDGET (page), "Email", "ui-staff@library.example");
+  type_into (GTK_WIDGET (page), "First Password", "Quiet-Reading-Room-42!");
+  /* "Staff at Central Library" comes after "Patron". */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (atrium_ui_test_find_widget (GTK_WIDGET (page),
+                                                                         ADW_TYPE_COMBO_ROW)),
+                              1);
+  gtk_widget_activate (GTK_WIDGET (find_button (GTK_WIDGET (page), "Create User")));
+  atrium_ui_test_spin_until (has_other_window, NULL, 30);
+  qr = find_other_window ();
+  g_assert_nonnull (atrium_ui_test_find_widget (GTK_WIDGET (qr), GTK_TYPE_PICTURE));
+  atrium_ui_test_save_screenshot (GTK_WIDGET (qr), "admin-new-user-qr.png");
+  gtk_window_destroy (qr);
+  g_object_set_data (G_OBJECT (page), "wanted", (gpointer) "ui-staff");
+  atrium_ui_test_spin_until (list_has_user, page, 30);
+  sign_out ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -443,6 +576,8 @@ main (int    argc,
   g_test_add_func ("/ui/login-wrong-code-then-totp", test_login_wrong_code_then_totp);
   g_test_add_func ("/ui/book-a-seat", test_book_a_seat);
   g_test_add_func ("/ui/staff-checks-in", test_staff_checks_in);
+  g_test_add_func ("/ui/session-expired", test_session_expired);
+  g_test_add_func ("/ui/admin", test_admin);
 
   status = g_test_run ();
   if (the_app != NULL)
