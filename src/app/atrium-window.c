@@ -11,6 +11,7 @@
 #include "atrium-login-page.h"
 #include "atrium-occupancy-page.h"
 #include "atrium-setup-page.h"
+#include "atrium-stats-page.h"
 #include "atrium-today-page.h"
 #include "atrium-ui-text.h"
 
@@ -41,6 +42,8 @@ struct _AtriumWindow
   AtriumBookingsPage  *bookings_page;
   AtriumTodayPage     *today_page;
   AdwViewStackPage    *today_stack_page;
+  AtriumStatsPage     *stats_page;
+  AdwViewStackPage    *stats_stack_page;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumWindow, atrium_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -103,7 +106,7 @@ user_changed (AtriumWindow *self)
 {
   AtriumApplication *app = self->app;
   AtriumLiveClient *live = atrium_application_get_live (app);
-  gboolean staff;
+  gboolean staff, reporting;
 
   if (atrium_application_get_user (app) == NULL)
     {
@@ -141,6 +144,11 @@ user_changed (AtriumWindow *self)
       atrium_today_page_set_data (self->today_page, atrium_application_get_api (app),
                                   (const gint64 *) (gpointer) sites->data, sites->len);
     }
+  reporting = atrium_application_has_role (app, "manager") ||
+              atrium_application_has_role (app, "reporting");
+  adw_view_stack_page_set_visible (self->stats_stack_page, reporting);
+  if (reporting)
+    atrium_stats_page_set_user (self->stats_page, app);
   adw_view_stack_set_visible_child_name (self->view_stack, staff ? "today" : "occupancy");
   show_page (self, "main");
 }
@@ -242,6 +250,7 @@ atrium_window_class_init (AtriumWindowClass *klass)
   g_type_ensure (ATRIUM_TYPE_OCCUPANCY_PAGE);
   g_type_ensure (ATRIUM_TYPE_BOOKINGS_PAGE);
   g_type_ensure (ATRIUM_TYPE_TODAY_PAGE);
+  g_type_ensure (ATRIUM_TYPE_STATS_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PATH "/atrium-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, toast_overlay);
@@ -261,6 +270,8 @@ atrium_window_class_init (AtriumWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, bookings_page);
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, today_page);
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, today_stack_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, stats_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, stats_stack_page);
   gtk_widget_class_bind_template_callback (widget_class, login_signed_in);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_activated);
