@@ -389,16 +389,21 @@ draw_series (AtriumChart   *self,
         }
       cairo_stroke (cr);
       cairo_set_dash (cr, NULL, 0, 0);
-      if (s == 0)
-        for (guint i = 0; i < n; i++)
-          {
-            double v = g_array_index (values, double, i);
+      /* Dots on the period's values, rings on the comparison's: a value between two
+       * gaps shows too. */
+      for (guint i = 0; i < n; i++)
+        {
+          double v = g_array_index (values, double, i);
 
-            if (isnan (v))
-              continue;
-            cairo_arc (cr, x0 + slot * (i + 0.5), y1 - (y1 - y0) * v / top, 3, 0, 2 * G_PI);
+          if (isnan (v))
+            continue;
+          cairo_new_sub_path (cr);
+          cairo_arc (cr, x0 + slot * (i + 0.5), y1 - (y1 - y0) * v / top, 3, 0, 2 * G_PI);
+          if (s == 0)
             cairo_fill (cr);
-          }
+          else
+            cairo_stroke (cr);
+        }
     }
 }
 

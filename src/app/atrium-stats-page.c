@@ -216,7 +216,26 @@ local_text (gint64      time,
   g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (time);
   g_autoptr(GDateTime) local = utc != NULL ? g_date_time_to_timezone (utc, tz) : NULL;
 
-  return local != NULL ? g_date_time_format (local, format) : g_strdup ("?");
+  /* Without the space %e puts before a day under 10. */
+  return g_strstrip (local != NULL ? g_date_time_format (local, format) : g_strdup ("?"));
+}
+
+/* One answer less to wait for: the site it is about, or NULL when there is none and
+ * @chart says so. */
+static const Site *
+took_answer (AtriumStatsPage *self,
+             JsonNode        *answer,
+             const GError    *error,
+             AtriumChart     *chart)
+{
+  const Site *site = current_site (self);
+
+  load_done (self);
+  if (answer != NULL && site != NULL)
+    return site;
+  show_status (self, error);
+  atrium_chart_clear (chart, _("The statistics could not be read."));
+  return NULL;
 }
 
 /* ---- occupancy by hour of a day ------------------------------------------------------ */
@@ -240,14 +259,9 @@ day_read (GObject      *source,
 
   if (answer == NULL && cancelled (error))
     return;
-  load_done (self);
-  site = current_site (self);
-  if (answer == NULL || site == NULL)
-    {
-      show_status (self, error);
-      atrium_chart_clear (self->day_chart, _("The statistics could not be read."));
-      return;
-    }
+  site = took_answer (self, answer, error, self->day_chart);
+  if (site == NULL)
+    return;
   compare = gtk_switch_get_active (self->compare_switch);
   values = site_totals (answer, "buckets", starts);
   compared = site_totals (answer, "comparison", NULL);
@@ -299,14 +313,9 @@ popular_read (GObject      *source,
 
   if (answer == NULL && cancelled (error))
     return;
-  load_done (self);
-  site = current_site (self);
-  if (answer == NULL || site == NULL)
-    {
-      show_status (self, error);
-      atrium_chart_clear (self->heat_chart, _("The statistics could not be read."));
-      return;
-    }
+  site = took_answer (self, answer, error, self->heat_chart);
+  if (site == NULL)
+    return;
   /* The mean of the site's occupancy over every hour with data, by weekday and hour. */
   values = site_totals (answer, "buckets", starts);
   for (guint i = 0; i < values->len; i++)
@@ -888,6 +897,7 @@ export_done (GObject      *source,
       g_autofree char *text = g_strdup_printf (_("Saved %s (%s)"), name, size);
 
       gtk_label_set_text (self->export_label, text);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->export_label), "error");
       atrium_toast (GTK_WIDGET (self), text);
     }
   else
@@ -906,6 +916,7 @@ export_done (GObject      *source,
                                                 why);
         }
       gtk_label_set_text (self->export_label, self->export_error);
+      gtk_widget_add_css_class (GTK_WIDGET (self->export_label), "error");
     }
   g_object_unref (self);
 }

@@ -142,6 +142,11 @@ test_charts (void)
   wait_loaded (page);
   assert_drawn (page, "day", 6);
   assert_drawn (page, "popular", 7 * 6);
+  /* The demo's past bookings: eight weeks of them, and no-shows among those over. */
+  assert_drawn (page, "bookings", 8);
+  assert_drawn (page, "no-shows", 7);
+  g_assert_cmpfloat (atrium_chart_get_max (atrium_stats_page_get_chart (page, "no-shows")),
+                     <=, 100);
   g_assert_nonnull (strstr (atrium_chart_get_summary (atrium_stats_page_get_chart (page, "day")),
                             "comparison period"));
   screenshots (page, "stats-8-weeks");
