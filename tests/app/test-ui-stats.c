@@ -13,6 +13,7 @@
 
 #include "atrium-application.h"
 #include "atrium-chart.h"
+#include "atrium-occupancy-page.h"
 #include "atrium-stats-page.h"
 #include "atrium-ui-test.h"
 
@@ -111,6 +112,43 @@ period_dropdown (GtkWidget *root)
         return found;
     }
   return NULL;
+}
+
+static gboolean
+forecast_drawn (gpointer data)
+{
+  return atrium_chart_get_n_points (data) > 0;
+}
+
+/* Today's expected occupancy on the occupancy page, from the demo's eight weeks. */
+static void
+test_forecast (void)
+{
+  AtriumWindow *win;
+  AtriumOccupancyPage *occupancy;
+  AtriumChart *chart;
+
+  start_app ();
+  atrium_ui_test_sign_in ("demo-patron", FALSE);
+  win = atrium_ui_test_window ();
+  adw_view_stack_set_visible_child_name (atrium_window_get_view_stack (win), "occupancy");
+  occupancy = ATRIUM_OCCUPANCY_PAGE (atrium_ui_test_find_widget (GTK_WIDGET (win),
+                                                                 ATRIUM_TYPE_OCCUPANCY_PAGE));
+  chart = atrium_occupancy_page_get_forecast_chart (occupancy);
+  atrium_ui_test_spin_until (forecast_drawn, chart, 60);
+  /* The Science Library, open day and night: every half hour of today has a forecast. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (atrium_ui_test_find_widget (
+    GTK_WIDGET (occupancy), GTK_TYPE_DROP_DOWN)), 1);
+  atrium_chart_clear (chart, NULL);
+  atrium_ui_test_spin_until (forecast_drawn, chart, 60);
+  atrium_ui_test_spin_for (300);
+  g_test_message ("forecast: %u points, max %.1f; %s", atrium_chart_get_n_points (chart),
+                  atrium_chart_get_max (chart), atrium_chart_get_summary (chart));
+  g_assert_cmpuint (atrium_chart_get_n_points (chart), >=, 46);
+  g_assert_cmpfloat (atrium_chart_get_max (chart), >, 0);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (chart)));
+  atrium_ui_test_save_screenshot (GTK_WIDGET (win), "occupancy-forecast.png");
+  atrium_ui_test_sign_out ();
 }
 
 /* The manager's statistics of the demo's first library, light and dark. */
@@ -292,6 +330,7 @@ main (int    argc,
   atrium_application_setup_i18n ();
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/ui-stats/forecast", test_forecast);
   g_test_add_func ("/ui-stats/charts", test_charts);
   g_test_add_func ("/ui-stats/exports", test_exports);
 
