@@ -331,12 +331,13 @@ draw_series (AtriumChart   *self,
 
   if (self->kind == ATRIUM_CHART_BARS)
     {
-      double bar = slot * (with_compared ? 0.4 : 0.7);
+      /* At most 48 px wide, however few the buckets; centred in their slot. */
+      double bar = MIN (slot * (with_compared ? 0.35 : 0.7), 48);
 
       for (guint i = 0; i < n; i++)
         {
           double v = g_array_index (self->values, double, i);
-          double left = x0 + slot * i + slot * 0.15;
+          double left = x0 + slot * (i + 0.5) - (with_compared ? bar : bar / 2);
 
           if (with_compared && !isnan (g_array_index (self->compared, double, i)))
             {
