@@ -320,6 +320,29 @@ test_exports (void)
   atrium_ui_test_sign_out ();
 }
 
+/* Reporting is global: every library, and the statistics page without staff's day. */
+static void
+test_reporting (void)
+{
+  AtriumStatsPage *page;
+  GtkDropDown *sites;
+  AdwViewStack *stack;
+
+  start_app ();
+  atrium_ui_test_sign_in ("demo-reporting", TRUE);
+  stack = atrium_window_get_view_stack (atrium_ui_test_window ());
+  g_assert_false (adw_view_stack_page_get_visible (adw_view_stack_get_page (
+    stack, adw_view_stack_get_child_by_name (stack, "today"))));
+  page = open_statistics ();
+  wait_loaded (page);
+  sites = GTK_DROP_DOWN (atrium_ui_test_find_widget (GTK_WIDGET (page), GTK_TYPE_DROP_DOWN));
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (sites)), ==, 2);
+  gtk_drop_down_set_selected (sites, 1);
+  wait_loaded (page);
+  assert_drawn (page, "popular", 7);
+  atrium_ui_test_sign_out ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -333,6 +356,7 @@ main (int    argc,
   g_test_add_func ("/ui-stats/forecast", test_forecast);
   g_test_add_func ("/ui-stats/charts", test_charts);
   g_test_add_func ("/ui-stats/exports", test_exports);
+  g_test_add_func ("/ui-stats/reporting", test_reporting);
 
   status = g_test_run ();
   atrium_ui_test_quit (&the_app);
