@@ -597,6 +597,14 @@ atrium_chart_set_kind (AtriumChart     *self,
 {
   g_return_if_fail (ATRIUM_IS_CHART (self));
 
+  /* The data of one kind has no meaning in another. */
+  if (self->kind != kind)
+    {
+      g_ptr_array_set_size (self->labels, 0);
+      g_ptr_array_set_size (self->row_labels, 0);
+      g_array_set_size (self->values, 0);
+      g_array_set_size (self->compared, 0);
+    }
   self->kind = kind;
   changed (self);
 }

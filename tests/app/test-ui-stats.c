@@ -120,6 +120,42 @@ forecast_drawn (gpointer data)
   return atrium_chart_get_n_points (data) > 0;
 }
 
+/* Gaps are no data, not zeros; the summary names the highest value and where. */
+static void
+test_chart_data (void)
+{
+  AtriumChart *chart;
+  const char *hours[] = { "09:00", "10:00", "11:00", "12:00" };
+  const double values[] = { 12, NAN, 40.4, 0 };
+  const double compared[] = { NAN, 50, 3, 1 };
+  const char *days[] = { "Monday", "Tuesday" };
+  const double cells[] = { 1, 2, NAN, 3, 87, NAN, NAN, 0 };
+
+  start_app ();   /* GTK and its style manager */
+  chart = ATRIUM_CHART (g_object_ref_sink (atrium_chart_new ()));
+  atrium_chart_set_unit (chart, ATRIUM_CHART_UNIT_PEOPLE);
+  atrium_chart_set_series (chart, hours, values, NULL, 4);
+  g_assert_cmpuint (atrium_chart_get_n_points (chart), ==, 3);
+  g_assert_cmpfloat (atrium_chart_get_max (chart), ==, 40.4);
+  g_assert_cmpstr (atrium_chart_get_summary (chart), ==, "Highest: 11:00, 40 people");
+  atrium_chart_set_series (chart, hours, values, compared, 4);
+  g_assert_cmpstr (atrium_chart_get_summary (chart), ==,
+                   "Highest: 11:00, 40 people; highest of the comparison period: 50 people");
+
+  /* Another kind forgets the data of the first. */
+  atrium_chart_set_kind (chart, ATRIUM_CHART_HEAT_MAP);
+  g_assert_cmpuint (atrium_chart_get_n_points (chart), ==, 0);
+  atrium_chart_set_heat_map (chart, days, 2, hours, 4, cells);
+  g_assert_cmpuint (atrium_chart_get_n_points (chart), ==, 5);
+  g_assert_cmpstr (atrium_chart_get_summary (chart), ==, "Highest: Tuesday 09:00, 87 people");
+
+  atrium_chart_clear (chart, "No data for this day.");
+  g_assert_cmpuint (atrium_chart_get_n_points (chart), ==, 0);
+  g_assert_cmpfloat (atrium_chart_get_max (chart), ==, 0);
+  g_assert_cmpstr (atrium_chart_get_summary (chart), ==, "No data for this day.");
+  g_object_unref (chart);
+}
+
 /* Today's expected occupancy on the occupancy page, from the demo's eight weeks. */
 static void
 test_forecast (void)
@@ -353,6 +389,7 @@ main (int    argc,
   atrium_application_setup_i18n ();
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/ui-stats/chart-data", test_chart_data);
   g_test_add_func ("/ui-stats/forecast", test_forecast);
   g_test_add_func ("/ui-stats/charts", test_charts);
   g_test_add_func ("/ui-stats/exports", test_exports);
