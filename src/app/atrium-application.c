@@ -107,6 +107,23 @@ set_backend_state (AtriumApplication  *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BACKEND_STATE]);
 }
 
+/* A session on the API's transport: the embedded server's socket or the network. */
+SoupSession *
+atrium_application_new_session (AtriumApplication *self)
+{
+  SoupSession *session;
+
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), NULL);
+
+  if (self->embedded != NULL)
+    session = soup_session_new_with_options (
+      "remote-connectable", atrium_embedded_get_connectable (self->embedded), NULL);
+  else
+    session = soup_session_new ();
+  soup_session_set_user_agent (session, "Atrium/" PACKAGE_VERSION);
+  return session;
+}
+
 /* The live feed shares the API's transport: the embedded server's socket or the
  * network. It is made at the first sign-in (it needs a token) and kept across the
  * next ones, so that the views bound to its models stay bound. */
@@ -121,12 +138,7 @@ start_live_client (AtriumApplication *self)
       atrium_live_client_start (self->live);
       return;
     }
-  if (self->embedded != NULL)
-    self->live_session = soup_session_new_with_options (
-      "remote-connectable", atrium_embedded_get_connectable (self->embedded), NULL);
-  else
-    self->live_session = soup_session_new ();
-  soup_session_set_user_agent (self->live_session, "Atrium/" PACKAGE_VERSION);
+  self->live_session = atrium_application_new_session (self);
   self->live = atrium_live_client_new (self->live_session, atrium_api_get_base_url (self->api),
                                        token);
   atrium_live_client_start (self->live);

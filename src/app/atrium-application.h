@@ -49,6 +49,9 @@ void               atrium_application_disconnect       (AtriumApplication *self)
 AtriumApi         *atrium_application_get_api       (AtriumApplication *self);
 AtriumEmbedded    *atrium_application_get_embedded  (AtriumApplication *self);
 AtriumLiveClient  *atrium_application_get_live      (AtriumApplication *self);
+/* A new HTTP session on the API's transport (the embedded server's socket or the
+ * network), for transfers the API does not make itself (export downloads). */
+SoupSession       *atrium_application_new_session   (AtriumApplication *self);
 
 /* Signing in: the session of a successful login or second factor. The profile
  * (`GET /me`) is then fetched and "user" notified. */

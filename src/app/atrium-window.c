@@ -12,6 +12,7 @@
 #include "atrium-login-page.h"
 #include "atrium-occupancy-page.h"
 #include "atrium-setup-page.h"
+#include "atrium-stats-page.h"
 #include "atrium-today-page.h"
 #include "atrium-ui-text.h"
 
@@ -45,6 +46,8 @@ struct _AtriumWindow
   AdwViewStackPage    *today_stack_page;
   AtriumAdminPage     *admin_page;
   AdwViewStackPage    *admin_stack_page;
+  AtriumStatsPage     *stats_page;
+  AdwViewStackPage    *stats_stack_page;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumWindow, atrium_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -132,7 +135,7 @@ user_changed (AtriumWindow *self)
 {
   AtriumApplication *app = self->app;
   AtriumLiveClient *live = atrium_application_get_live (app);
-  gboolean staff, admin;
+  gboolean staff, admin, reporting;
 
   if (atrium_application_get_user (app) == NULL)
     {
@@ -175,12 +178,18 @@ user_changed (AtriumWindow *self)
       atrium_today_page_set_data (self->today_page, atrium_application_get_api (app),
                                   (const gint64 *) (gpointer) sites->data, sites->len);
     }
+  reporting = atrium_application_has_role (app, "manager") ||
+              atrium_application_has_role (app, "reporting");
+  adw_view_stack_page_set_visible (self->stats_stack_page, reporting);
+  if (reporting)
+    atrium_stats_page_set_user (self->stats_page, app);
   admin = atrium_application_has_role (app, "admin");
   adw_view_stack_page_set_visible (self->admin_stack_page, admin);
   if (admin)
     atrium_admin_page_set_api (self->admin_page, atrium_application_get_api (app));
   adw_view_stack_set_visible_child_name (self->view_stack,
-                                         staff ? "today" : admin ? "admin" : "occupancy");
+                                         staff ? "today" : admin ? "admin"
+                                         : reporting ? "statistics" : "occupancy");
   show_page (self, "main");
 }
 
@@ -298,6 +307,7 @@ atrium_window_class_init (AtriumWindowClass *klass)
   g_type_ensure (ATRIUM_TYPE_BOOKINGS_PAGE);
   g_type_ensure (ATRIUM_TYPE_TODAY_PAGE);
   g_type_ensure (ATRIUM_TYPE_ADMIN_PAGE);
+  g_type_ensure (ATRIUM_TYPE_STATS_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PATH "/atrium-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, toast_overlay);
@@ -319,6 +329,8 @@ atrium_window_class_init (AtriumWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, today_stack_page);
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, admin_page);
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, admin_stack_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, stats_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, stats_stack_page);
   gtk_widget_class_bind_template_callback (widget_class, login_signed_in);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_activated);

@@ -24,115 +24,17 @@
 static AtriumApplication *the_app;
 static char *config_dir;
 
-/* The button under @root whose label is @label (mnemonics removed). */
-static GtkButton *
-find_button (GtkWidget  *root,
-             const char *label)
-{
-  if (GTK_IS_BUTTON (root) && gtk_widget_get_visible (root) &&
-      gtk_button_get_label (GTK_BUTTON (root)) != NULL)
-    {
-      g_autoptr(GString) plain = g_string_new (gtk_button_get_label (GTK_BUTTON (root)));
-
-      g_string_replace (plain, "_", "", 0);
-      if (g_str_equal (plain->str, label))
-        return GTK_BUTTON (root);
-    }
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkButton *found = find_button (child, label);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static AtriumWindow *
-window (void)
-{
-  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (the_app));
-
-  g_assert_true (ATRIUM_IS_WINDOW (active));
-  return ATRIUM_WINDOW (active);
-}
-
-static gboolean
-on_page (gpointer data)
-{
-  return g_strcmp0 (atrium_window_get_page (window ()), data) == 0;
-}
-
-static AtriumLoginPage *
-login_page (void)
-{
-  return atrium_window_get_login_page (window ());
-}
-
-static const AtriumDemoAccount *
-demo_account (const char *name)
-{
-  AtriumEmbedded *embedded = atrium_application_get_embedded (the_app);
-  guint n = 0;
-  const AtriumDemoAccount *accounts = atrium_embedded_get_demo_accounts (embedded, &n);
-
-  for (guint i = 0; i < n; i++)
-    if (g_str_equal (accounts[i].name, name))
-      return &accounts[i];
-  g_assert_not_reached ();
-}
-
-/* The code the account's authenticator shows at @when. */
-static char *
-totp_code (const AtriumDemoAccount *account,
-           gint64                   when)
-{
-  g_autoptr(GUri) uri = g_uri_parse (account->totp_uri, G_URI_FLAGS_NONE, NULL);
-  g_autoptr(GHashTable) params = g_uri_parse_params (g_uri_get_query (uri), -1, "&",
-                                                     G_URI_PARAMS_NONE, NULL);
-  gsize len = 0;
-  g_autofree guint8 *key = atrium_base32_decode (g_hash_table_lookup (params, "secret"), &len,
-                                                 NULL);
-
-  g_assert_nonnull (key);
-  return g_strdup_printf ("%06u", atrium_totp_code (key, len, when));
-}
-
-static void
-type_into (GtkWidget  *root,
-           const char *row_title,
-           const char *text)
-{
-  GtkWidget *row = NULL;
-
-  for (GtkWidget *w = root; w != NULL; )
-    {
-      if (ADW_IS_ENTRY_ROW (w) &&
-          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (w)), row_title) == 0)
-        {
-          row = w;
-          break;
-        }
-      /* depth-first walk */
-      if (gtk_widget_get_first_child (w) != NULL)
-        w = gtk_widget_get_first_child (w);
-      else
-        {
-          while (w != root && gtk_widget_get_next_sibling (w) == NULL)
-            w = gtk_widget_get_parent (w);
-          w = w == root ? NULL : gtk_widget_get_next_sibling (w);
-        }
-    }
-  g_assert_nonnull (row);
-  gtk_editable_set_text (GTK_EDITABLE (row), text);
-}
-
-static gboolean
-step_is_code (gpointer data)
-{
-  return g_strcmp0 (atrium_login_page_get_step (login_page ()), "code") == 0;
-}
+/* The shared helpers (atrium-ui-test.h) under the names these tests use. */
+#define find_button  atrium_ui_test_find_button
+#define window       atrium_ui_test_window
+#define on_page      atrium_ui_test_on_page
+#define login_page   atrium_ui_test_login_page
+#define demo_account atrium_ui_test_demo_account
+#define totp_code    atrium_ui_test_totp_code
+#define type_into    atrium_ui_test_type_into
+#define step_is_code atrium_ui_test_step_is_code
+#define sign_in      atrium_ui_test_sign_in
+#define sign_out     atrium_ui_test_sign_out
 
 static gboolean
 has_error (gpointer data)
@@ -140,42 +42,6 @@ has_error (gpointer data)
   return atrium_login_page_get_error (login_page ()) != NULL &&
          gtk_widget_get_sensitive (GTK_WIDGET (find_button (GTK_WIDGET (login_page ()),
                                                             "Verify")));
-}
-
-static void
-sign_in (const char *name,
-         gboolean    second_factor)
-{
-  GtkWidget *page = GTK_WIDGET (login_page ());
-  const AtriumDemoAccount *account = demo_account (name);
-
-  atrium_ui_test_spin_until (on_page, "login", 10);
-  type_into (page, "User Name", account->name);
-  type_into (page, "Password", account->password);
-  gtk_widget_activate (GTK_WIDGET (find_button (page, "Sign In")));
-  if (second_factor)
-    {
-      g_autofree char *code = NULL;
-
-      atrium_ui_test_spin_until (step_is_code, NULL, 30);
-      code = totp_code (account, g_get_real_time () / G_USEC_PER_SEC);
-      type_into (page, "Code", code);
-      gtk_widget_activate (GTK_WIDGET (find_button (page, "Verify")));
-    }
-  atrium_ui_test_spin_until (on_page, "main", 30);
-}
-
-static void
-sign_out (void)
-{
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window ()), "win.sign-out", NULL));
-  atrium_ui_test_spin_until (on_page, "login", 10);
-}
-
-static gboolean
-backend_ready (gpointer data)
-{
-  return on_page ((gpointer) "login");
 }
 
 /* The app, its demo backend and its window, started once for every test. */
@@ -194,14 +60,7 @@ start_app (void)
    * of the current slot can be checked in whatever the minute the test runs. */
   g_assert_true (g_file_set_contents (config, "[bookings]\ncheckin_closes_minutes = 30\n", -1,
                                       &error));
-  the_app = atrium_application_new (G_APPLICATION_NON_UNIQUE);
-  atrium_application_use_demo (the_app, config);
-  g_assert_true (g_application_register (G_APPLICATION (the_app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (the_app));
-  atrium_ui_test_apply_style (gtk_application_get_active_window (GTK_APPLICATION (the_app)));
-  /* The demo hashes its accounts' passwords and writes eight weeks of history. */
-  atrium_ui_test_spin_until (backend_ready, NULL, 240);
+  the_app = atrium_ui_test_start_demo (config);
 }
 
 static void
@@ -580,18 +439,7 @@ main (int    argc,
   g_test_add_func ("/ui/admin", test_admin);
 
   status = g_test_run ();
-  if (the_app != NULL)
-    {
-      GList *windows;
-
-      while ((windows = gtk_application_get_windows (GTK_APPLICATION (the_app))) != NULL)
-        gtk_window_destroy (windows->data);
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      /* The server's threads end before exit() tears OpenSSL down under them. */
-      atrium_application_disconnect (the_app);
-    }
-  g_clear_object (&the_app);
+  atrium_ui_test_quit (&the_app);
   if (config_dir != NULL)
     {
       g_autofree char *config = g_build_filename (config_dir, "server.conf", NULL);
