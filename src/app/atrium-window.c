@@ -22,7 +22,6 @@ struct _AtriumWindow
 
   GSettings      *settings;
   AtriumApplication *app;
-  GPtrArray      *toasts;        /* AdwToast, shown and not yet dismissed */
   gulong          backend_id;
   gulong          user_id;
   gulong          live_state_id;
@@ -52,38 +51,13 @@ struct _AtriumWindow
 
 G_DEFINE_FINAL_TYPE (AtriumWindow, atrium_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static void
-toast_dismissed (AdwToast     *toast,
-                 AtriumWindow *self)
-{
-  if (self->toasts != NULL)
-    g_ptr_array_remove (self->toasts, toast);
-}
-
 void
 atrium_window_toast (AtriumWindow *self,
                      const char   *text)
 {
-  AdwToast *toast;
-
   g_return_if_fail (ATRIUM_IS_WINDOW (self));
 
-  toast = adw_toast_new (text);
-  g_ptr_array_add (self->toasts, g_object_ref (toast));
-  g_signal_connect_object (toast, "dismissed", G_CALLBACK (toast_dismissed), self, 0);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
-}
-
-/* What was said to one person is not shown to the next. */
-static void
-dismiss_toasts (AtriumWindow *self)
-{
-  g_autoptr(GPtrArray) shown = g_steal_pointer (&self->toasts);
-
-  /* Each dismissal removes its toast from the list: dismiss from a copy. */
-  self->toasts = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < shown->len; i++)
-    adw_toast_dismiss (shown->pdata[i]);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
 }
 
 void
@@ -139,7 +113,6 @@ user_changed (AtriumWindow *self)
 
   if (atrium_application_get_user (app) == NULL)
     {
-      dismiss_toasts (self);
       gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
       if (atrium_application_get_session_expired (app))
         atrium_login_page_reset (self->login_page,
@@ -288,7 +261,6 @@ atrium_window_dispose (GObject *object)
   g_clear_object (&self->app);
   gtk_widget_dispose_template (GTK_WIDGET (self), ATRIUM_TYPE_WINDOW);
   g_clear_object (&self->settings);
-  g_clear_pointer (&self->toasts, g_ptr_array_unref);
 
   G_OBJECT_CLASS (atrium_window_parent_class)->dispose (object);
 }
@@ -351,7 +323,6 @@ static void
 atrium_window_init (AtriumWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->toasts = g_ptr_array_new_with_free_func (g_object_unref);
 
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
