@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "atrium-session.h"
 #include "atrium-window.h"
 
 struct _AtriumApplication
@@ -24,6 +25,8 @@ struct _AtriumApplication
   GCancellable      *cancellable;
   AtriumEmbedded    *embedded;
   AtriumApi         *api;
+  AtriumSession     *session;        /* the keyring's copy of the token; not in the demo */
+  gboolean           session_expired;
   SoupSession       *live_session;
   AtriumLiveClient  *live;
   JsonNode          *user;
@@ -104,6 +107,23 @@ set_backend_state (AtriumApplication  *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BACKEND_STATE]);
 }
 
+/* A session on the API's transport: the embedded server's socket or the network. */
+SoupSession *
+atrium_application_new_session (AtriumApplication *self)
+{
+  SoupSession *session;
+
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), NULL);
+
+  if (self->embedded != NULL)
+    session = soup_session_new_with_options (
+      "remote-connectable", atrium_embedded_get_connectable (self->embedded), NULL);
+  else
+    session = soup_session_new ();
+  soup_session_set_user_agent (session, "Atrium/" PACKAGE_VERSION);
+  return session;
+}
+
 /* The live feed shares the API's transport: the embedded server's socket or the
  * network. It is made at the first sign-in (it needs a token) and kept across the
  * next ones, so that the views bound to its models stay bound. */
@@ -118,15 +138,82 @@ start_live_client (AtriumApplication *self)
       atrium_live_client_start (self->live);
       return;
     }
-  if (self->embedded != NULL)
-    self->live_session = soup_session_new_with_options (
-      "remote-connectable", atrium_embedded_get_connectable (self->embedded), NULL);
-  else
-    self->live_session = soup_session_new ();
-  soup_session_set_user_agent (self->live_session, "Atrium/" PACKAGE_VERSION);
+  self->live_session = atrium_application_new_session (self);
   self->live = atrium_live_client_new (self->live_session, atrium_api_get_base_url (self->api),
                                        token);
   atrium_live_client_start (self->live);
+}
+
+static void
+forget_user (AtriumApplication *self)
+{
+  if (self->live != NULL)
+    atrium_live_client_stop (self->live);
+  if (self->user != NULL)
+    {
+      g_clear_pointer (&self->user, json_node_unref);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER]);
+    }
+}
+
+static void
+set_user (AtriumApplication *self,
+          JsonNode          *me)
+{
+  g_clear_pointer (&self->user, json_node_unref);
+  self->user = json_node_ref (me);
+  self->session_expired = FALSE;
+  start_live_client (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER]);
+}
+
+/* The server ended the session (it expired, or was revoked): back to signing in. What
+ * the user was doing stays on screen, and the outbox keeps what it holds until the
+ * next sign-in (AtriumSession). */
+static void
+session_expired (AtriumApplication *self)
+{
+  g_message ("The session ended on the server; signing in again");
+  self->session_expired = TRUE;
+  forget_user (self);
+}
+
+gboolean
+atrium_application_get_session_expired (AtriumApplication *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), FALSE);
+
+  return self->session_expired;
+}
+
+static void
+session_restored (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(AtriumApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) me = atrium_session_restore_finish (ATRIUM_SESSION (source), result,
+                                                         &error);
+
+  if (me != NULL && self->user == NULL)
+    set_user (self, me);
+  else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("The stored session could not be checked: %s", error->message);
+}
+
+/* A server's API is ready: its signal of an ended session is followed, and outside the
+ * demo the session kept in the keyring is tried first. */
+static void
+api_ready (AtriumApplication *self)
+{
+  g_signal_connect_object (self->api, "session-expired", G_CALLBACK (session_expired), self,
+                           G_CONNECT_SWAPPED);
+  if (self->demo)
+    return;
+  self->session = atrium_session_new (self->api, NULL);
+  atrium_session_restore_async (self->session, self->cancellable, session_restored,
+                                g_object_ref (self));
 }
 
 static void
@@ -166,6 +253,7 @@ embedded_started (GObject      *source,
     atrium_embedded_get_socket_path (self->embedded));
   if (self->print_demo_accounts)
     print_demo_accounts (self->embedded);
+  api_ready (self);
   set_backend_state (self, ATRIUM_BACKEND_READY, NULL);
 }
 
@@ -214,6 +302,7 @@ atrium_application_connect (AtriumApplication *self)
       set_backend_state (self, ATRIUM_BACKEND_FAILED, error);
       return;
     }
+  api_ready (self);
   set_backend_state (self, ATRIUM_BACKEND_READY, NULL);
 }
 
@@ -245,10 +334,7 @@ me_fetched (GObject      *source,
       atrium_application_sign_out (self);
       return;
     }
-  g_clear_pointer (&self->user, json_node_unref);
-  self->user = g_steal_pointer (&me);
-  start_live_client (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER]);
+  set_user (self, me);
 }
 
 void
@@ -260,6 +346,10 @@ atrium_application_signed_in (AtriumApplication       *self,
   g_return_if_fail (result != NULL && result->token != NULL);
 
   atrium_api_set_token (self->api, result->token);
+  /* Kept in the keyring for the next run; a keyring that cannot keep it leaves the
+   * session to this run (AtriumSession logs why). */
+  if (self->session != NULL)
+    atrium_session_save_async (self->session, result, self->cancellable, NULL, NULL);
   atrium_api_get_me_async (self->api, self->cancellable, me_fetched, g_object_ref (self));
 }
 
@@ -268,18 +358,15 @@ atrium_application_sign_out (AtriumApplication *self)
 {
   g_return_if_fail (ATRIUM_IS_APPLICATION (self));
 
-  if (self->api != NULL && atrium_api_get_token (self->api) != NULL)
+  self->session_expired = FALSE;
+  if (self->session != NULL)
+    atrium_session_logout_async (self->session, NULL, NULL, NULL);
+  else if (self->api != NULL && atrium_api_get_token (self->api) != NULL)
     {
       atrium_api_logout_async (self->api, NULL, NULL, NULL);
       atrium_api_set_token (self->api, NULL);
     }
-  if (self->live != NULL)
-    atrium_live_client_stop (self->live);
-  if (self->user != NULL)
-    {
-      g_clear_pointer (&self->user, json_node_unref);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER]);
-    }
+  forget_user (self);
 }
 
 JsonObject *
@@ -471,6 +558,7 @@ atrium_application_disconnect (AtriumApplication *self)
     atrium_live_client_stop (self->live);
   g_clear_object (&self->live);
   g_clear_object (&self->live_session);
+  g_clear_object (&self->session);
   g_clear_object (&self->api);
   if (self->embedded != NULL)
     atrium_embedded_stop (self->embedded);
@@ -515,6 +603,7 @@ atrium_application_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->live);
   g_clear_object (&self->live_session);
+  g_clear_object (&self->session);
   g_clear_object (&self->api);
   g_clear_object (&self->embedded);
   g_clear_pointer (&self->user, json_node_unref);

@@ -49,12 +49,18 @@ void               atrium_application_disconnect       (AtriumApplication *self)
 AtriumApi         *atrium_application_get_api       (AtriumApplication *self);
 AtriumEmbedded    *atrium_application_get_embedded  (AtriumApplication *self);
 AtriumLiveClient  *atrium_application_get_live      (AtriumApplication *self);
+/* A new HTTP session on the API's transport (the embedded server's socket or the
+ * network), for transfers the API does not make itself (export downloads). */
+SoupSession       *atrium_application_new_session   (AtriumApplication *self);
 
 /* Signing in: the session of a successful login or second factor. The profile
  * (`GET /me`) is then fetched and "user" notified. */
 void               atrium_application_signed_in     (AtriumApplication       *self,
                                                      const AtriumLoginResult *result);
 void               atrium_application_sign_out      (AtriumApplication       *self);
+/* TRUE after the server ended the session (expired or revoked) until the next
+ * sign-in: the UI says so on its sign-in page. */
+gboolean           atrium_application_get_session_expired (AtriumApplication    *self);
 /* The signed-in user's profile (`GET /me`), or NULL. */
 JsonObject        *atrium_application_get_user      (AtriumApplication       *self);
 /* Whether the user holds @role ("patron", "staff", "manager", "admin"…), on any site. */

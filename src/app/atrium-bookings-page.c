@@ -122,55 +122,21 @@ show_code (GtkButton          *button,
   JsonObject *booking = g_object_get_data (G_OBJECT (button), "booking");
   const char *code = json_object_get_string_member_with_default (booking, "checkin_code", NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *when = NULL;
-  GtkWidget *window, *box, *picture, *label, *header, *toolbar;
 
-  if (code == NULL || (texture = atrium_qr_texture_new (code, 6, &error)) == NULL)
+  if (code == NULL)
     {
-      atrium_toast (GTK_WIDGET (self), error != NULL ? error->message
-                                                     : _("This booking has no check-in code."));
+      atrium_toast (GTK_WIDGET (self), _("This booking has no check-in code."));
       return;
     }
   when = atrium_ui_interval (json_object_get_string_member_with_default (booking, "start", NULL),
                              json_object_get_string_member_with_default (booking, "end", NULL));
-  window = adw_window_new ();
-  gtk_window_set_title (GTK_WINDOW (window), _("Check-In Code"));
-  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
-  gtk_window_set_transient_for (GTK_WINDOW (window),
-                                GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))));
-  gtk_window_set_default_size (GTK_WINDOW (window), 420, 560);
-  toolbar = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  header = adw_header_bar_new ();
-  gtk_box_append (GTK_BOX (toolbar), header);
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  gtk_widget_set_margin_top (box, 12);
-  gtk_widget_set_margin_bottom (box, 24);
-  gtk_widget_set_margin_start (box, 24);
-  gtk_widget_set_margin_end (box, 24);
-  label = gtk_label_new (json_object_get_string_member_with_default (booking, "resource_name",
-                                                                     ""));
-  gtk_widget_add_css_class (label, "title-2");
-  gtk_box_append (GTK_BOX (box), label);
-  label = gtk_label_new (when);
-  gtk_box_append (GTK_BOX (box), label);
-  picture = gtk_picture_new_for_paintable (GDK_PAINTABLE (texture));
-  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
-  gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_CONTAIN);
-  gtk_widget_set_vexpand (picture, TRUE);
-  gtk_widget_set_name (picture, "checkin-qr");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (picture), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("QR code to show at the kiosk"), -1);
-  gtk_box_append (GTK_BOX (box), picture);
-  label = gtk_label_new (_("Hold it up to the kiosk’s camera. It works even when the "
-                           "kiosk is offline. Check-in opens 15 minutes before the start."));
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
-  gtk_widget_add_css_class (label, "dim-label");
-  gtk_box_append (GTK_BOX (box), label);
-  gtk_box_append (GTK_BOX (toolbar), box);
-  adw_window_set_content (ADW_WINDOW (window), toolbar);
-  gtk_window_present (GTK_WINDOW (window));
+  if (!atrium_qr_show (GTK_WIDGET (self), _("Check-In Code"),
+                       json_object_get_string_member_with_default (booking, "resource_name", ""),
+                       when, code, _("QR code to show at the kiosk"),
+                       _("Hold it up to the kiosk’s camera. It works even when the kiosk is "
+                         "offline. Check-in opens 15 minutes before the start."), &error))
+    atrium_toast (GTK_WIDGET (self), error->message);
 }
 
 /* ---- my bookings ------------------------------------------------------------------- */

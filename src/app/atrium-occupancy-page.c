@@ -5,9 +5,11 @@
 
 #include "atrium-occupancy-page.h"
 
+#include <math.h>
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "atrium-chart.h"
 #include "atrium-space-tile.h"
 #include "atrium-ui-text.h"
 #include "atrium-widget.h"
@@ -32,6 +34,9 @@ struct _AtriumOccupancyPage
   AdwPreferencesGroup *queue_group;
   GtkListBox       *queue_list;
   GtkLabel         *state_label;
+  AdwPreferencesGroup *forecast_group;
+  AtriumChart      *forecast_chart;
+  GCancellable     *forecast_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumOccupancyPage, atrium_occupancy_page, GTK_TYPE_WIDGET)
@@ -146,6 +151,108 @@ hours_today (JsonObject *site)
   return g_string_free (text, FALSE);
 }
 
+AtriumChart *
+atrium_occupancy_page_get_forecast_chart (AtriumOccupancyPage *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_OCCUPANCY_PAGE (self), NULL);
+
+  return self->forecast_chart;
+}
+
+/* The site's expected occupancy, half hour by half hour: the sum of its spaces'
+ * forecasts (GET /sites/{id}/forecast), over the half hours with history. */
+static void
+forecast_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AtriumOccupancyPage *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = atrium_api_document_finish (ATRIUM_API (source), result,
+                                                           &error);
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GTimeZone) tz = NULL;
+  JsonObject *site = NULL;
+  JsonNode *spaces_node;
+  JsonArray *spaces = NULL;
+  gboolean insufficient = FALSE;
+  guint first = G_MAXUINT, last = 0;
+
+  if (answer == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (answer == NULL)
+    {
+      g_autofree char *text = atrium_ui_error_text (error);
+
+      atrium_chart_clear (self->forecast_chart, text);
+      return;
+    }
+  site = selected_site (self);
+  tz = site != NULL && json_object_get_string_member_with_default (site, "timezone", NULL)
+       ? g_time_zone_new_identifier (json_object_get_string_member (site, "timezone")) : NULL;
+  if (tz == NULL)
+    tz = g_time_zone_new_local ();
+  spaces_node = JSON_NODE_HOLDS_OBJECT (answer)
+                ? json_object_get_member (json_node_get_object (answer), "spaces") : NULL;
+  if (spaces_node != NULL && JSON_NODE_HOLDS_ARRAY (spaces_node))
+    spaces = json_node_get_array (spaces_node);
+  for (guint s = 0; spaces != NULL && s < json_array_get_length (spaces); s++)
+    {
+      JsonObject *space = json_array_get_object_element (spaces, s);
+      JsonNode *slots_node = space != NULL ? json_object_get_member (space, "slots") : NULL;
+      JsonArray *slots;
+
+      if (slots_node == NULL || !JSON_NODE_HOLDS_ARRAY (slots_node))
+        continue;
+      insufficient |= json_object_get_boolean_member_with_default (space,
+                                                                   "insufficient_history",
+                                                                   FALSE);
+      slots = json_node_get_array (slots_node);
+      for (guint i = 0; i < json_array_get_length (slots); i++)
+        {
+          JsonObject *slot = json_array_get_object_element (slots, i);
+          double none = NAN;
+
+          if (i >= values->len)
+            {
+              const char *start = slot != NULL
+                ? json_object_get_string_member_with_default (slot, "start", NULL) : NULL;
+              g_autoptr(GDateTime) utc = start != NULL ? g_date_time_new_from_iso8601 (start,
+                                                                                      NULL)
+                                                       : NULL;
+              g_autoptr(GDateTime) local = utc != NULL ? g_date_time_to_timezone (utc, tz)
+                                                       : NULL;
+
+              g_array_append_val (values, none);
+              g_ptr_array_add (labels, local != NULL
+                               ? g_date_time_format (local, C_("time of day", "%H:%M"))
+                               : g_strdup ("?"));
+            }
+          if (slot == NULL || json_object_get_int_member_with_default (slot, "samples", 0) <= 0)
+            continue;
+          if (isnan (g_array_index (values, double, i)))
+            g_array_index (values, double, i) = 0;
+          g_array_index (values, double, i) +=
+            json_object_get_double_member_with_default (slot, "occupancy", 0);
+          first = MIN (first, i);
+          last = MAX (last, i + 1);
+        }
+    }
+  adw_preferences_group_set_description (self->forecast_group, insufficient
+    ? _("People expected, from the few past weeks with data: take it as a rough guide.")
+    : _("People expected in each half hour, from the same weekday of the past eight "
+        "weeks."));
+  if (first >= last)
+    {
+      atrium_chart_clear (self->forecast_chart, _("No history to expect anything from."));
+      return;
+    }
+  atrium_chart_set_series (self->forecast_chart,
+                           (const char * const *) labels->pdata + first,
+                           &g_array_index (values, double, first), NULL, last - first);
+}
+
 static void
 site_changed (AtriumOccupancyPage *self)
 {
@@ -160,6 +267,17 @@ site_changed (AtriumOccupancyPage *self)
       gtk_label_set_text (self->site_label,
                           json_object_get_string_member_with_default (site, "name", ""));
       gtk_label_set_text (self->hours_label, hours);
+    }
+  g_cancellable_cancel (self->forecast_cancellable);
+  g_clear_object (&self->forecast_cancellable);
+  if (self->api != NULL && atrium_occupancy_page_get_site (self) > 0)
+    {
+      g_autofree char *path = g_strdup_printf ("/api/v1/sites/%" G_GINT64_FORMAT "/forecast",
+                                               atrium_occupancy_page_get_site (self));
+
+      self->forecast_cancellable = g_cancellable_new ();
+      atrium_api_get_document_async (self->api, path, self->forecast_cancellable,
+                                     forecast_read, self);
     }
 }
 
@@ -318,6 +436,8 @@ atrium_occupancy_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->forecast_cancellable);
+  g_clear_object (&self->forecast_cancellable);
   if (self->live != NULL)
     g_clear_signal_handler (&self->state_id, self->live);
   atrium_widget_dispose_children (GTK_WIDGET (self), ATRIUM_TYPE_OCCUPANCY_PAGE);
@@ -337,6 +457,7 @@ atrium_occupancy_page_class_init (AtriumOccupancyPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = atrium_occupancy_page_dispose;
+  g_type_ensure (ATRIUM_TYPE_CHART);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PATH "/atrium-occupancy-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AtriumOccupancyPage, site_label);
@@ -346,6 +467,8 @@ atrium_occupancy_page_class_init (AtriumOccupancyPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AtriumOccupancyPage, queue_group);
   gtk_widget_class_bind_template_child (widget_class, AtriumOccupancyPage, queue_list);
   gtk_widget_class_bind_template_child (widget_class, AtriumOccupancyPage, state_label);
+  gtk_widget_class_bind_template_child (widget_class, AtriumOccupancyPage, forecast_group);
+  gtk_widget_class_bind_template_child (widget_class, AtriumOccupancyPage, forecast_chart);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -353,6 +476,9 @@ static void
 atrium_occupancy_page_init (AtriumOccupancyPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  atrium_chart_set_kind (self->forecast_chart, ATRIUM_CHART_LINE);
+  atrium_chart_set_unit (self->forecast_chart, ATRIUM_CHART_UNIT_PEOPLE);
+  atrium_chart_clear (self->forecast_chart, _("Loading…"));
   self->site_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->space_filter = gtk_custom_filter_new (space_on_site, self, NULL);
   self->queue_filter = gtk_custom_filter_new (queue_on_site, self, NULL);

@@ -4,6 +4,7 @@
 #include <gtk/gtk.h>
 
 #include "atrium-api.h"
+#include "atrium-chart.h"
 #include "atrium-live-client.h"
 
 G_BEGIN_DECLS
@@ -24,5 +25,7 @@ void       atrium_occupancy_page_set_data (AtriumOccupancyPage *self,
 gint64     atrium_occupancy_page_get_site (AtriumOccupancyPage *self);
 /* The tiles shown, for tests. */
 GtkFlowBox *atrium_occupancy_page_get_space_box (AtriumOccupancyPage *self);
+/* Today's expected occupancy of the site, for tests. */
+AtriumChart *atrium_occupancy_page_get_forecast_chart (AtriumOccupancyPage *self);
 
 G_END_DECLS

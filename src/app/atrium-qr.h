@@ -12,4 +12,16 @@ GdkTexture *atrium_qr_texture_new (const char  *text,
                                    guint        scale,
                                    GError     **error);
 
+/* A window over @parent's showing @payload as a large QR code under @heading and
+ * @subheading, @note under it; @description is the code's accessible label. FALSE and
+ * @error when @payload does not fit in a QR code. */
+gboolean    atrium_qr_show        (GtkWidget   *parent,
+                                   const char  *title,
+                                   const char  *heading,
+                                   const char  *subheading,
+                                   const char  *payload,
+                                   const char  *description,
+                                   const char  *note,
+                                   GError     **error);
+
 G_END_DECLS

@@ -7,10 +7,12 @@
 
 #include <glib/gi18n.h>
 
+#include "atrium-admin-page.h"
 #include "atrium-bookings-page.h"
 #include "atrium-login-page.h"
 #include "atrium-occupancy-page.h"
 #include "atrium-setup-page.h"
+#include "atrium-stats-page.h"
 #include "atrium-today-page.h"
 #include "atrium-ui-text.h"
 
@@ -41,6 +43,10 @@ struct _AtriumWindow
   AtriumBookingsPage  *bookings_page;
   AtriumTodayPage     *today_page;
   AdwViewStackPage    *today_stack_page;
+  AtriumAdminPage     *admin_page;
+  AdwViewStackPage    *admin_stack_page;
+  AtriumStatsPage     *stats_page;
+  AdwViewStackPage    *stats_stack_page;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumWindow, atrium_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -58,10 +64,10 @@ void
 atrium_toast (GtkWidget  *widget,
               const char *text)
 {
-  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+  GtkRoot *root = gtk_widget_get_root (widget);
 
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
+  if (ATRIUM_IS_WINDOW (root))
+    atrium_window_toast (ATRIUM_WINDOW (root), text);
 }
 
 static void
@@ -103,11 +109,15 @@ user_changed (AtriumWindow *self)
 {
   AtriumApplication *app = self->app;
   AtriumLiveClient *live = atrium_application_get_live (app);
-  gboolean staff;
+  gboolean staff, admin, reporting;
 
   if (atrium_application_get_user (app) == NULL)
     {
       gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
+      if (atrium_application_get_session_expired (app))
+        atrium_login_page_reset (self->login_page,
+                                 _("Your session has ended. Sign in again to go on: what "
+                                   "you were doing is still here."));
       if (atrium_application_get_backend_state (app) == ATRIUM_BACKEND_READY)
         show_page (self, "login");
       return;
@@ -141,7 +151,18 @@ user_changed (AtriumWindow *self)
       atrium_today_page_set_data (self->today_page, atrium_application_get_api (app),
                                   (const gint64 *) (gpointer) sites->data, sites->len);
     }
-  adw_view_stack_set_visible_child_name (self->view_stack, staff ? "today" : "occupancy");
+  reporting = atrium_application_has_role (app, "manager") ||
+              atrium_application_has_role (app, "reporting");
+  adw_view_stack_page_set_visible (self->stats_stack_page, reporting);
+  if (reporting)
+    atrium_stats_page_set_user (self->stats_page, app);
+  admin = atrium_application_has_role (app, "admin");
+  adw_view_stack_page_set_visible (self->admin_stack_page, admin);
+  if (admin)
+    atrium_admin_page_set_api (self->admin_page, atrium_application_get_api (app));
+  adw_view_stack_set_visible_child_name (self->view_stack,
+                                         staff ? "today" : admin ? "admin"
+                                         : reporting ? "statistics" : "occupancy");
   show_page (self, "main");
 }
 
@@ -198,6 +219,21 @@ sign_out_activated (GtkWidget  *widget,
   atrium_login_page_reset (self->login_page, NULL);
 }
 
+/* win.show-view::NAME: a view of the main page, when it is there for this user. */
+static void
+show_view_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  AtriumWindow *self = ATRIUM_WINDOW (widget);
+  const char *name = g_variant_get_string (parameter, NULL);
+  GtkWidget *child = adw_view_stack_get_child_by_name (self->view_stack, name);
+
+  if (child != NULL && g_str_equal (gtk_stack_get_visible_child_name (self->page_stack), "main") &&
+      adw_view_stack_page_get_visible (adw_view_stack_get_page (self->view_stack, child)))
+    adw_view_stack_set_visible_child (self->view_stack, child);
+}
+
 static void
 reconnect_activated (GtkWidget  *widget,
                      const char *action_name,
@@ -242,6 +278,8 @@ atrium_window_class_init (AtriumWindowClass *klass)
   g_type_ensure (ATRIUM_TYPE_OCCUPANCY_PAGE);
   g_type_ensure (ATRIUM_TYPE_BOOKINGS_PAGE);
   g_type_ensure (ATRIUM_TYPE_TODAY_PAGE);
+  g_type_ensure (ATRIUM_TYPE_ADMIN_PAGE);
+  g_type_ensure (ATRIUM_TYPE_STATS_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PATH "/atrium-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, toast_overlay);
@@ -261,9 +299,24 @@ atrium_window_class_init (AtriumWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, bookings_page);
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, today_page);
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, today_stack_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, admin_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, admin_stack_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, stats_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, stats_stack_page);
   gtk_widget_class_bind_template_callback (widget_class, login_signed_in);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-view",
+                                       "s", "occupancy");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-view",
+                                       "s", "bookings");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-view",
+                                       "s", "today");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_ALT_MASK, "win.show-view",
+                                       "s", "statistics");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_5, GDK_ALT_MASK, "win.show-view",
+                                       "s", "admin");
 }
 
 static void

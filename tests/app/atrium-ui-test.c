@@ -3,6 +3,11 @@
 
 #include "atrium-ui-test.h"
 
+#include <adwaita.h>
+#include "atrium-totp.h"
+
+static AtriumApplication *ui_app;
+
 void
 atrium_ui_test_spin_until (gboolean (*done) (gpointer),
                            gpointer   data,
@@ -74,7 +79,214 @@ atrium_ui_test_save_screenshot (GtkWidget  *widget,
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
   texture = gsk_renderer_render_texture (renderer, node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_build_filename (dir, name, NULL);
+  /* tools/screenshots runs the tests once light and once dark. */
+  if (adw_style_manager_get_dark (adw_style_manager_get_default ()) &&
+      g_str_has_suffix (name, ".png"))
+    {
+      g_autofree char *stem = g_strndup (name, strlen (name) - 4);
+      g_autofree char *dark = g_strconcat (stem, "-dark.png", NULL);
+
+      path = g_build_filename (dir, dark, NULL);
+    }
+  else
+    path = g_build_filename (dir, name, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s (%dx%d)", path, width, height);
+}
+
+void
+atrium_ui_test_apply_style (GtkWindow *window)
+{
+  const char *scheme = g_getenv ("ATRIUM_TEST_COLOR_SCHEME");
+  const char *width = g_getenv ("ATRIUM_TEST_WINDOW_WIDTH");
+
+  if (g_strcmp0 (scheme, "dark") == 0)
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                        ADW_COLOR_SCHEME_FORCE_DARK);
+  else if (g_strcmp0 (scheme, "light") == 0)
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                        ADW_COLOR_SCHEME_FORCE_LIGHT);
+  if (width != NULL && window != NULL)
+    gtk_window_set_default_size (window, atoi (width), 720);
+}
+
+GtkButton *
+atrium_ui_test_find_button (GtkWidget  *root,
+                            const char *label)
+{
+  if (GTK_IS_BUTTON (root) && gtk_widget_get_visible (root) &&
+      gtk_button_get_label (GTK_BUTTON (root)) != NULL)
+    {
+      g_autoptr(GString) plain = g_string_new (gtk_button_get_label (GTK_BUTTON (root)));
+
+      g_string_replace (plain, "_", "", 0);
+      if (g_str_equal (plain->str, label))
+        return GTK_BUTTON (root);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkButton *found = atrium_ui_test_find_button (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+AtriumWindow *
+atrium_ui_test_window (void)
+{
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (ui_app));
+
+  g_assert_true (ATRIUM_IS_WINDOW (active));
+  return ATRIUM_WINDOW (active);
+}
+
+gboolean
+atrium_ui_test_on_page (gpointer data)
+{
+  return g_strcmp0 (atrium_window_get_page (atrium_ui_test_window ()), data) == 0;
+}
+
+AtriumLoginPage *
+atrium_ui_test_login_page (void)
+{
+  return atrium_window_get_login_page (atrium_ui_test_window ());
+}
+
+const AtriumDemoAccount *
+atrium_ui_test_demo_account (const char *name)
+{
+  AtriumEmbedded *embedded = atrium_application_get_embedded (ui_app);
+  guint n = 0;
+  const AtriumDemoAccount *accounts = atrium_embedded_get_demo_accounts (embedded, &n);
+
+  for (guint i = 0; i < n; i++)
+    if (g_str_equal (accounts[i].name, name))
+      return &accounts[i];
+  g_assert_not_reached ();
+}
+
+char *
+atrium_ui_test_totp_code (const AtriumDemoAccount *account,
+                          gint64                   when)
+{
+  g_autoptr(GUri) uri = g_uri_parse (account->totp_uri, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GHashTable) params = g_uri_parse_params (g_uri_get_query (uri), -1, "&",
+                                                     G_URI_PARAMS_NONE, NULL);
+  gsize len = 0;
+  g_autofree guint8 *key = atrium_base32_decode (g_hash_table_lookup (params, "secret"), &len,
+                                                 NULL);
+
+  g_assert_nonnull (key);
+  return g_strdup_printf ("%06u", atrium_totp_code (key, len, when));
+}
+
+void
+atrium_ui_test_type_into (GtkWidget  *root,
+                          const char *row_title,
+                          const char *text)
+{
+  GtkWidget *row = NULL;
+
+  for (GtkWidget *w = root; w != NULL; )
+    {
+      if (ADW_IS_ENTRY_ROW (w) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (w)), row_title) == 0)
+        {
+          row = w;
+          break;
+        }
+      /* depth-first walk */
+      if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != root && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w == root ? NULL : gtk_widget_get_next_sibling (w);
+        }
+    }
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+gboolean
+atrium_ui_test_step_is_code (gpointer data)
+{
+  return g_strcmp0 (atrium_login_page_get_step (atrium_ui_test_login_page ()), "code") == 0;
+}
+
+void
+atrium_ui_test_sign_in (const char *name,
+                        gboolean    second_factor)
+{
+  GtkWidget *page = GTK_WIDGET (atrium_ui_test_login_page ());
+  const AtriumDemoAccount *account = atrium_ui_test_demo_account (name);
+
+  atrium_ui_test_spin_until (atrium_ui_test_on_page, "login", 10);
+  atrium_ui_test_type_into (page, "User Name", account->name);
+  atrium_ui_test_type_into (page, "Password", account->password);
+  gtk_widget_activate (GTK_WIDGET (atrium_ui_test_find_button (page, "Sign In")));
+  if (second_factor)
+    {
+      g_autofree char *code = NULL;
+
+      atrium_ui_test_spin_until (atrium_ui_test_step_is_code, NULL, 30);
+      code = atrium_ui_test_totp_code (account, g_get_real_time () / G_USEC_PER_SEC);
+      atrium_ui_test_type_into (page, "Code", code);
+      gtk_widget_activate (GTK_WIDGET (atrium_ui_test_find_button (page, "Verify")));
+    }
+  atrium_ui_test_spin_until (atrium_ui_test_on_page, "main", 30);
+}
+
+void
+atrium_ui_test_sign_out (void)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (atrium_ui_test_window ()),
+                                             "win.sign-out", NULL));
+  atrium_ui_test_spin_until (atrium_ui_test_on_page, "login", 10);
+}
+
+static gboolean
+backend_ready (gpointer data)
+{
+  return atrium_ui_test_on_page ((gpointer) "login");
+}
+
+AtriumApplication *
+atrium_ui_test_start_demo (const char *config_file)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumApplication *app = atrium_application_new (G_APPLICATION_NON_UNIQUE);
+
+  ui_app = app;
+  atrium_application_use_demo (app, config_file);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  atrium_ui_test_apply_style (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  /* The demo hashes its accounts' passwords and writes eight weeks of history. */
+  atrium_ui_test_spin_until (backend_ready, NULL, 240);
+  return app;
+}
+
+void
+atrium_ui_test_quit (AtriumApplication **app)
+{
+  GList *windows;
+
+  if (*app == NULL)
+    return;
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (*app))) != NULL)
+    gtk_window_destroy (windows->data);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  /* The embedded server stops and its threads are joined before the process exits:
+   * the application is not run, so its "shutdown" never comes, and it outlives our
+   * reference (GtkApplication keeps one until then). */
+  atrium_application_disconnect (*app);
+  g_clear_object (app);
+  ui_app = NULL;
 }

@@ -3,6 +3,10 @@
 
 #include <gtk/gtk.h>
 
+#include "atrium-application.h"
+#include "atrium-login-page.h"
+#include "atrium-window.h"
+
 G_BEGIN_DECLS
 
 /* What the UI tests share: waiting on the main loop, finding widgets, screenshots. */
@@ -20,5 +24,35 @@ GtkWidget *atrium_ui_test_find_widget     (GtkWidget  *root,
  * at; does nothing when the variable is not set. */
 void       atrium_ui_test_save_screenshot (GtkWidget  *widget,
                                            const char *name);
+
+/* $ATRIUM_TEST_COLOR_SCHEME ("light", "dark") and $ATRIUM_TEST_WINDOW_WIDTH (pixels), as
+ * tools/screenshots sets them. */
+void       atrium_ui_test_apply_style     (GtkWindow  *window);
+/* A new application on its embedded demo backend (@config_file: nullable), its window
+ * on the login page; and its end, windows closed and the demo's data removed. */
+AtriumApplication       *atrium_ui_test_start_demo   (const char        *config_file);
+void                     atrium_ui_test_quit         (AtriumApplication **app);
+
+/* Signing in through the login page of that app's window, as a demo account. */
+AtriumWindow            *atrium_ui_test_window       (void);
+/* For atrium_ui_test_spin_until(): the window shows the page named @data. */
+gboolean                 atrium_ui_test_on_page      (gpointer           data);
+gboolean                 atrium_ui_test_step_is_code (gpointer           data);
+AtriumLoginPage         *atrium_ui_test_login_page   (void);
+/* The visible button under @root labelled @label (mnemonics removed), or NULL. */
+GtkButton               *atrium_ui_test_find_button  (GtkWidget         *root,
+                                                      const char        *label);
+/* Types @text into the entry row titled @row_title under @root. */
+void                     atrium_ui_test_type_into    (GtkWidget         *root,
+                                                      const char        *row_title,
+                                                      const char        *text);
+const AtriumDemoAccount *atrium_ui_test_demo_account (const char        *name);
+/* The code the account's authenticator shows at @when. */
+char                    *atrium_ui_test_totp_code    (const AtriumDemoAccount *account,
+                                                      gint64             when);
+/* With the TOTP code when @second_factor; waits for the main page. */
+void                     atrium_ui_test_sign_in      (const char        *name,
+                                                      gboolean           second_factor);
+void                     atrium_ui_test_sign_out     (void);
 
 G_END_DECLS

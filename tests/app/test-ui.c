@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "atrium-admin-page.h"
 #include "atrium-application.h"
 #include "atrium-ui-test.h"
 #include "atrium-bookings-page.h"
@@ -23,115 +24,17 @@
 static AtriumApplication *the_app;
 static char *config_dir;
 
-/* The button under @root whose label is @label (mnemonics removed). */
-static GtkButton *
-find_button (GtkWidget  *root,
-             const char *label)
-{
-  if (GTK_IS_BUTTON (root) && gtk_widget_get_visible (root) &&
-      gtk_button_get_label (GTK_BUTTON (root)) != NULL)
-    {
-      g_autoptr(GString) plain = g_string_new (gtk_button_get_label (GTK_BUTTON (root)));
-
-      g_string_replace (plain, "_", "", 0);
-      if (g_str_equal (plain->str, label))
-        return GTK_BUTTON (root);
-    }
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkButton *found = find_button (child, label);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static AtriumWindow *
-window (void)
-{
-  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (the_app));
-
-  g_assert_true (ATRIUM_IS_WINDOW (active));
-  return ATRIUM_WINDOW (active);
-}
-
-static gboolean
-on_page (gpointer data)
-{
-  return g_strcmp0 (atrium_window_get_page (window ()), data) == 0;
-}
-
-static AtriumLoginPage *
-login_page (void)
-{
-  return atrium_window_get_login_page (window ());
-}
-
-static const AtriumDemoAccount *
-demo_account (const char *name)
-{
-  AtriumEmbedded *embedded = atrium_application_get_embedded (the_app);
-  guint n = 0;
-  const AtriumDemoAccount *accounts = atrium_embedded_get_demo_accounts (embedded, &n);
-
-  for (guint i = 0; i < n; i++)
-    if (g_str_equal (accounts[i].name, name))
-      return &accounts[i];
-  g_assert_not_reached ();
-}
-
-/* The code the account's authenticator shows at @when. */
-static char *
-totp_code (const AtriumDemoAccount *account,
-           gint64                   when)
-{
-  g_autoptr(GUri) uri = g_uri_parse (account->totp_uri, G_URI_FLAGS_NONE, NULL);
-  g_autoptr(GHashTable) params = g_uri_parse_params (g_uri_get_query (uri), -1, "&",
-                                                     G_URI_PARAMS_NONE, NULL);
-  gsize len = 0;
-  g_autofree guint8 *key = atrium_base32_decode (g_hash_table_lookup (params, "secret"), &len,
-                                                 NULL);
-
-  g_assert_nonnull (key);
-  return g_strdup_printf ("%06u", atrium_totp_code (key, len, when));
-}
-
-static void
-type_into (GtkWidget  *root,
-           const char *row_title,
-           const char *text)
-{
-  GtkWidget *row = NULL;
-
-  for (GtkWidget *w = root; w != NULL; )
-    {
-      if (ADW_IS_ENTRY_ROW (w) &&
-          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (w)), row_title) == 0)
-        {
-          row = w;
-          break;
-        }
-      /* depth-first walk */
-      if (gtk_widget_get_first_child (w) != NULL)
-        w = gtk_widget_get_first_child (w);
-      else
-        {
-          while (w != root && gtk_widget_get_next_sibling (w) == NULL)
-            w = gtk_widget_get_parent (w);
-          w = w == root ? NULL : gtk_widget_get_next_sibling (w);
-        }
-    }
-  g_assert_nonnull (row);
-  gtk_editable_set_text (GTK_EDITABLE (row), text);
-}
-
-static gboolean
-step_is_code (gpointer data)
-{
-  return g_strcmp0 (atrium_login_page_get_step (login_page ()), "code") == 0;
-}
+/* The shared helpers (atrium-ui-test.h) under the names these tests use. */
+#define find_button  atrium_ui_test_find_button
+#define window       atrium_ui_test_window
+#define on_page      atrium_ui_test_on_page
+#define login_page   atrium_ui_test_login_page
+#define demo_account atrium_ui_test_demo_account
+#define totp_code    atrium_ui_test_totp_code
+#define type_into    atrium_ui_test_type_into
+#define step_is_code atrium_ui_test_step_is_code
+#define sign_in      atrium_ui_test_sign_in
+#define sign_out     atrium_ui_test_sign_out
 
 static gboolean
 has_error (gpointer data)
@@ -139,42 +42,6 @@ has_error (gpointer data)
   return atrium_login_page_get_error (login_page ()) != NULL &&
          gtk_widget_get_sensitive (GTK_WIDGET (find_button (GTK_WIDGET (login_page ()),
                                                             "Verify")));
-}
-
-static void
-sign_in (const char *name,
-         gboolean    second_factor)
-{
-  GtkWidget *page = GTK_WIDGET (login_page ());
-  const AtriumDemoAccount *account = demo_account (name);
-
-  atrium_ui_test_spin_until (on_page, "login", 10);
-  type_into (page, "User Name", account->name);
-  type_into (page, "Password", account->password);
-  gtk_widget_activate (GTK_WIDGET (find_button (page, "Sign In")));
-  if (second_factor)
-    {
-      g_autofree char *code = NULL;
-
-      atrium_ui_test_spin_until (step_is_code, NULL, 30);
-      code = totp_code (account, g_get_real_time () / G_USEC_PER_SEC);
-      type_into (page, "Code", code);
-      gtk_widget_activate (GTK_WIDGET (find_button (page, "Verify")));
-    }
-  atrium_ui_test_spin_until (on_page, "main", 30);
-}
-
-static void
-sign_out (void)
-{
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window ()), "win.sign-out", NULL));
-  atrium_ui_test_spin_until (on_page, "login", 10);
-}
-
-static gboolean
-backend_ready (gpointer data)
-{
-  return on_page ((gpointer) "login");
 }
 
 /* The app, its demo backend and its window, started once for every test. */
@@ -193,13 +60,7 @@ start_app (void)
    * of the current slot can be checked in whatever the minute the test runs. */
   g_assert_true (g_file_set_contents (config, "[bookings]\ncheckin_closes_minutes = 30\n", -1,
                                       &error));
-  the_app = atrium_application_new (G_APPLICATION_NON_UNIQUE);
-  atrium_application_use_demo (the_app, config);
-  g_assert_true (g_application_register (G_APPLICATION (the_app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (the_app));
-  /* The demo hashes its accounts' passwords and writes eight weeks of history. */
-  atrium_ui_test_spin_until (backend_ready, NULL, 240);
+  the_app = atrium_ui_test_start_demo (config);
 }
 
 static void
@@ -430,6 +291,137 @@ test_staff_checks_in (void)
   sign_out ();
 }
 
+static gboolean
+done_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+logged_out (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (atrium_api_logout_finish (ATRIUM_API (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* The session ends on the server while the patron is in the middle of a search: the
+ * next call brings the sign-in page back, saying why, and the search form keeps what
+ * was chosen. */
+static void
+test_session_expired (void)
+{
+  AtriumBookingsPage *page;
+  g_autoptr(AtriumApi) other = NULL;
+  AtriumEmbedded *embedded;
+  gboolean done = FALSE;
+
+  start_app ();
+  sign_in ("demo-patron", FALSE);
+  page = ATRIUM_BOOKINGS_PAGE (atrium_ui_test_find_widget (GTK_WIDGET (window ()),
+                                                           ATRIUM_TYPE_BOOKINGS_PAGE));
+  /* Another client signs this very session out (as a revocation would). */
+  embedded = atrium_application_get_embedded (the_app);
+  other = atrium_api_new_for_unix_socket (atrium_embedded_get_socket_path (embedded));
+  atrium_api_set_token (other, atrium_api_get_token (atrium_application_get_api (the_app)));
+  atrium_api_logout_async (other, NULL, logged_out, &done);
+  atrium_ui_test_spin_until (done_true, &done, 30);
+
+  atrium_bookings_page_refresh (page);
+  atrium_ui_test_spin_until (on_page, "login", 30);
+  g_assert_true (atrium_application_get_session_expired (the_app));
+  g_assert_nonnull (strstr (atrium_login_page_get_error (login_page ()), "session has ended"));
+  atrium_ui_test_save_screenshot (GTK_WIDGET (window ()), "session-expired.png");
+
+  /* Signing in again goes on where it was. */
+  sign_in ("demo-patron", FALSE);
+  g_assert_false (atrium_application_get_session_expired (the_app));
+  sign_out ();
+}
+
+static gboolean
+list_has_user (gpointer data)
+{
+  GtkListBox *list = atrium_admin_page_get_users_list (data);
+
+  for (int i = 0; gtk_list_box_get_row_at_index (list, i) != NULL; i++)
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (gtk_list_box_get_row_at_index (list, i)),
+                                      "user-name"), g_object_get_data (G_OBJECT (data),
+                                                                       "wanted")) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+audit_has_rows (gpointer data)
+{
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (atrium_admin_page_get_audit_list (data),
+                                                      0);
+
+  return row != NULL && ADW_IS_ACTION_ROW (row) &&
+         g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), "authn_");
+}
+
+static GtkWindow *
+find_other_window (void)
+{
+  GtkWindow *found = NULL;
+
+  for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+    if (l->data != (gpointer) window () && ADW_IS_WINDOW (l->data) &&
+        gtk_widget_get_visible (l->data))
+      found = l->data;
+  return found;
+}
+
+static gboolean
+has_other_window (gpointer data)
+{
+  return find_other_window () != NULL;
+}
+
+/* The administrator sees the users and the audit log (where the sign-ins of the tests
+ * before are), and creates a staff account, whose second factor comes back as a QR code
+ * to hand over. */
+static void
+test_admin (void)
+{
+  AtriumAdminPage *page;
+  GtkWindow *qr;
+
+  start_app ();
+  sign_in ("demo-admin", TRUE);
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (atrium_window_get_view_stack (window ())),
+                   ==, "admin");
+  page = ATRIUM_ADMIN_PAGE (atrium_ui_test_find_widget (GTK_WIDGET (window ()),
+                                                        ATRIUM_TYPE_ADMIN_PAGE));
+  g_object_set_data (G_OBJECT (page), "wanted", (gpointer) "demo-patron");
+  atrium_ui_test_spin_until (list_has_user, page, 30);
+  atrium_ui_test_spin_until (audit_has_rows, page, 30);
+  atrium_ui_test_save_screenshot (GTK_WIDGET (window ()), "admin-users.png");
+
+  type_into (GTK_WIDGET (page), "User Name", "ui-staff");
+  type_into (GTK_WIDGET (page), "Email", "ui-staff@library.example");
+  type_into (GTK_WIDGET (page), "First Password", "Quiet-Reading-Room-42!");
+  /* "Staff at Central Library" comes after "Patron". */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (atrium_ui_test_find_widget (GTK_WIDGET (page),
+                                                                         ADW_TYPE_COMBO_ROW)),
+                              1);
+  gtk_widget_activate (GTK_WIDGET (find_button (GTK_WIDGET (page), "Create User")));
+  atrium_ui_test_spin_until (has_other_window, NULL, 30);
+  qr = find_other_window ();
+  g_assert_nonnull (atrium_ui_test_find_widget (GTK_WIDGET (qr), GTK_TYPE_PICTURE));
+  atrium_ui_test_save_screenshot (GTK_WIDGET (qr), "admin-new-user-qr.png");
+  gtk_window_destroy (qr);
+  g_object_set_data (G_OBJECT (page), "wanted", (gpointer) "ui-staff");
+  atrium_ui_test_spin_until (list_has_user, page, 30);
+  sign_out ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -443,20 +435,11 @@ main (int    argc,
   g_test_add_func ("/ui/login-wrong-code-then-totp", test_login_wrong_code_then_totp);
   g_test_add_func ("/ui/book-a-seat", test_book_a_seat);
   g_test_add_func ("/ui/staff-checks-in", test_staff_checks_in);
+  g_test_add_func ("/ui/session-expired", test_session_expired);
+  g_test_add_func ("/ui/admin", test_admin);
 
   status = g_test_run ();
-  if (the_app != NULL)
-    {
-      GList *windows;
-
-      while ((windows = gtk_application_get_windows (GTK_APPLICATION (the_app))) != NULL)
-        gtk_window_destroy (windows->data);
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      /* The server's threads end before exit() tears OpenSSL down under them. */
-      atrium_application_disconnect (the_app);
-    }
-  g_clear_object (&the_app);
+  atrium_ui_test_quit (&the_app);
   if (config_dir != NULL)
     {
       g_autofree char *config = g_build_filename (config_dir, "server.conf", NULL);

@@ -11,6 +11,7 @@
 #include "atrium-random.h"
 #include "atrium-store-audit.h"
 #include "atrium-store-bookings.h"
+#include "atrium-store-checkin.h"
 #include "atrium-store-counts.h"
 #include "atrium-store-sites.h"
 #include "atrium-totp.h"
@@ -321,6 +322,72 @@ add_history (AtriumDb         *db,
   return TRUE;
 }
 
+/* Eight weeks of past bookings of two hours, more on busy days: most kept (checked in,
+ * then completed by the same sweeps as the scheduler's), some cancelled, some never
+ * claimed (no-shows), so that the managers' booking statistics have a history. They
+ * belong to nobody (like anonymised ones): no patron's history or no-show count grows. */
+static gboolean
+add_booking_history (AtriumDb         *db,
+                     AtriumDirectory  *directory,
+                     gint64            now,
+                     GError          **error)
+{
+  static const guint hours[] = { 10, 14 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261125);
+  g_autoptr(GPtrArray) resources = atrium_store_resources_list (db, 0, NULL, error);
+  g_autoptr(GArray) changed = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  if (resources == NULL)
+    return FALSE;
+  for (guint i = 0; i < resources->len; i++)
+    {
+      const AtriumResource *resource = resources->pdata[i];
+      const AtriumSite *site = atrium_directory_find_site (directory, resource->site_id);
+      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (now);
+      g_autoptr(GDateTime) here = site != NULL ? g_date_time_to_timezone (utc, site->tz) : NULL;
+
+      for (int day = 1; here != NULL && day <= HISTORY_DAYS; day++)
+        for (guint h = 0; h < G_N_ELEMENTS (hours); h++)
+          {
+            g_autoptr(GDateTime) date = g_date_time_add_days (here, -day);
+            g_autoptr(GDateTime) start = g_date_time_new (site->tz,
+                                                          g_date_time_get_year (date),
+                                                          g_date_time_get_month (date),
+                                                          g_date_time_get_day_of_month (date),
+                                                          (int) hours[h], 0, 0);
+            AtriumBooking booking = { 0 };
+            double fate;
+
+            booking.resource_id = resource->id;
+            booking.starts = g_date_time_to_unix (start);
+            booking.ends = booking.starts + 2 * 3600;
+            booking.group_size = g_str_equal (resource->type, "room") ? 3 : 1;
+            booking.created_at = booking.starts - g_rand_int_range (rand, 3600, 5 * 86400);
+            if (!atrium_site_is_open (site, booking.starts) ||
+                !atrium_site_is_open (site, booking.ends - 1) ||
+                g_rand_double (rand) > 0.2 + 0.6 * atrium_demo_expected_share (site,
+                                                                               booking.starts,
+                                                                               0))
+              continue;
+            booking.id = atrium_store_booking_insert (db, &booking, error);
+            if (booking.id == 0)
+              return FALSE;
+            fate = g_rand_double (rand);
+            if (fate < 0.08 &&
+                !atrium_store_booking_cancel (db, booking.id, 0, booking.created_at + 600,
+                                              error))
+              return FALSE;
+            if (fate >= 0.08 + 0.1 &&
+                atrium_store_booking_check_in (db, booking.id, booking.starts +
+                                               g_rand_int_range (rand, 0, 600), error) < 0)
+              return FALSE;
+          }
+    }
+  /* The rest of each booking's life, as the scheduler would have lived it. */
+  return atrium_store_release_no_shows (db, now, 0, changed, error) &&
+         atrium_store_complete_ended (db, now, changed, error);
+}
+
 /* Sensors whose keys nobody knows: `serve --simulate-sensors` gives them fresh ones. */
 static gboolean
 add_sensors (AtriumDb         *db,
@@ -513,6 +580,7 @@ atrium_demo_load (AtriumDb                    *writer,
       !add_rules (writer, directory, error) ||
       !add_sensors (writer, directory, now, error) ||
       !add_history (writer, directory, now, error) ||
+      !add_booking_history (writer, directory, now, error) ||
       !set_counters (writer, directory, now, error) ||
       !add_accounts (writer, secrets_key, params, now, report, error))
     return FALSE;
