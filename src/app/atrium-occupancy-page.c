@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <adwaita.h>
+#include <inttypes.h>
 #include <glib/gi18n.h>
 
 #include "atrium-chart.h"
@@ -349,8 +350,8 @@ update_queue_row (AdwActionRow    *row,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), atrium_live_queue_get_name (queue));
   wait = seconds >= 0 ? atrium_ui_wait (seconds) : g_strdup (_("no estimate yet"));
   /* TRANSLATORS: a queue's wait ("about 5 min", "no wait") and its length */
-  subtitle = g_strdup_printf (ngettext ("%s · %" G_GINT64_FORMAT " person in line",
-                                        "%s · %" G_GINT64_FORMAT " people in line",
+  subtitle = g_strdup_printf (ngettext ("%s · %" PRId64 " person in line",
+                                        "%s · %" PRId64 " people in line",
                                         length), wait, length);
   adw_action_row_set_subtitle (row, subtitle);
 }

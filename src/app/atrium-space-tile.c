@@ -5,6 +5,7 @@
 
 #include "atrium-space-tile.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 
 #include "atrium-gauge.h"
@@ -46,8 +47,8 @@ update (AtriumSpaceTile *self)
   else
     level = g_strdup (_("No count yet"));
   gtk_label_set_text (self->level_label, level);
-  free_text = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " of %u free",
-                                         "%" G_GINT64_FORMAT " of %u free",
+  free_text = g_strdup_printf (ngettext ("%" PRId64 " of %u free",
+                                         "%" PRId64 " of %u free",
                                          atrium_live_space_get_free (space)),
                                atrium_live_space_get_free (space),
                                atrium_live_space_get_capacity (space));

@@ -6,6 +6,7 @@
 #include "atrium-today-page.h"
 
 #include <adwaita.h>
+#include <inttypes.h>
 #include <glib/gi18n.h>
 
 #include "atrium-ui-text.h"
@@ -476,7 +477,7 @@ sites_read (GObject      *source,
   for (guint i = 0; i < self->site_ids->len; i++)
     {
       gint64 id = g_array_index (self->site_ids, gint64, i);
-      g_autofree char *name = g_strdup_printf (_("Site %" G_GINT64_FORMAT), id);
+      g_autofree char *name = g_strdup_printf (_("Site %" PRId64), id);
 
       for (guint j = 0; sites != NULL && j < json_array_get_length (sites); j++)
         {
