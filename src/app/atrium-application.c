@@ -251,10 +251,10 @@ embedded_started (GObject      *source,
     }
   self->api = atrium_api_new_for_unix_socket (
     atrium_embedded_get_socket_path (self->embedded));
-  if (self->print_demo_accounts)
-    print_demo_accounts (self->embedded);
   api_ready (self);
   set_backend_state (self, ATRIUM_BACKEND_READY, NULL);
+  if (self->print_demo_accounts)
+    print_demo_accounts (self->embedded);
 }
 
 void

@@ -98,20 +98,30 @@ selected_site (AtriumOccupancyPage *self)
   return NULL;
 }
 
-/* "Open today 08:00–22:00", from the site's week and its exceptions. */
-static char *
-hours_today (JsonObject *site)
+/* Now on the site's clock (its time zone), or the local one. */
+static GDateTime *
+site_now (JsonObject *site)
+{
+  const char *zone = json_object_get_string_member_with_default (site, "timezone", NULL);
+  g_autoptr(GTimeZone) tz = zone != NULL ? g_time_zone_new_identifier (zone) : NULL;
+
+  return tz != NULL ? g_date_time_new_now (tz) : g_date_time_new_now_local ();
+}
+
+/* The opening periods of @now's day: the exception of that date, or the week's. */
+static JsonArray *
+periods_of_day (JsonObject  *site,
+                GDateTime   *now,
+                const char **note)
 {
   static const char *days[] = { NULL, "monday", "tuesday", "wednesday", "thursday",
                                 "friday", "saturday", "sunday" };
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *date = g_date_time_format (now, "%Y-%m-%d");
-  JsonArray *periods = NULL;
+  const char *day = days[g_date_time_get_day_of_week (now)];
   JsonObject *hours = json_object_get_object_member (site, "hours");
   JsonArray *exceptions = json_object_get_array_member (site, "exceptions");
-  const char *note = NULL;
-  GString *text;
 
+  *note = NULL;
   for (guint i = 0; exceptions != NULL && i < json_array_get_length (exceptions); i++)
     {
       JsonObject *exception = json_array_get_object_element (exceptions, i);
@@ -120,15 +130,23 @@ hours_today (JsonObject *site)
           g_strcmp0 (json_object_get_string_member_with_default (exception, "date", ""),
                      date) == 0)
         {
-          periods = json_object_get_array_member (exception, "periods");
-          note = json_object_get_string_member_with_default (exception, "note", NULL);
-          break;
+          *note = json_object_get_string_member_with_default (exception, "note", NULL);
+          return json_object_get_array_member (exception, "periods");
         }
     }
-  if (periods == NULL && hours != NULL)
-    periods = json_object_has_member (hours, days[g_date_time_get_day_of_week (now)])
-              ? json_object_get_array_member (hours, days[g_date_time_get_day_of_week (now)])
-              : NULL;
+  return hours != NULL && json_object_has_member (hours, day)
+         ? json_object_get_array_member (hours, day) : NULL;
+}
+
+/* "Open today 08:00–22:00", from the site's week and its exceptions. */
+static char *
+hours_today (JsonObject *site)
+{
+  g_autoptr(GDateTime) now = site_now (site);
+  const char *note = NULL;
+  JsonArray *periods = periods_of_day (site, now, &note);
+  GString *text;
+
   if (periods == NULL || json_array_get_length (periods) == 0)
     text = g_string_new (_("Closed today"));
   else
@@ -150,6 +168,29 @@ hours_today (JsonObject *site)
   if (note != NULL && *note != '\0')
     g_string_append_printf (text, " (%s)", note);
   return g_string_free (text, FALSE);
+}
+
+/* Whether the site is open at this moment ("HH:MM" compare as text; "24:00" is last). */
+static gboolean
+open_now (JsonObject *site)
+{
+  g_autoptr(GDateTime) now = site_now (site);
+  g_autofree char *time = g_date_time_format (now, "%H:%M");
+  const char *note = NULL;
+  JsonArray *periods = periods_of_day (site, now, &note);
+
+  for (guint i = 0; periods != NULL && i < json_array_get_length (periods); i++)
+    {
+      JsonObject *period = json_array_get_object_element (periods, i);
+
+      if (period != NULL &&
+          g_strcmp0 (json_object_get_string_member_with_default (period, "opens", "99"),
+                     time) <= 0 &&
+          g_strcmp0 (time, json_object_get_string_member_with_default (period, "closes",
+                                                                      "00")) < 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 AtriumChart *
@@ -292,6 +333,7 @@ sites_read (GObject      *source,
   g_autoptr(JsonNode) document = atrium_api_document_finish (ATRIUM_API (source), result,
                                                              &error);
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  guint first = GTK_INVALID_LIST_POSITION;
   JsonArray *sites;
 
   if (document == NULL)
@@ -316,13 +358,18 @@ sites_read (GObject      *source,
       if (site == NULL)
         continue;
       id = json_object_get_int_member_with_default (site, "id", 0);
+      /* The first site open now: what a patron looking at the rooms most likely wants. */
+      if (first == GTK_INVALID_LIST_POSITION && open_now (site))
+        first = self->site_ids->len;
       g_array_append_val (self->site_ids, id);
       gtk_string_list_append (names,
                               json_object_get_string_member_with_default (site, "name", "?"));
     }
+  if (first == GTK_INVALID_LIST_POSITION)
+    first = 0;
   gtk_drop_down_set_model (self->site_dropdown, G_LIST_MODEL (names));
   gtk_widget_set_visible (GTK_WIDGET (self->site_dropdown), self->site_ids->len > 1);
-  gtk_drop_down_set_selected (self->site_dropdown, 0);
+  gtk_drop_down_set_selected (self->site_dropdown, first);
   site_changed (self);
 }
 

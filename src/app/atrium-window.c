@@ -307,6 +307,8 @@ atrium_window_class_init (AtriumWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_activated);
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_L,
+                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.sign-out", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-view",
                                        "s", "occupancy");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-view",
