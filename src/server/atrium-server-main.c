@@ -13,6 +13,7 @@
 #include "atrium-cli-sites.h"
 #include "atrium-cli-users.h"
 #include "atrium-data-dir.h"
+#include "atrium-key-file.h"
 #include "atrium-serve.h"
 #include "atrium-random.h"
 #include "atrium-store.h"
@@ -87,12 +88,18 @@ cmd_init (int    argc,
   switch (state)
     {
     case ATRIUM_DATA_DIR_CREATED:
-      printf ("Created the Atrium store in %s (schema version %d).\n"
-              "Its key is %s/atrium.key: back it up apart from the data; "
-              "without it the store cannot be read.\n"
-              "Backups are encrypted with %s/backup.key: keep a copy of it apart from "
-              "the backups; without it they cannot be restored.\n", data_dir, version, data_dir,
-              data_dir);
+      {
+        /* The store's key may be a systemd credential rather than a file of the data
+         * directory (LoadCredential=atrium.key:…): name the one in use. */
+        g_autofree char *key = atrium_key_file_path (data_dir, "atrium.key");
+
+        printf ("Created the Atrium store in %s (schema version %d).\n"
+                "Its key is %s: back it up apart from the data; "
+                "without it the store cannot be read.\n"
+                "Backups are encrypted with %s/backup.key: keep a copy of it apart from "
+                "the backups; without it they cannot be restored.\n", data_dir, version, key,
+                data_dir);
+      }
       break;
     case ATRIUM_DATA_DIR_MIGRATED:
       printf ("The store in %s exists; upgraded it to schema version %d.\n",

@@ -307,6 +307,12 @@ test_credential_key (void)
   g_assert_cmpint (atrium_test_run_server_args (&out, &err, "init", "--data-dir", data_dir,
                                                 NULL), ==, 0);
   g_assert_false (g_file_test (in_data, G_FILE_TEST_EXISTS));
+  /* ... and says which key it used. */
+  {
+    g_autofree char *said = g_strdup_printf ("Its key is %s:", key_path);
+
+    g_assert_nonnull (strstr (out, said));
+  }
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (atrium_test_run_server_args (&out, &err, "audit", "verify",
