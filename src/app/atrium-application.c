@@ -525,20 +525,9 @@ about_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
-/* The Mallard pages installed with the app (help/), in Yelp. */
-static void
-help_activated (GSimpleAction *action,
-                GVariant      *parameter,
-                gpointer       user_data)
-{
-  gtk_show_uri (gtk_application_get_active_window (GTK_APPLICATION (user_data)),
-                "help:" PACKAGE_NAME, GDK_CURRENT_TIME);
-}
-
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
-  { "help", help_activated },
 };
 
 static void
@@ -546,7 +535,6 @@ atrium_application_startup (GApplication *app)
 {
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
-  static const char *help_accels[] = { "F1", NULL };
 
   G_APPLICATION_CLASS (atrium_application_parent_class)->startup (app);
 
@@ -555,7 +543,6 @@ atrium_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close",
                                          close_accels);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.help", help_accels);
 }
 
 /* Ends the live feed and stops the embedded server, whose threads must not outlive

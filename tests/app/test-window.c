@@ -78,12 +78,6 @@ test_window_opens (void)
   /* The application and window actions the menu and shortcuts rely on. */
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "quit"));
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "about"));
-  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "help"));
-  {
-    g_auto(GStrv) help = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
-                                                                "app.help");
-    g_assert_cmpstr (help[0], ==, "F1");
-  }
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), "show-help-overlay"));
   g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
   {
