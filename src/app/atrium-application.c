@@ -525,9 +525,44 @@ about_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+/* Without a help viewer the window says so, rather than a warning on stderr. */
+static void
+help_shown (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GtkWindow *window = source != NULL ? GTK_WINDOW (source) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!gtk_show_uri_full_finish (window, result, &error) && ATRIUM_IS_WINDOW (window))
+    {
+      g_autofree char *text = g_strdup_printf (_("The help cannot be shown: %s"),
+                                               error->message);
+
+      atrium_window_toast (ATRIUM_WINDOW (window), text);
+    }
+}
+
+/* The pages installed by help/ under the project's name; Yelp shows them. */
+static void
+help_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+
+  gtk_show_uri_full (gtk_application_get_active_window (app), "help:" PACKAGE_NAME,
+                     GDK_CURRENT_TIME, NULL, help_shown, NULL);
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
+};
+
+/* Not on a kiosk: its screen is shared, and the help viewer is a way out of it. */
+static const GActionEntry help_actions[] = {
+  { "help", help_activated },
 };
 
 static void
@@ -535,11 +570,18 @@ atrium_application_startup (GApplication *app)
 {
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
+  static const char *help_accels[] = { "F1", NULL };
 
   G_APPLICATION_CLASS (atrium_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
+  if (!ATRIUM_APPLICATION (app)->kiosk)
+    {
+      g_action_map_add_action_entries (G_ACTION_MAP (app), help_actions,
+                                       G_N_ELEMENTS (help_actions), app);
+      gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.help", help_accels);
+    }
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close",
                                          close_accels);

@@ -85,6 +85,12 @@ test_window_opens (void)
                                                                   "app.quit");
     g_assert_cmpstr (accels[0], ==, "<Control>q");
   }
+  {
+    g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
+                                                                  "app.help");
+    g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "help"));
+    g_assert_cmpstr (accels[0], ==, "F1");
+  }
 
   atrium_ui_test_save_screenshot (GTK_WIDGET (window), "window.png");
 
