@@ -156,6 +156,38 @@ unlocked (GObject      *source,
 }
 
 static void
+show_enrolment (AtriumAdminPage *self,
+                JsonObject      *user)
+{
+  const char *uri = json_object_get_string_member_with_default (user, "otpauth_uri", NULL);
+
+  /* Their authenticator app reads this once; it is not shown again. */
+  if (uri != NULL)
+    atrium_qr_show (GTK_WIDGET (self), _("Second Factor"),
+                    json_object_get_string_member_with_default (user, "name", ""),
+                    _("Scan with an authenticator app"), uri,
+                    _("QR code of the user’s new second factor"),
+                    _("Give this to that user only, once: it is not shown again."), NULL);
+}
+
+/* A lost phone: the user's new enrolment (roles that need a second factor) is shown at
+ * once, to hand over. */
+static void
+second_factor_reset (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  AtriumAdminPage *self = user_data;
+  g_autoptr(JsonNode) answer = finish_document (self, source, result);
+
+  if (answer == NULL)
+    return;
+  atrium_toast (GTK_WIDGET (self), _("Second factor reset; the user’s sessions are ended"));
+  show_enrolment (self, json_node_get_object (answer));
+  atrium_admin_page_refresh (self);
+}
+
+static void
 user_action (GtkButton       *button,
              AtriumAdminPage *self)
 {
@@ -168,8 +200,8 @@ user_action (GtkButton       *button,
   else if (g_str_equal (what, "unlock"))
     atrium_api_unlock_user_async (self->api, id, self->cancellable, unlocked, self);
   else
-    atrium_api_reset_second_factor_async (self->api, id, self->cancellable, user_changed,
-                                          self);
+    atrium_api_reset_second_factor_async (self->api, id, self->cancellable,
+                                          second_factor_reset, self);
 }
 
 /* @accessible: what the button does, with the user's name (it is taken). */
@@ -273,24 +305,16 @@ created (GObject      *source,
   AtriumAdminPage *self = user_data;
   g_autoptr(JsonNode) answer = finish_document (self, source, result);
   JsonObject *user;
-  const char *uri;
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->create_button), TRUE);
   if (answer == NULL)
     return;
   user = json_node_get_object (answer);
-  uri = json_object_get_string_member_with_default (user, "otpauth_uri", NULL);
   gtk_editable_set_text (GTK_EDITABLE (self->new_name_row), "");
   gtk_editable_set_text (GTK_EDITABLE (self->new_email_row), "");
   gtk_editable_set_text (GTK_EDITABLE (self->new_password_row), "");
   atrium_toast (GTK_WIDGET (self), _("User created"));
-  /* Their authenticator app reads this once; it is not shown again. */
-  if (uri != NULL)
-    atrium_qr_show (GTK_WIDGET (self), _("Second Factor"),
-                    json_object_get_string_member_with_default (user, "name", ""),
-                    _("Scan with an authenticator app"), uri,
-                    _("QR code of the new user’s second factor"),
-                    _("Give this to the new user only, once: it is not shown again."), NULL);
+  show_enrolment (self, user);
   atrium_admin_page_refresh (self);
 }
 
