@@ -292,12 +292,13 @@ atrium_today_page_refresh (AtriumTodayPage *self)
   atrium_api_get_document_async (self->api, path, self->cancellable, bookings_read, self);
 }
 
+/* A staff action's answer: its error, or @done said and the list read again. */
 static void
-checked_in (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+action_done (AtriumTodayPage *self,
+             GObject         *source,
+             GAsyncResult    *result,
+             const char      *done)
 {
-  AtriumTodayPage *self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) answer = atrium_api_document_finish (ATRIUM_API (source), result,
                                                            &error);
@@ -312,8 +313,16 @@ checked_in (GObject      *source,
       atrium_toast (GTK_WIDGET (self), text);
       return;
     }
-  atrium_toast (GTK_WIDGET (self), _("Checked in"));
+  atrium_toast (GTK_WIDGET (self), done);
   atrium_today_page_refresh (self);
+}
+
+static void
+checked_in (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  action_done (user_data, source, result, _("Checked in"));
 }
 
 void
@@ -330,6 +339,25 @@ atrium_today_page_check_in (AtriumTodayPage   *self,
     }
   /* Staff check in with the booking's own signed code, as the kiosk does. */
   atrium_api_checkin_async (self->api, item->code, self->cancellable, checked_in, self);
+}
+
+static void
+cancelled (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  action_done (user_data, source, result, _("Booking cancelled"));
+}
+
+void
+atrium_today_page_cancel (AtriumTodayPage   *self,
+                          AtriumBookingItem *item)
+{
+  g_return_if_fail (ATRIUM_IS_TODAY_PAGE (self));
+  g_return_if_fail (ATRIUM_IS_BOOKING_ITEM (item));
+
+  /* The server tells the patron by email. */
+  atrium_api_cancel_booking_async (self->api, item->id, self->cancellable, cancelled, self);
 }
 
 static void
@@ -369,16 +397,44 @@ bind_label (GtkSignalListItemFactory *factory,
 }
 
 static void
+cancel_clicked (GtkButton       *button,
+                AtriumTodayPage *self)
+{
+  GtkListItem *list_item = g_object_get_data (G_OBJECT (button), "list-item");
+  AtriumBookingItem *item = gtk_list_item_get_item (list_item);
+
+  if (item != NULL)
+    atrium_today_page_cancel (self, item);
+}
+
+static GtkWidget *
+action_button (GtkListItem     *list_item,
+               const char      *label,
+               GCallback        callback,
+               AtriumTodayPage *self)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  gtk_widget_add_css_class (button, "flat");
+  g_object_set_data (G_OBJECT (button), "list-item", list_item);
+  g_signal_connect (button, "clicked", callback, self);
+  return button;
+}
+
+static void
 setup_action (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
               AtriumTodayPage          *self)
 {
-  GtkWidget *button = gtk_button_new_with_mnemonic (_("Check _In"));
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *cancel;
 
-  gtk_widget_add_css_class (button, "flat");
-  g_object_set_data (G_OBJECT (button), "list-item", list_item);
-  g_signal_connect (button, "clicked", G_CALLBACK (check_in_clicked), self);
-  gtk_list_item_set_child (list_item, button);
+  gtk_box_append (GTK_BOX (box), action_button (list_item, _("Check _In"),
+                                                G_CALLBACK (check_in_clicked), self));
+  cancel = action_button (list_item, _("C_ancel"), G_CALLBACK (cancel_clicked), self);
+  gtk_widget_add_css_class (cancel, "destructive-action");
+  gtk_box_append (GTK_BOX (box), cancel);
+  gtk_list_item_set_child (list_item, box);
 }
 
 static void
@@ -387,13 +443,20 @@ bind_action (GtkSignalListItemFactory *factory,
              AtriumTodayPage          *self)
 {
   AtriumBookingItem *item = gtk_list_item_get_item (list_item);
-  GtkWidget *button = gtk_list_item_get_child (list_item);
-  g_autofree char *label = g_strdup_printf (_("Check in %s at %s"), item->patron,
-                                            item->resource);
+  GtkWidget *check_in = gtk_widget_get_first_child (gtk_list_item_get_child (list_item));
+  GtkWidget *cancel = gtk_widget_get_next_sibling (check_in);
+  gboolean booked = g_strcmp0 (item->status, "booked") == 0;
+  g_autofree char *check_in_label = g_strdup_printf (_("Check in %s at %s"), item->patron,
+                                                     item->resource);
+  g_autofree char *cancel_label = g_strdup_printf (_("Cancel the booking of %s at %s"),
+                                                   item->patron, item->resource);
 
-  gtk_widget_set_visible (button, g_strcmp0 (item->status, "booked") == 0);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  label, -1);
+  gtk_widget_set_visible (check_in, booked);
+  gtk_widget_set_visible (cancel, booked);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (check_in), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  check_in_label, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (cancel), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  cancel_label, -1);
 }
 
 static void

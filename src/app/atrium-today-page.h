@@ -32,4 +32,8 @@ GListModel *atrium_today_page_get_model (AtriumTodayPage *self);
 void        atrium_today_page_check_in  (AtriumTodayPage   *self,
                                          AtriumBookingItem *item);
 
+/* What the row's "Cancel" button does. */
+void        atrium_today_page_cancel    (AtriumTodayPage   *self,
+                                         AtriumBookingItem *item);
+
 G_END_DECLS

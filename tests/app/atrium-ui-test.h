@@ -50,6 +50,9 @@ const AtriumDemoAccount *atrium_ui_test_demo_account (const char        *name);
 /* The code the account's authenticator shows at @when. */
 char                    *atrium_ui_test_totp_code    (const AtriumDemoAccount *account,
                                                       gint64             when);
+/* The code for a sign-in now, after waiting for the next 30 s step when this account
+ * already signed in during the current one (the server refuses a replayed code). */
+char                    *atrium_ui_test_fresh_totp_code (const AtriumDemoAccount *account);
 /* With the TOTP code when @second_factor; waits for the main page. */
 void                     atrium_ui_test_sign_in      (const char        *name,
                                                       gboolean           second_factor);

@@ -107,7 +107,7 @@ test_login_wrong_code_then_totp (void)
 
   /* The right code now signs in; a manager starts on today's bookings. */
   g_free (right);
-  right = totp_code (manager, g_get_real_time () / G_USEC_PER_SEC);
+  right = atrium_ui_test_fresh_totp_code (manager);
   type_into (page, "Code", right);
   gtk_widget_activate (GTK_WIDGET (find_button (page, "Verify")));
   atrium_ui_test_spin_until (on_page, "main", 30);
@@ -164,6 +164,8 @@ has_tiles (gpointer data)
 }
 
 static int booked_id;
+static int booked_resource;
+static GDateTime *booked_start;   /* the quarter hour the booking starts at */
 
 /* A patron finds a seat free now at the Science Library (open day and night in the
  * demo), books it, and finds it in "my bookings" with its check-in code. */
@@ -193,10 +195,11 @@ test_book_a_seat (void)
    * bookable until its end, and open for check-in. */
   atrium_bookings_page_find (page, 0, g_date_time_get_hour (now),
                              g_date_time_get_minute (now) / 15 * 15, 60);
+  booked_start = g_date_time_add_minutes (now, -(g_date_time_get_minute (now) % 15));
   atrium_ui_test_spin_until (has_results, page, 30);
   row = row_with (atrium_bookings_page_get_results_list (page), "site-id", 2);
   g_assert_nonnull (row);
-  booked_id = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "resource-id"));
+  booked_resource = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "resource-id"));
   atrium_ui_test_save_screenshot (GTK_WIDGET (win), "patron-find.png");
   gtk_widget_activate (GTK_WIDGET (find_button (GTK_WIDGET (row), "Book")));
 
@@ -242,19 +245,42 @@ today_has_booking (gpointer data)
   return FALSE;
 }
 
-static gboolean
-today_checked_in (gpointer data)
+/* The status the day view shows for the booking under test, or NULL. */
+static const char *
+today_status (AtriumTodayPage *today)
 {
-  GListModel *model = atrium_today_page_get_model (data);
+  GListModel *model = atrium_today_page_get_model (today);
 
   for (guint i = 0; i < g_list_model_get_n_items (model); i++)
     {
       g_autoptr(AtriumBookingItem) item = g_list_model_get_item (model, i);
 
       if (atrium_booking_item_get_id (item) == booked_id)
-        return g_strcmp0 (atrium_booking_item_get_status (item), "checked_in") == 0;
+        return g_intern_string (atrium_booking_item_get_status (item));
     }
-  return FALSE;
+  return NULL;
+}
+
+/* What a row's button does, on the booking under test. */
+static void
+today_act (AtriumTodayPage *today,
+           void           (*act) (AtriumTodayPage *, AtriumBookingItem *))
+{
+  GListModel *model = atrium_today_page_get_model (today);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(AtriumBookingItem) item = g_list_model_get_item (model, i);
+
+      if (atrium_booking_item_get_id (item) == booked_id)
+        act (today, item);
+    }
+}
+
+static gboolean
+today_checked_in (gpointer data)
+{
+  return g_strcmp0 (today_status (data), "checked_in") == 0;
 }
 
 /* Staff finds that booking in today's list of its site and checks the patron in. */
@@ -263,7 +289,6 @@ test_staff_checks_in (void)
 {
   AtriumTodayPage *today;
   GtkDropDown *sites;
-  GListModel *model;
 
   g_assert_cmpint (booked_id, >, 0);
   start_app ();
@@ -278,16 +303,85 @@ test_staff_checks_in (void)
   atrium_ui_test_spin_until (today_has_booking, today, 30);
   atrium_ui_test_save_screenshot (GTK_WIDGET (window ()), "staff-today.png");
 
-  model = atrium_today_page_get_model (today);
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    {
-      g_autoptr(AtriumBookingItem) item = g_list_model_get_item (model, i);
-
-      if (atrium_booking_item_get_id (item) == booked_id)
-        atrium_today_page_check_in (today, item);
-    }
+  today_act (today, atrium_today_page_check_in);
   atrium_ui_test_spin_until (today_checked_in, today, 30);
   atrium_ui_test_save_screenshot (GTK_WIDGET (window ()), "staff-checked-in.png");
+  sign_out ();
+}
+
+static void
+took_result (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+has_result (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+/* A second booking of the patron's, made through the API, the hour after the first. */
+static gint64
+book_next_hour (void)
+{
+  AtriumEmbedded *embedded = atrium_application_get_embedded (the_app);
+  const AtriumDemoAccount *patron = demo_account ("demo-patron");
+  g_autoptr(AtriumApi) api = atrium_api_new_for_unix_socket (
+    atrium_embedded_get_socket_path (embedded));
+  g_autoptr(AtriumLoginResult) login = NULL;
+  g_autoptr(JsonNode) booking = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) from = g_date_time_add_minutes (booked_start, 60);
+  g_autoptr(GDateTime) to = g_date_time_add_minutes (booked_start, 90);
+  g_autoptr(GDateTime) from_utc = g_date_time_to_utc (from);
+  g_autoptr(GDateTime) to_utc = g_date_time_to_utc (to);
+  g_autofree char *start = g_date_time_format (from_utc, "%Y-%m-%dT%H:%M:00Z");
+  g_autofree char *end = g_date_time_format (to_utc, "%Y-%m-%dT%H:%M:00Z");
+  g_autofree char *key = atrium_api_new_idempotency_key ();
+  GAsyncResult *result = NULL;
+
+  atrium_api_login_async (api, patron->name, patron->password, NULL, took_result, &result);
+  atrium_ui_test_spin_until (has_result, &result, 30);
+  login = atrium_api_login_finish (api, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  atrium_api_create_booking_async (api, booked_resource, start, end, 1, key, NULL,
+                                   took_result, &result);
+  atrium_ui_test_spin_until (has_result, &result, 30);
+  booking = atrium_api_document_finish (api, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return json_object_get_int_member (json_node_get_object (booking), "id");
+}
+
+static gboolean
+today_cancelled (gpointer data)
+{
+  return g_strcmp0 (today_status (data), "cancelled") == 0;
+}
+
+/* Staff cancels a patron's booking from today's list (the server mails the patron). */
+static void
+test_staff_cancels (void)
+{
+  AtriumTodayPage *today;
+
+  g_assert_nonnull (booked_start);
+  start_app ();
+  booked_id = (int) book_next_hour ();
+  sign_in ("demo-manager", TRUE);
+  today = ATRIUM_TODAY_PAGE (atrium_ui_test_find_widget (GTK_WIDGET (window ()),
+                                                         ATRIUM_TYPE_TODAY_PAGE));
+  atrium_ui_test_spin_for (500);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (atrium_ui_test_find_widget (GTK_WIDGET (today),
+                                                                         GTK_TYPE_DROP_DOWN)),
+                              1);
+  atrium_ui_test_spin_until (today_has_booking, today, 30);
+  today_act (today, atrium_today_page_cancel);
+  atrium_ui_test_spin_until (today_cancelled, today, 30);
   sign_out ();
 }
 
@@ -435,11 +529,13 @@ main (int    argc,
   g_test_add_func ("/ui/login-wrong-code-then-totp", test_login_wrong_code_then_totp);
   g_test_add_func ("/ui/book-a-seat", test_book_a_seat);
   g_test_add_func ("/ui/staff-checks-in", test_staff_checks_in);
+  g_test_add_func ("/ui/staff-cancels", test_staff_cancels);
   g_test_add_func ("/ui/session-expired", test_session_expired);
   g_test_add_func ("/ui/admin", test_admin);
 
   status = g_test_run ();
   atrium_ui_test_quit (&the_app);
+  g_clear_pointer (&booked_start, g_date_time_unref);
   if (config_dir != NULL)
     {
       g_autofree char *config = g_build_filename (config_dir, "server.conf", NULL);
