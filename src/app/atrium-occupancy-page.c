@@ -14,6 +14,7 @@
 #include "atrium-space-tile.h"
 #include "atrium-ui-text.h"
 #include "atrium-widget.h"
+#include "atrium-window.h"
 
 struct _AtriumOccupancyPage
 {
@@ -24,6 +25,7 @@ struct _AtriumOccupancyPage
   GCancellable     *cancellable;
   JsonNode         *sites;        /* GET /sites */
   GArray           *site_ids;     /* gint64, in the drop-down's order */
+  GArray           *staff_sites;  /* gint64: where the user may recount */
   GtkCustomFilter  *space_filter;
   GtkCustomFilter  *queue_filter;
   gulong            state_id;
@@ -373,15 +375,73 @@ sites_read (GObject      *source,
   site_changed (self);
 }
 
+static void
+counted (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  AtriumOccupancyPage *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = atrium_api_document_finish (ATRIUM_API (source), result,
+                                                           &error);
+  g_autofree char *text = NULL;
+
+  if (answer == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  text = answer != NULL ? g_strdup (_("Count set; the sensors go on from it"))
+                        : atrium_ui_error_text (error);
+  atrium_toast (GTK_WIDGET (self), text);
+}
+
+void
+atrium_occupancy_page_recount (AtriumOccupancyPage *self,
+                               gint64               space_id,
+                               guint                count)
+{
+  g_return_if_fail (ATRIUM_IS_OCCUPANCY_PAGE (self));
+
+  if (self->api != NULL)
+    atrium_api_correct_count_async (self->api, space_id, count, self->cancellable, counted,
+                                    self);
+}
+
+static void
+tile_recount (AtriumSpaceTile     *tile,
+              guint                count,
+              AtriumOccupancyPage *self)
+{
+  atrium_occupancy_page_recount (self,
+                                 atrium_live_space_get_id (atrium_space_tile_get_space (tile)),
+                                 count);
+}
+
 static GtkWidget *
 make_tile (gpointer item,
            gpointer user_data)
 {
+  AtriumOccupancyPage *self = user_data;
   GtkWidget *tile = atrium_space_tile_new ();
+  gint64 site = atrium_live_space_get_site_id (item);
+  gboolean staff = FALSE;
 
   atrium_space_tile_set_space (ATRIUM_SPACE_TILE (tile), item);
+  for (guint i = 0; i < self->staff_sites->len; i++)
+    staff |= g_array_index (self->staff_sites, gint64, i) == site;
+  atrium_space_tile_set_can_recount (ATRIUM_SPACE_TILE (tile), staff);
+  g_signal_connect_object (tile, "recount", G_CALLBACK (tile_recount), self, 0);
   gtk_widget_add_css_class (tile, "card");
   return tile;
+}
+
+void
+atrium_occupancy_page_set_staff_sites (AtriumOccupancyPage *self,
+                                       const gint64        *sites,
+                                       guint                n_sites)
+{
+  g_return_if_fail (ATRIUM_IS_OCCUPANCY_PAGE (self));
+
+  g_array_set_size (self->staff_sites, 0);
+  g_array_append_vals (self->staff_sites, sites, n_sites);
 }
 
 static void
@@ -495,6 +555,7 @@ atrium_occupancy_page_dispose (GObject *object)
   g_clear_object (&self->queue_filter);
   g_clear_pointer (&self->sites, json_node_unref);
   g_clear_pointer (&self->site_ids, g_array_unref);
+  g_clear_pointer (&self->staff_sites, g_array_unref);
   G_OBJECT_CLASS (atrium_occupancy_page_parent_class)->dispose (object);
 }
 
@@ -528,6 +589,7 @@ atrium_occupancy_page_init (AtriumOccupancyPage *self)
   atrium_chart_set_unit (self->forecast_chart, ATRIUM_CHART_UNIT_PEOPLE);
   atrium_chart_clear (self->forecast_chart, _("Loading…"));
   self->site_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->staff_sites = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->space_filter = gtk_custom_filter_new (space_on_site, self, NULL);
   self->queue_filter = gtk_custom_filter_new (queue_on_site, self, NULL);
   g_signal_connect_swapped (self->site_dropdown, "notify::selected",

@@ -21,6 +21,15 @@ GtkWidget *atrium_occupancy_page_new      (void);
 void       atrium_occupancy_page_set_data (AtriumOccupancyPage *self,
                                            AtriumApi           *api,
                                            AtriumLiveClient    *live);
+/* The sites whose rooms the user may count by hand (staff, managers); call before
+ * atrium_occupancy_page_set_data(). */
+void       atrium_occupancy_page_set_staff_sites (AtriumOccupancyPage *self,
+                                                  const gint64        *sites,
+                                                  guint                n_sites);
+/* Staff counted the room: sets its count (what the tile's "Set the Count" does). */
+void       atrium_occupancy_page_recount  (AtriumOccupancyPage *self,
+                                           gint64               space_id,
+                                           guint                count);
 /* The site shown (0 before the sites are read). */
 gint64     atrium_occupancy_page_get_site (AtriumOccupancyPage *self);
 /* The tiles shown, for tests. */

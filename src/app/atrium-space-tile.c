@@ -23,9 +23,19 @@ struct _AtriumSpaceTile
   AtriumGauge     *gauge;
   GtkLabel        *level_label;
   GtkLabel        *free_label;
+  GtkMenuButton   *recount_button;
+  GtkSpinButton   *recount_spin;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumSpaceTile, atrium_space_tile, GTK_TYPE_WIDGET)
+
+enum
+{
+  RECOUNT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 update (AtriumSpaceTile *self)
@@ -56,6 +66,34 @@ update (AtriumSpaceTile *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->gauge),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   atrium_live_space_get_name (space), -1);
+  {
+    g_autofree char *recount = g_strdup_printf (_("Count the people in %s by hand"),
+                                                atrium_live_space_get_name (space));
+
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->recount_button), recount);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->recount_button),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, recount, -1);
+  }
+}
+
+static void
+recount_clicked (AtriumSpaceTile *self)
+{
+  gtk_menu_button_popdown (self->recount_button);
+  if (self->space != NULL)
+    g_signal_emit (self, signals[RECOUNT], 0,
+                   (guint) gtk_spin_button_get_value_as_int (self->recount_spin));
+}
+
+void
+atrium_space_tile_set_can_recount (AtriumSpaceTile *self,
+                                   gboolean         can_recount)
+{
+  g_return_if_fail (ATRIUM_IS_SPACE_TILE (self));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->recount_button), can_recount);
+  if (can_recount && self->space != NULL)
+    gtk_spin_button_set_value (self->recount_spin, atrium_live_space_get_count (self->space));
 }
 
 void
@@ -109,6 +147,12 @@ atrium_space_tile_class_init (AtriumSpaceTileClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AtriumSpaceTile, gauge);
   gtk_widget_class_bind_template_child (widget_class, AtriumSpaceTile, level_label);
   gtk_widget_class_bind_template_child (widget_class, AtriumSpaceTile, free_label);
+  gtk_widget_class_bind_template_child (widget_class, AtriumSpaceTile, recount_button);
+  gtk_widget_class_bind_template_child (widget_class, AtriumSpaceTile, recount_spin);
+  gtk_widget_class_bind_template_callback (widget_class, recount_clicked);
+  /* Staff counted the room by hand: the number of people now. */
+  signals[RECOUNT] = g_signal_new ("recount", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "spacetile");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);

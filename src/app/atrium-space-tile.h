@@ -17,5 +17,9 @@ GtkWidget       *atrium_space_tile_new       (void);
 void             atrium_space_tile_set_space (AtriumSpaceTile *self,
                                               AtriumLiveSpace *space);
 AtriumLiveSpace *atrium_space_tile_get_space (AtriumSpaceTile *self);
+/* Staff of the space's site may set its count by hand: the tile then offers it and
+ * emits "recount" (guint count). */
+void             atrium_space_tile_set_can_recount (AtriumSpaceTile *self,
+                                                    gboolean         can_recount);
 
 G_END_DECLS

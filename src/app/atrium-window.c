@@ -129,8 +129,7 @@ user_changed (AtriumWindow *self)
   staff = atrium_application_has_role (app, "staff") ||
           atrium_application_has_role (app, "manager");
   adw_view_stack_page_set_visible (self->today_stack_page, staff);
-  atrium_occupancy_page_set_data (self->occupancy_page, atrium_application_get_api (app),
-                                  atrium_application_get_live (app));
+
   atrium_bookings_page_set_api (self->bookings_page, atrium_application_get_api (app));
   if (staff)
     {
@@ -150,7 +149,14 @@ user_changed (AtriumWindow *self)
         }
       atrium_today_page_set_data (self->today_page, atrium_application_get_api (app),
                                   (const gint64 *) (gpointer) sites->data, sites->len);
+      atrium_occupancy_page_set_staff_sites (self->occupancy_page,
+                                             (const gint64 *) (gpointer) sites->data,
+                                             sites->len);
     }
+  else
+    atrium_occupancy_page_set_staff_sites (self->occupancy_page, NULL, 0);
+  atrium_occupancy_page_set_data (self->occupancy_page, atrium_application_get_api (app),
+                                  atrium_application_get_live (app));
   reporting = atrium_application_has_role (app, "manager") ||
               atrium_application_has_role (app, "reporting");
   adw_view_stack_page_set_visible (self->stats_stack_page, reporting);

@@ -247,6 +247,13 @@ void      atrium_api_checkin_booking_async  (AtriumApi           *self,
                                              GCancellable        *cancellable,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data);
+/* Staff: the room counted by hand; the site's occupancy document. */
+void      atrium_api_correct_count_async    (AtriumApi           *self,
+                                             gint64               space_id,
+                                             guint                count,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
 void      atrium_api_break_booking_async    (AtriumApi           *self,
                                              gint64               booking_id,
                                              GCancellable        *cancellable,
