@@ -72,7 +72,10 @@ def read_accounts(stream):
     return accounts
 
 
-def wait_for(find, what, seconds=60):
+# Each search walks part of the app's tree over D-Bus, one call per node and nothing
+# cached: on a loaded machine one walk takes tens of seconds (a CI run needed over a
+# minute for the sign-in page's), so the deadline is generous; a real failure still ends.
+def wait_for(find, what, seconds=240):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
