@@ -127,10 +127,11 @@ def main():
                          'the sign-in page is on the AT-SPI bus')
         user = wait_for(lambda: named(login, 'text', 'User Name'), 'the user name field is shown')
         # The page exists before the backend is ready; its demo accounts come with it (a
-        # sanitizer build takes its time), then the page is shown and takes the keyboard.
+        # sanitizer build or a loaded machine takes its time), then the page is shown and
+        # takes the keyboard.
         wait_for(lambda: named(login, 'push button', 'demo-staff'), 'the demo accounts are listed',
                  240)
-        time.sleep(2)
+        time.sleep(5)
         type_into(user, 'demo-staff')
         # Return in the user name moves to the password; Return there signs in.
         type_into(named(login, 'text', 'Password'), password)
