@@ -26,7 +26,8 @@ struct _AtriumLoginPage
   guint           demo_code_source;
 
   GtkImage             *logo;
-  GtkStack             *step_stack;
+  GtkWidget            *password_step;
+  GtkWidget            *code_step;
   AdwEntryRow          *username_row;
   AdwPasswordEntryRow  *password_row;
   GtkButton            *sign_in_button;
@@ -120,19 +121,16 @@ update_demo_code (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Only the step shown is visible, so that assistive technologies (which GTK 4.8 does
- * not tell which stack page is on screen) present only its fields. */
+/* Two boxes, one visible at a time: assistive technologies are offered only the fields
+ * of the step on screen. */
 static void
 set_step (AtriumLoginPage *self,
           const char      *step)
 {
-  const char *steps[] = { "password", "code" };
+  gboolean code = g_str_equal (step, "code");
 
-  gtk_widget_set_visible (gtk_stack_get_child_by_name (self->step_stack, step), TRUE);
-  gtk_stack_set_visible_child_name (self->step_stack, step);
-  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
-    if (!g_str_equal (steps[i], step))
-      gtk_widget_set_visible (gtk_stack_get_child_by_name (self->step_stack, steps[i]), FALSE);
+  gtk_widget_set_visible (self->code_step, code);
+  gtk_widget_set_visible (self->password_step, !code);
 }
 
 static void
@@ -485,7 +483,7 @@ atrium_login_page_get_step (AtriumLoginPage *self)
 {
   g_return_val_if_fail (ATRIUM_IS_LOGIN_PAGE (self), NULL);
 
-  return gtk_stack_get_visible_child_name (self->step_stack);
+  return gtk_widget_get_visible (self->code_step) ? "code" : "password";
 }
 
 const char *
@@ -504,7 +502,7 @@ atrium_login_page_map (GtkWidget *widget)
   AtriumLoginPage *self = ATRIUM_LOGIN_PAGE (widget);
 
   GTK_WIDGET_CLASS (atrium_login_page_parent_class)->map (widget);
-  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->step_stack), "code") == 0)
+  if (gtk_widget_get_visible (self->code_step))
     gtk_widget_grab_focus (GTK_WIDGET (self->code_row));
   else if (*gtk_editable_get_text (GTK_EDITABLE (self->username_row)) == '\0')
     gtk_widget_grab_focus (GTK_WIDGET (self->username_row));
@@ -555,7 +553,8 @@ atrium_login_page_class_init (AtriumLoginPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PATH "/atrium-login-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AtriumLoginPage, logo);
-  gtk_widget_class_bind_template_child (widget_class, AtriumLoginPage, step_stack);
+  gtk_widget_class_bind_template_child (widget_class, AtriumLoginPage, password_step);
+  gtk_widget_class_bind_template_child (widget_class, AtriumLoginPage, code_step);
   gtk_widget_class_bind_template_child (widget_class, AtriumLoginPage, username_row);
   gtk_widget_class_bind_template_child (widget_class, AtriumLoginPage, password_row);
   gtk_widget_class_bind_template_child (widget_class, AtriumLoginPage, sign_in_button);

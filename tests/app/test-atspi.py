@@ -43,6 +43,10 @@ def ok(condition, what):
     tests += 1
     print(('ok %d %s' if condition else 'not ok %d %s') % (tests, what), flush=True)
     if not condition:
+        # What was on screen, for whoever reads the log.
+        shot = os.path.abspath('atspi-failure.png')
+        subprocess.run(['import', '-window', 'root', shot], check=False)
+        print('# screen at the failure: ' + shot, flush=True)
         raise SystemExit(1)
 
 
@@ -75,7 +79,7 @@ def read_accounts(stream):
 # Each search walks part of the app's tree over D-Bus, one call per node and nothing
 # cached: on a loaded machine one walk takes tens of seconds (a CI run needed over a
 # minute for the sign-in page's), so the deadline is generous; a real failure still ends.
-def wait_for(find, what, seconds=240):
+def wait_for(find, what, seconds=240, dump=None):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -85,11 +89,19 @@ def wait_for(find, what, seconds=240):
         except tree.SearchError:
             pass
         time.sleep(0.5)
+    if dump is not None:  # what the page did offer assistive technologies
+        for node in dump.findChildren(lambda n: n.roleName in ('text', 'push button', 'entry',
+                                                               'password text'),
+                                      showingOnly=False):
+            print('# %s %r showing=%s' % (node.roleName, node.name, node.showing), flush=True)
     ok(False, what)
 
 
 def named(root, role, name):  # noqa: E302
-    """The first showing @role whose accessible name contains @name."""
+    """The first @role under @root whose accessible name contains @name. What libatspi
+    kept of @root's subtree is dropped first: it keeps children the app announced even
+    with caching off, and they go stale when a step of the page is swapped for another."""
+    root.clear_cache()
     return root.findChild(GenericPredicate(roleName=role), retry=False, requireResult=False,
                           showingOnly=False) if name is None else \
         next((n for n in root.findChildren(GenericPredicate(roleName=role), showingOnly=False)
@@ -137,7 +149,8 @@ def main():
         type_into(named(login, 'text', 'Password'), password)
 
         # The code field is in the accessible tree only while the code is asked for.
-        code = wait_for(lambda: named(login, 'text', 'Code'), 'the second factor is asked for')
+        code = wait_for(lambda: named(login, 'text', 'Code'), 'the second factor is asked for',
+                        dump=login)
         ok(named(login, 'text', 'Password') is None, 'signing in asks for the second factor')
         # A code computed here from the account's secret; a new 30 s step if the current
         # one is about to end while typing.
