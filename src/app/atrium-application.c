@@ -6,7 +6,10 @@
 #include "atrium-application.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
 
+#include "atrium-kiosk-window.h"
 #include "atrium-session.h"
 #include "atrium-window.h"
 
@@ -202,6 +205,66 @@ session_restored (GObject      *source,
     g_message ("The stored session could not be checked: %s", error->message);
 }
 
+/* A kiosk's device token (`atrium-server kiosk-add`) on a real server: in a file only
+ * the kiosk's account may read, since a kiosk on auto-login has a locked keyring. */
+static char *
+read_kiosk_token (GError **error)
+{
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "atrium", "kiosk-token",
+                                            NULL);
+  g_autofree char *text = NULL;
+  GStatBuf info;
+
+  if (g_stat (path, &info) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                   _("This kiosk has no device token: put the token printed by "
+                     "“atrium-server kiosk-add” in %s, readable only by this account."), path);
+      return NULL;
+    }
+  if ((info.st_mode & 077) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                   _("The kiosk’s device token in %s may be read by other accounts: make "
+                     "it readable only by this one (chmod 600)."), path);
+      return NULL;
+    }
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return NULL;
+  g_strstrip (text);
+  if (*text == '\0' || strchr (text, '\n') != NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   _("The kiosk’s device token in %s is not one line of text."), path);
+      return NULL;
+    }
+  return g_steal_pointer (&text);
+}
+
+/* A kiosk signs in as its device, never as a person: the demo's own kiosk, or the token
+ * of a real one. The live feed starts at once, for the board. */
+static gboolean
+kiosk_ready (AtriumApplication  *self,
+             GError            **error)
+{
+  g_autofree char *token = NULL;
+
+  if (self->embedded != NULL)
+    token = g_strdup (atrium_embedded_get_demo_kiosk_token (self->embedded));
+  else
+    token = read_kiosk_token (error);
+  if (token == NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                             _("The built-in server has no kiosk."));
+      return FALSE;
+    }
+  atrium_api_set_token (self->api, token);
+  start_live_client (self);
+  return TRUE;
+}
+
 /* A server's API is ready: its signal of an ended session is followed, and outside the
  * demo the session kept in the keyring is tried first. */
 static void
@@ -209,7 +272,7 @@ api_ready (AtriumApplication *self)
 {
   g_signal_connect_object (self->api, "session-expired", G_CALLBACK (session_expired), self,
                            G_CONNECT_SWAPPED);
-  if (self->demo)
+  if (self->demo || self->kiosk)
     return;
   self->session = atrium_session_new (self->api, NULL);
   atrium_session_restore_async (self->session, self->cancellable, session_restored,
@@ -251,6 +314,11 @@ embedded_started (GObject      *source,
     }
   self->api = atrium_api_new_for_unix_socket (
     atrium_embedded_get_socket_path (self->embedded));
+  if (self->kiosk && !kiosk_ready (self, &error))
+    {
+      set_backend_state (self, ATRIUM_BACKEND_FAILED, error);
+      return;
+    }
   api_ready (self);
   set_backend_state (self, ATRIUM_BACKEND_READY, NULL);
   if (self->print_demo_accounts)
@@ -297,13 +365,24 @@ atrium_application_connect (AtriumApplication *self)
       if (*pin != '\0' && !atrium_api_set_pinned_fingerprint (self->api, pin, &error))
         g_clear_object (&self->api);
     }
-  if (self->api == NULL)
+  if (self->api == NULL || (self->kiosk && !kiosk_ready (self, &error)))
     {
       set_backend_state (self, ATRIUM_BACKEND_FAILED, error);
       return;
     }
   api_ready (self);
   set_backend_state (self, ATRIUM_BACKEND_READY, NULL);
+}
+
+/* Before the first activation, as `--kiosk` does: the public terminal's window. */
+void
+atrium_application_set_kiosk (AtriumApplication *self,
+                              gboolean           kiosk)
+{
+  g_return_if_fail (ATRIUM_IS_APPLICATION (self));
+  g_return_if_fail (self->backend_state == ATRIUM_BACKEND_NONE);
+
+  self->kiosk = kiosk;
 }
 
 void
@@ -485,7 +564,9 @@ atrium_application_activate (GApplication *app)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
-  if (window == NULL)
+  if (window == NULL && ATRIUM_APPLICATION (app)->kiosk)
+    window = GTK_WINDOW (atrium_kiosk_window_new (ATRIUM_APPLICATION (app)));
+  else if (window == NULL)
     window = GTK_WINDOW (atrium_window_new (ATRIUM_APPLICATION (app)));
   gtk_window_present (window);
   atrium_application_connect (ATRIUM_APPLICATION (app));

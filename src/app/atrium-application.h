@@ -35,6 +35,8 @@ const char        *atrium_application_get_server (AtriumApplication *self);
 
 /* What `--demo` does (before the first activation); @config_file (nullable): a server
  * configuration for the demo backend, which the UI tests use to set its policies. */
+void               atrium_application_set_kiosk  (AtriumApplication *self,
+                                                  gboolean           kiosk);
 void               atrium_application_use_demo   (AtriumApplication *self,
                                                   const char        *config_file);
 

@@ -26,6 +26,7 @@ struct _AtriumOccupancyPage
   JsonNode         *sites;        /* GET /sites */
   GArray           *site_ids;     /* gint64, in the drop-down's order */
   GArray           *staff_sites;  /* gint64: where the user may recount */
+  gint64            fixed_site;   /* a kiosk's site, or 0 to choose */
   GtkCustomFilter  *space_filter;
   GtkCustomFilter  *queue_filter;
   gulong            state_id;
@@ -360,8 +361,11 @@ sites_read (GObject      *source,
       if (site == NULL)
         continue;
       id = json_object_get_int_member_with_default (site, "id", 0);
-      /* The first site open now: what a patron looking at the rooms most likely wants. */
-      if (first == GTK_INVALID_LIST_POSITION && open_now (site))
+      /* A kiosk's own site; else the first site open now: what a patron looking at
+       * the rooms most likely wants. */
+      if (self->fixed_site > 0 && id == self->fixed_site)
+        first = self->site_ids->len;
+      else if (self->fixed_site <= 0 && first == GTK_INVALID_LIST_POSITION && open_now (site))
         first = self->site_ids->len;
       g_array_append_val (self->site_ids, id);
       gtk_string_list_append (names,
@@ -370,7 +374,11 @@ sites_read (GObject      *source,
   if (first == GTK_INVALID_LIST_POSITION)
     first = 0;
   gtk_drop_down_set_model (self->site_dropdown, G_LIST_MODEL (names));
-  gtk_widget_set_visible (GTK_WIDGET (self->site_dropdown), self->site_ids->len > 1);
+  if (self->fixed_site > 0 && first == GTK_INVALID_LIST_POSITION)
+    g_warning ("The site %" G_GINT64_FORMAT " this kiosk is set to show is not on the server",
+               self->fixed_site);
+  gtk_widget_set_visible (GTK_WIDGET (self->site_dropdown),
+                          self->site_ids->len > 1 && self->fixed_site <= 0);
   gtk_drop_down_set_selected (self->site_dropdown, first);
   site_changed (self);
 }
@@ -502,6 +510,16 @@ live_state_changed (AtriumOccupancyPage *self)
       gtk_label_set_text (self->state_label, "");
       break;
     }
+}
+
+/* A kiosk shows one site, with no way to choose another (0: the reader chooses). */
+void
+atrium_occupancy_page_set_fixed_site (AtriumOccupancyPage *self,
+                                      gint64               site)
+{
+  g_return_if_fail (ATRIUM_IS_OCCUPANCY_PAGE (self));
+
+  self->fixed_site = site;
 }
 
 void

@@ -23,6 +23,8 @@ void       atrium_occupancy_page_set_data (AtriumOccupancyPage *self,
                                            AtriumLiveClient    *live);
 /* The sites whose rooms the user may count by hand (staff, managers); call before
  * atrium_occupancy_page_set_data(). */
+void       atrium_occupancy_page_set_fixed_site (AtriumOccupancyPage *self,
+                                                 gint64               site);
 void       atrium_occupancy_page_set_staff_sites (AtriumOccupancyPage *self,
                                                   const gint64        *sites,
                                                   guint                n_sites);

@@ -280,16 +280,20 @@ atrium_ui_test_sign_out (void)
 static gboolean
 backend_ready (gpointer data)
 {
+  if (atrium_application_get_kiosk (ui_app))
+    return atrium_application_get_backend_state (ui_app) == ATRIUM_BACKEND_READY;
   return atrium_ui_test_on_page ((gpointer) "login");
 }
 
-AtriumApplication *
-atrium_ui_test_start_demo (const char *config_file)
+static AtriumApplication *
+start_demo (const char *config_file,
+            gboolean    kiosk)
 {
   g_autoptr(GError) error = NULL;
   AtriumApplication *app = atrium_application_new (G_APPLICATION_NON_UNIQUE);
 
   ui_app = app;
+  atrium_application_set_kiosk (app, kiosk);
   atrium_application_use_demo (app, config_file);
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
@@ -298,6 +302,18 @@ atrium_ui_test_start_demo (const char *config_file)
   /* The demo hashes its accounts' passwords and writes eight weeks of history. */
   atrium_ui_test_spin_until (backend_ready, NULL, 240);
   return app;
+}
+
+AtriumApplication *
+atrium_ui_test_start_demo (const char *config_file)
+{
+  return start_demo (config_file, FALSE);
+}
+
+AtriumApplication *
+atrium_ui_test_start_kiosk (void)
+{
+  return start_demo (NULL, TRUE);
 }
 
 void

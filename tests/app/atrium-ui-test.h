@@ -31,6 +31,8 @@ void       atrium_ui_test_apply_style     (GtkWindow  *window);
 /* A new application on its embedded demo backend (@config_file: nullable), its window
  * on the login page; and its end, windows closed and the demo's data removed. */
 AtriumApplication       *atrium_ui_test_start_demo   (const char        *config_file);
+/* The same as `atrium --kiosk --demo`: the kiosk's window. */
+AtriumApplication       *atrium_ui_test_start_kiosk  (void);
 void                     atrium_ui_test_quit         (AtriumApplication **app);
 
 /* Signing in through the login page of that app's window, as a demo account. */

@@ -434,6 +434,29 @@ text_of (AtriumSmtpSinkMessage *message)
 
 /* ---- check-in by code ---------------------------------------------------------------- */
 
+/* A kiosk learns its own site from its token; people are not devices. */
+static void
+test_device (Fixture       *f,
+             gconstpointer  data)
+{
+  Seed *s = &f->seed;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonNode) annex = NULL;
+  JsonObject *device;
+
+  g_assert_cmpuint (call (f, "GET", "/api/v1/device", s->kiosk, NULL, &answer), ==, 200);
+  device = json_node_get_object (answer);
+  g_assert_cmpstr (json_object_get_string_member (device, "kind"), ==, "kiosk");
+  g_assert_cmpstr (json_object_get_string_member (device, "name"), ==, "Entrance");
+  g_assert_cmpint (json_object_get_int_member (device, "site_id"), ==, s->site);
+  g_assert_cmpint (json_object_get_int_member (device, "id"), >, 0);
+  g_assert_cmpuint (call (f, "GET", "/api/v1/device", s->annex_kiosk, NULL, &annex), ==, 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (annex), "site_id"), ==,
+                   s->annex);
+  g_assert_cmpuint (call (f, "GET", "/api/v1/device", s->alice, NULL, NULL), ==, 403);
+  g_assert_cmpuint (call (f, "GET", "/api/v1/device", NULL, NULL, NULL), ==, 401);
+}
+
 static void
 test_kiosk_code (Fixture       *f,
                  gconstpointer  data)
@@ -1168,6 +1191,7 @@ main (int    argc,
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/checkin/device", test_device);
   ADD ("/checkin/kiosk-code", test_kiosk_code);
   ADD ("/checkin/refused-codes", test_refused_codes);
   ADD ("/checkin/too-late", test_too_late);

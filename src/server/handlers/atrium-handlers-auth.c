@@ -280,6 +280,31 @@ handle_me (AtriumRequest *request)
   atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
 }
 
+/* GET /api/v1/device: a kiosk or sensor learns who it is, so that a kiosk shows the site
+ * it serves without being told twice. From the token alone: no store access. */
+static void
+handle_device (AtriumRequest *request)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  const AtriumPrincipal *principal = &request->principal;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, principal->device_id);
+  json_builder_set_member_name (builder, "kind");
+  json_builder_add_string_value (builder, (principal->roles & ATRIUM_ROLE_KIOSK) != 0
+                                          ? "kiosk" : "sensor");
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, principal->name != NULL ? principal->name : "");
+  json_builder_set_member_name (builder, "site_id");
+  json_builder_add_int_value (builder, principal->site_roles != NULL &&
+                                       principal->site_roles->len > 0
+                                       ? g_array_index (principal->site_roles, AtriumSiteRole,
+                                                        0).site_id : 0);
+  json_builder_end_object (builder);
+  atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
 static const AtriumRoute routes[] = {
   { "POST", "/api/v1/auth/login", 0, ATRIUM_ROUTE_PUBLIC | ATRIUM_ROUTE_JSON_BODY,
     login_schema, handle_login },
@@ -292,6 +317,7 @@ static const AtriumRoute routes[] = {
   { "DELETE", "/api/v1/auth/sessions/{id}", ATRIUM_ROLES_USERS, 0, NULL,
     handle_session_delete },
   { "GET", "/api/v1/me", ATRIUM_ROLES_USERS, 0, NULL, handle_me },
+  { "GET", "/api/v1/device", ATRIUM_ROLE_KIOSK | ATRIUM_ROLE_SENSOR, 0, NULL, handle_device },
 };
 
 void

@@ -588,7 +588,9 @@ atrium_demo_load (AtriumDb                    *writer,
   {
     g_autofree char *token = atrium_random_base64url (32);
     g_autofree char *hash = atrium_token_hash (token);
-    const AtriumSite *site = directory->sites->pdata[0];
+    /* At the Science Library, open day and night: the demo's check-in at the kiosk
+     * works whatever the hour. */
+    const AtriumSite *site = directory->sites->pdata[directory->sites->len > 1 ? 1 : 0];
     gint64 kiosk = atrium_store_device_create (writer, "kiosk", site->id, "Demo kiosk", hash,
                                                now, error);
 

@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "atrium-kiosk"
+
+#include "config.h"
+
+#include "atrium-kiosk-window.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "atrium-checkin-code.h"
+#include "atrium-ui-text.h"
+
+/* How long a check-in's outcome stays on screen before the panel asks for the next. */
+#define RESULT_SECONDS 8
+
+struct _AtriumKioskWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  AtriumApplication   *app;
+  GCancellable        *cancellable;
+  GArray              *keys;           /* AtriumCheckinKey: the server's, to verify codes */
+  guint                clock_id;
+  guint                result_id;
+  AtriumKioskResult    result;
+
+  GtkLabel            *clock_label;
+  GtkStack            *stack;
+  AdwStatusPage       *status_page;
+  AtriumOccupancyPage *board;
+  GtkBox              *camera_box;
+  GtkWidget           *result_box;
+  GtkImage            *result_icon;
+  GtkLabel            *result_title;
+  GtkLabel            *result_detail;
+};
+
+G_DEFINE_FINAL_TYPE (AtriumKioskWindow, atrium_kiosk_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* ---- the clock ------------------------------------------------------------------------ */
+
+static gboolean
+clock_tick (gpointer user_data)
+{
+  AtriumKioskWindow *self = user_data;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  /* TRANSLATORS: the kiosk's clock, a strftime() format: "Tuesday 14:05" */
+  g_autofree char *text = g_date_time_format (now, _("%A %H:%M"));
+
+  /* Set only when it changes: nothing on screen moves for nothing. */
+  if (g_strcmp0 (gtk_label_get_text (self->clock_label), text) != 0)
+    gtk_label_set_text (self->clock_label, text);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- check-in outcome ----------------------------------------------------------------- */
+
+/* The outcome in an icon, a title and a line: never by colour alone. */
+static void
+show_result (AtriumKioskWindow *self,
+             AtriumKioskResult  result,
+             const char        *title,
+             const char        *detail);
+
+static gboolean
+result_expired (gpointer user_data)
+{
+  AtriumKioskWindow *self = user_data;
+
+  self->result_id = 0;
+  show_result (self, ATRIUM_KIOSK_RESULT_WAITING, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+show_result (AtriumKioskWindow *self,
+             AtriumKioskResult  result,
+             const char        *title,
+             const char        *detail)
+{
+  static const char *icons[] = {
+    [ATRIUM_KIOSK_RESULT_WAITING] = "camera-photo-symbolic",
+    [ATRIUM_KIOSK_RESULT_CHECKING] = "content-loading-symbolic",
+    [ATRIUM_KIOSK_RESULT_SUCCESS] = "object-select-symbolic",
+    [ATRIUM_KIOSK_RESULT_FAILURE] = "dialog-error-symbolic",
+  };
+  static const char *classes[] = { "success", "error" };
+
+  self->result = result;
+  g_clear_handle_id (&self->result_id, g_source_remove);
+  if (result == ATRIUM_KIOSK_RESULT_WAITING)
+    {
+      title = _("Show the QR code of your booking to the camera");
+      detail = _("It is in the confirmation of your booking, on paper or on your phone.");
+    }
+  gtk_image_set_from_icon_name (self->result_icon, icons[result]);
+  gtk_label_set_text (self->result_title, title);
+  gtk_label_set_text (self->result_detail, detail != NULL ? detail : "");
+  for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
+    gtk_widget_remove_css_class (self->result_box, classes[i]);
+  if (result == ATRIUM_KIOSK_RESULT_SUCCESS)
+    gtk_widget_add_css_class (self->result_box, "success");
+  else if (result == ATRIUM_KIOSK_RESULT_FAILURE)
+    gtk_widget_add_css_class (self->result_box, "error");
+  if (result == ATRIUM_KIOSK_RESULT_FAILURE)
+    gtk_widget_error_bell (GTK_WIDGET (self));
+  if (result == ATRIUM_KIOSK_RESULT_SUCCESS || result == ATRIUM_KIOSK_RESULT_FAILURE)
+    self->result_id = g_timeout_add_seconds (RESULT_SECONDS, result_expired, self);
+}
+
+AtriumKioskResult
+atrium_kiosk_window_get_result (AtriumKioskWindow  *self,
+                                const char        **title,
+                                const char        **detail)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), ATRIUM_KIOSK_RESULT_WAITING);
+
+  if (title != NULL)
+    *title = gtk_label_get_text (self->result_title);
+  if (detail != NULL)
+    *detail = gtk_label_get_text (self->result_detail);
+  return self->result;
+}
+
+/* "Reading room 2, 14:00–16:00": what was checked in, never who; the times as the
+ * server answered them. */
+static char *
+describe_booking (JsonObject *booking)
+{
+  const char *resource = json_object_get_string_member_with_default (booking, "resource_name",
+                                                                     "");
+  g_autoptr(GDateTime) start = g_date_time_new_from_iso8601 (
+    json_object_get_string_member_with_default (booking, "start", ""), NULL);
+  g_autoptr(GDateTime) end = g_date_time_new_from_iso8601 (
+    json_object_get_string_member_with_default (booking, "end", ""), NULL);
+  g_autoptr(GDateTime) local_start = start != NULL ? g_date_time_to_local (start) : NULL;
+  g_autoptr(GDateTime) local_end = end != NULL ? g_date_time_to_local (end) : NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+
+  if (local_start == NULL || local_end == NULL)
+    return g_strdup (resource);
+  from = g_date_time_format (local_start, "%H:%M");
+  to = g_date_time_format (local_end, "%H:%M");
+  /* TRANSLATORS: a booking at the kiosk: the place, then its start and end times */
+  return g_strdup_printf (_("%s, %s–%s"), resource, from, to);
+}
+
+/* The server's reason for refusing, in the patron's words. */
+static const char *
+refusal_text (const char *code)
+{
+  static const struct { const char *code; const char *text; } texts[] = {
+    { "too_early", N_("It is too early to check in for this booking.") },
+    { "too_late", N_("It is too late to check in: the booking was released.") },
+    { "wrong_site", N_("This booking is for another library: check in there.") },
+    { "not_found", N_("There is no such booking: it may have been cancelled.") },
+    { "code_stale", N_("This code is out of date: open the booking again for a new one.") },
+    { "code_bad_signature", N_("This code is not valid.") },
+    { "code_malformed", N_("This is not the QR code of a booking.") },
+    { "code_version", N_("This code is from another version of Atrium: ask at the desk.") },
+    { "code_unknown_key", N_("This code was not made by this library.") },
+  };
+
+  for (guint i = 0; code != NULL && i < G_N_ELEMENTS (texts); i++)
+    if (g_str_equal (code, texts[i].code))
+      return _(texts[i].text);
+  return NULL;
+}
+
+static void
+checked_in (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = atrium_api_document_finish (ATRIUM_API (source), result,
+                                                           &error);
+  AtriumKioskWindow *self = user_data;
+  JsonObject *booking = NULL;
+  g_autofree char *what = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (answer == NULL)
+    {
+      const AtriumApiErrorDetail *detail = atrium_api_error_get_detail (error);
+      const char *text = refusal_text (detail != NULL ? detail->code : NULL);
+      g_autofree char *other = NULL;
+
+      if (g_error_matches (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_OFFLINE))
+        text = _("The library’s server cannot be reached just now. Your code is valid: "
+                 "please ask at the desk.");
+      if (text == NULL)
+        text = other = atrium_ui_error_text (error);
+      g_message ("Check-in refused: %s", error->message);
+      show_result (self, ATRIUM_KIOSK_RESULT_FAILURE, _("Not Checked In"), text);
+      return;
+    }
+  booking = json_object_get_object_member (json_node_get_object (answer), "booking");
+  what = booking != NULL ? describe_booking (booking) : NULL;
+  show_result (self, ATRIUM_KIOSK_RESULT_SUCCESS, _("Checked In"), what);
+}
+
+void
+atrium_kiosk_window_check_in (AtriumKioskWindow *self,
+                              const char        *code)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumApi *api;
+  AtriumCheckinPayload payload;
+
+  g_return_if_fail (ATRIUM_IS_KIOSK_WINDOW (self));
+  g_return_if_fail (code != NULL);
+
+  api = atrium_application_get_api (self->app);
+  /* Verified here first, with the server's public keys: a forged or changed code is
+   * refused without asking anyone. Before the keys are read, the server decides. */
+  if (self->keys->len > 0 &&
+      !atrium_checkin_code_decode ((AtriumCheckinKey *) self->keys->data, self->keys->len,
+                                   code, -1, &payload, &error))
+    {
+      g_message ("A code was refused: %s", error->message);
+      show_result (self, ATRIUM_KIOSK_RESULT_FAILURE, _("Not Checked In"),
+                   refusal_text (atrium_checkin_code_error_code (error->code)));
+      return;
+    }
+  if (api == NULL)
+    {
+      show_result (self, ATRIUM_KIOSK_RESULT_FAILURE, _("Not Checked In"),
+                   _("The kiosk is not connected to the library’s server."));
+      return;
+    }
+  show_result (self, ATRIUM_KIOSK_RESULT_CHECKING, _("Checking In…"), NULL);
+  atrium_api_checkin_async (api, code, self->cancellable, checked_in, self);
+}
+
+/* ---- the server's keys ---------------------------------------------------------------- */
+
+static void
+keys_read (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = atrium_api_document_finish (ATRIUM_API (source), result,
+                                                           &error);
+  AtriumKioskWindow *self = user_data;
+  JsonArray *keys;
+
+  if (answer == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("The server's check-in keys could not be read: %s", error->message);
+      return;
+    }
+  keys = json_object_get_array_member (json_node_get_object (answer), "keys");
+  g_array_set_size (self->keys, 0);
+  for (guint i = 0; i < json_array_get_length (keys); i++)
+    {
+      JsonObject *member = json_array_get_object_element (keys, i);
+      const char *text = member != NULL
+                         ? json_object_get_string_member_with_default (member, "public_key",
+                                                                       NULL)
+                         : NULL;
+      g_autofree guchar *bytes = NULL;
+      gsize length = 0;
+      AtriumCheckinKey key = { 0 };
+
+      if (text != NULL)
+        bytes = g_base64_decode (text, &length);
+      if (length != sizeof key.public_key ||
+          json_object_get_int_member_with_default (member, "id", -1) < 0)
+        {
+          g_warning ("The server sent a check-in key this kiosk cannot read; skipped");
+          continue;
+        }
+      key.id = (guint32) json_object_get_int_member (member, "id");
+      memcpy (key.public_key, bytes, sizeof key.public_key);
+      g_array_append_val (self->keys, key);
+    }
+  g_debug ("%u check-in keys read", self->keys->len);
+}
+
+/* ---- the backend ---------------------------------------------------------------------- */
+
+static void
+show_board (AtriumKioskWindow *self,
+            gint64             site)
+{
+  atrium_occupancy_page_set_fixed_site (self->board, site);
+  atrium_occupancy_page_set_data (self->board, atrium_application_get_api (self->app),
+                                  atrium_application_get_live (self->app));
+  gtk_stack_set_visible_child_name (self->stack, "board");
+}
+
+static void
+device_read (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = atrium_api_document_finish (ATRIUM_API (source), result,
+                                                           &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  /* Without an answer (offline), the first site open now; the site comes back with
+   * the next start. */
+  if (answer == NULL)
+    g_warning ("The kiosk's site could not be read from the server: %s", error->message);
+  show_board (user_data, answer != NULL
+                         ? json_object_get_int_member_with_default (
+                             json_node_get_object (answer), "site_id", 0)
+                         : 0);
+}
+
+static void
+backend_changed (AtriumKioskWindow *self)
+{
+  AtriumApplication *app = self->app;
+
+  switch (atrium_application_get_backend_state (app))
+    {
+    case ATRIUM_BACKEND_NONE:
+      adw_status_page_set_title (self->status_page, _("This Kiosk Is Not Set Up"));
+      adw_status_page_set_description (self->status_page,
+                                       _("Staff: choose the library’s server in the settings "
+                                         "of this terminal."));
+      gtk_stack_set_visible_child_name (self->stack, "starting");
+      break;
+    case ATRIUM_BACKEND_STARTING:
+      gtk_stack_set_visible_child_name (self->stack, "starting");
+      break;
+    case ATRIUM_BACKEND_FAILED:
+      {
+        g_autofree char *text = atrium_ui_error_text (atrium_application_get_backend_error (app));
+
+        adw_status_page_set_title (self->status_page, _("Out of Order"));
+        adw_status_page_set_description (self->status_page, text);
+        gtk_stack_set_visible_child_name (self->stack, "starting");
+      }
+      break;
+    case ATRIUM_BACKEND_READY:
+      {
+        g_autoptr(GSettings) settings = g_settings_new (BASE_APPLICATION_ID);
+        g_autofree char *site = g_settings_get_string (settings, "kiosk-site");
+        AtriumApi *api = atrium_application_get_api (app);
+
+        atrium_api_get_keys_async (api, self->cancellable, keys_read, self);
+        /* The site of the settings, else the one the server registered the kiosk for. */
+        if (*site != '\0')
+          show_board (self, g_ascii_strtoll (site, NULL, 10));
+        else
+          atrium_api_get_document_async (api, "/api/v1/device", self->cancellable,
+                                         device_read, self);
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+AtriumOccupancyPage *
+atrium_kiosk_window_get_board (AtriumKioskWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), NULL);
+
+  return self->board;
+}
+
+GtkBox *
+atrium_kiosk_window_get_camera_box (AtriumKioskWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), NULL);
+
+  return self->camera_box;
+}
+
+guint
+atrium_kiosk_window_get_n_keys (AtriumKioskWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), 0);
+
+  return self->keys->len;
+}
+
+/* ---- the window ----------------------------------------------------------------------- */
+
+static void
+atrium_kiosk_window_dispose (GObject *object)
+{
+  AtriumKioskWindow *self = ATRIUM_KIOSK_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->clock_id, g_source_remove);
+  g_clear_handle_id (&self->result_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), ATRIUM_TYPE_KIOSK_WINDOW);
+  G_OBJECT_CLASS (atrium_kiosk_window_parent_class)->dispose (object);
+  g_clear_object (&self->app);
+}
+
+static void
+atrium_kiosk_window_finalize (GObject *object)
+{
+  AtriumKioskWindow *self = ATRIUM_KIOSK_WINDOW (object);
+
+  if (self->keys != NULL)
+    memset (self->keys->data, 0, (gsize) self->keys->len * sizeof (AtriumCheckinKey));
+  g_clear_pointer (&self->keys, g_array_unref);
+  G_OBJECT_CLASS (atrium_kiosk_window_parent_class)->finalize (object);
+}
+
+static void
+atrium_kiosk_window_class_init (AtriumKioskWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = atrium_kiosk_window_dispose;
+  object_class->finalize = atrium_kiosk_window_finalize;
+
+  g_type_ensure (ATRIUM_TYPE_OCCUPANCY_PAGE);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/atrium/Atrium/atrium-kiosk-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, clock_label);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, status_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, board);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, camera_box);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, result_box);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, result_icon);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, result_title);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, result_detail);
+}
+
+static void
+atrium_kiosk_window_init (AtriumKioskWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->keys = g_array_new (FALSE, TRUE, sizeof (AtriumCheckinKey));
+  clock_tick (self);
+  self->clock_id = g_timeout_add_seconds (1, clock_tick, self);
+  show_result (self, ATRIUM_KIOSK_RESULT_WAITING, NULL, NULL);
+}
+
+AtriumKioskWindow *
+atrium_kiosk_window_new (AtriumApplication *application)
+{
+  AtriumKioskWindow *self;
+
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (ATRIUM_TYPE_KIOSK_WINDOW, "application", application, NULL);
+  self->app = g_object_ref (application);
+  g_signal_connect_object (application, "notify::backend-state", G_CALLBACK (backend_changed),
+                           self, G_CONNECT_SWAPPED);
+  backend_changed (self);
+  gtk_window_fullscreen (GTK_WINDOW (self));
+  return self;
+}

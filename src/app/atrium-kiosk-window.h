@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "atrium-application.h"
+#include "atrium-occupancy-page.h"
+
+G_BEGIN_DECLS
+
+/* What the kiosk's check-in panel shows. */
+typedef enum
+{
+  ATRIUM_KIOSK_RESULT_WAITING,
+  ATRIUM_KIOSK_RESULT_CHECKING,
+  ATRIUM_KIOSK_RESULT_SUCCESS,
+  ATRIUM_KIOSK_RESULT_FAILURE,
+} AtriumKioskResult;
+
+#define ATRIUM_TYPE_KIOSK_WINDOW (atrium_kiosk_window_get_type ())
+G_DECLARE_FINAL_TYPE (AtriumKioskWindow, atrium_kiosk_window, ATRIUM, KIOSK_WINDOW,
+                      AdwApplicationWindow)
+
+/* The public terminal of `atrium --kiosk`: the site's board and the check-in panel. */
+AtriumKioskWindow   *atrium_kiosk_window_new        (AtriumApplication  *application);
+/* A scanned code: verified with the server's keys, then checked in. */
+void                 atrium_kiosk_window_check_in   (AtriumKioskWindow  *self,
+                                                     const char         *code);
+AtriumKioskResult    atrium_kiosk_window_get_result (AtriumKioskWindow  *self,
+                                                     const char        **title,
+                                                     const char        **detail);
+AtriumOccupancyPage *atrium_kiosk_window_get_board  (AtriumKioskWindow  *self);
+GtkBox              *atrium_kiosk_window_get_camera_box (AtriumKioskWindow *self);
+/* How many of the server's check-in keys the kiosk holds (0 until they are read). */
+guint                atrium_kiosk_window_get_n_keys (AtriumKioskWindow  *self);
+
+G_END_DECLS

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The reception kiosk (`atrium --kiosk --demo`) against the real embedded demo backend:
+ * its board shows every space of its site with its level, and a booking's code checks
+ * the booking in while a changed or foreign one is refused. */
+#include "config.h"
+
+#include <string.h>
+
+#include "atrium-checkin-code.h"
+#include "atrium-random.h"
+#include "atrium-gauge.h"
+#include "atrium-kiosk-window.h"
+#include "atrium-space-tile.h"
+#include "atrium-ui-test.h"
+
+static AtriumApplication *app;
+
+static AtriumKioskWindow *
+kiosk_window (void)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  g_assert_true (ATRIUM_IS_KIOSK_WINDOW (window));
+  return ATRIUM_KIOSK_WINDOW (window);
+}
+
+/* ---- waiting on the API ---------------------------------------------------------------- */
+
+static void
+on_done (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+has_result (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static JsonNode *
+get_document (AtriumApi  *api,
+              const char *path)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonNode *node;
+
+  atrium_api_get_document_async (api, path, NULL, on_done, &result);
+  atrium_ui_test_spin_until (has_result, &result, 60);
+  node = atrium_api_document_finish (api, result, &error);
+  g_assert_no_error (error);
+  return node;
+}
+
+/* The demo patron's API, signed in (patrons have no second factor in the demo). */
+static AtriumApi *
+patron_api (void)
+{
+  AtriumEmbedded *embedded = atrium_application_get_embedded (app);
+  const AtriumDemoAccount *patron = atrium_ui_test_demo_account ("demo-patron");
+  AtriumApi *api = atrium_api_new_for_unix_socket (atrium_embedded_get_socket_path (embedded));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumLoginResult) login = NULL;
+
+  atrium_api_login_async (api, patron->name, patron->password, NULL, on_done, &result);
+  atrium_ui_test_spin_until (has_result, &result, 60);
+  login = atrium_api_login_finish (api, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (login->token);
+  return api;
+}
+
+static char *
+iso (gint64 when)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (when);
+
+  return g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* A seat of the kiosk's site booked by the demo patron for the quarter hour under way
+ * (or the next, late in this one), so that check-in is open: its check-in code. */
+static char *
+book_now (gint64  site,
+          char  **resource_name)
+{
+  g_autoptr(AtriumApi) api = patron_api ();
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 start = now - now % 900 + (now % 900 > 600 ? 900 : 0);
+  g_autofree char *from = iso (start);
+  g_autofree char *to = iso (start + 1800);
+  g_autofree char *path = g_strdup_printf ("/api/v1/resources?site=%" G_GINT64_FORMAT
+                                           "&type=seat&free_from=%s&free_to=%s", site, from,
+                                           to);
+  g_autoptr(JsonNode) found = get_document (api, path);
+  JsonArray *resources = json_object_get_array_member (json_node_get_object (found),
+                                                       "resources");
+  JsonObject *seat;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) booking = NULL;
+  g_autofree char *key = atrium_api_new_idempotency_key ();
+
+  g_assert_nonnull (resources);
+  g_assert_cmpuint (json_array_get_length (resources), >, 0);
+  seat = json_array_get_object_element (resources, 0);
+  atrium_api_create_booking_async (api, json_object_get_int_member (seat, "id"), from, to, 0,
+                                   key, NULL, on_done, &result);
+  atrium_ui_test_spin_until (has_result, &result, 60);
+  booking = atrium_api_document_finish (api, result, &error);
+  g_assert_no_error (error);
+  *resource_name = g_strdup (json_object_get_string_member (seat, "name"));
+  return g_strdup (json_object_get_string_member (json_node_get_object (booking),
+                                                  "checkin_code"));
+}
+
+/* ---- the board ------------------------------------------------------------------------- */
+
+static gboolean
+board_filled (gpointer data)
+{
+  AtriumOccupancyPage *board = atrium_kiosk_window_get_board (kiosk_window ());
+  GtkWidget *box = GTK_WIDGET (atrium_occupancy_page_get_space_box (board));
+  guint tiles = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (box); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    tiles++;
+  return atrium_occupancy_page_get_site (board) > 0 && tiles == GPOINTER_TO_UINT (data) &&
+         atrium_kiosk_window_get_n_keys (kiosk_window ()) > 0;
+}
+
+static gboolean
+live_has_spaces (gpointer data)
+{
+  return g_list_model_get_n_items (atrium_live_client_get_spaces (data)) > 0;
+}
+
+/* Every space of the kiosk's site (the one the server registered it for) is on the
+ * board with its level, in words beside its percentage; no way to choose another site. */
+static void
+test_board (void)
+{
+  AtriumLiveClient *live = atrium_application_get_live (app);
+  AtriumOccupancyPage *board = atrium_kiosk_window_get_board (kiosk_window ());
+  GListModel *spaces = atrium_live_client_get_spaces (live);
+  g_autoptr(JsonNode) device = NULL;
+  gint64 site;
+  guint expected = 0;
+  guint seen = 0;
+
+  device = get_document (atrium_application_get_api (app), "/api/v1/device");
+  site = json_object_get_int_member (json_node_get_object (device), "site_id");
+  g_assert_cmpint (site, >, 0);
+  /* The live feed's first catch-up brings every space at once. */
+  atrium_ui_test_spin_until (live_has_spaces, live, 120);
+  for (guint i = 0; i < g_list_model_get_n_items (spaces); i++)
+    {
+      g_autoptr(AtriumLiveSpace) space = g_list_model_get_item (spaces, i);
+
+      expected += atrium_live_space_get_site_id (space) == site;
+    }
+  g_assert_cmpuint (expected, >, 0);
+  atrium_ui_test_spin_until (board_filled, GUINT_TO_POINTER (expected), 120);
+  g_assert_cmpint (atrium_occupancy_page_get_site (board), ==, site);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (
+         GTK_WIDGET (atrium_occupancy_page_get_space_box (board)));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      AtriumSpaceTile *tile = ATRIUM_SPACE_TILE (atrium_ui_test_find_widget (
+        child, ATRIUM_TYPE_SPACE_TILE));
+      AtriumGauge *gauge = ATRIUM_GAUGE (atrium_ui_test_find_widget (GTK_WIDGET (tile),
+                                                                     ATRIUM_TYPE_GAUGE));
+      AtriumLiveSpace *space = atrium_space_tile_get_space (tile);
+
+      g_assert_cmpint (atrium_live_space_get_site_id (space), ==, site);
+      g_assert_cmpstr (atrium_gauge_get_level (gauge), ==, atrium_live_space_get_level (space));
+      g_assert_cmpint (atrium_gauge_get_percent (gauge), ==,
+                       atrium_live_space_get_percent (space));
+      g_test_message ("%s: %d %% (%s)", atrium_live_space_get_name (space),
+                      atrium_gauge_get_percent (gauge), atrium_gauge_get_level (gauge));
+      seen++;
+    }
+  g_assert_cmpuint (seen, ==, expected);
+  g_assert_false (gtk_widget_get_visible (atrium_ui_test_find_widget (GTK_WIDGET (board),
+                                                                      GTK_TYPE_DROP_DOWN)));
+  atrium_ui_test_save_screenshot (GTK_WIDGET (kiosk_window ()), "kiosk-board.png");
+}
+
+/* ---- check-in -------------------------------------------------------------------------- */
+
+static gboolean
+result_shown (gpointer data)
+{
+  AtriumKioskResult result = atrium_kiosk_window_get_result (kiosk_window (), NULL, NULL);
+
+  return result == ATRIUM_KIOSK_RESULT_SUCCESS || result == ATRIUM_KIOSK_RESULT_FAILURE;
+}
+
+static AtriumKioskResult
+check_in (const char  *code,
+          const char **detail)
+{
+  AtriumKioskResult result;
+
+  atrium_kiosk_window_check_in (kiosk_window (), code);
+  atrium_ui_test_spin_until (result_shown, NULL, 60);
+  result = atrium_kiosk_window_get_result (kiosk_window (), NULL, detail);
+  g_test_message ("result %d: %s", result, *detail);
+  return result;
+}
+
+/* What @code says, read with the server's public keys (GET /api/v1/keys). */
+static AtriumCheckinPayload
+payload_of (const char *code)
+{
+  g_autoptr(JsonNode) answer = get_document (atrium_application_get_api (app), "/api/v1/keys");
+  JsonArray *list = json_object_get_array_member (json_node_get_object (answer), "keys");
+  g_autoptr(GArray) keys = g_array_new (FALSE, TRUE, sizeof (AtriumCheckinKey));
+  g_autoptr(GError) error = NULL;
+  AtriumCheckinPayload payload;
+
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *member = json_array_get_object_element (list, i);
+      gsize length = 0;
+      g_autofree guchar *bytes = g_base64_decode (
+        json_object_get_string_member (member, "public_key"), &length);
+      AtriumCheckinKey key = { .id = (guint32) json_object_get_int_member (member, "id") };
+
+      g_assert_cmpuint (length, ==, sizeof key.public_key);
+      memcpy (key.public_key, bytes, length);
+      g_array_append_val (keys, key);
+    }
+  g_assert_true (atrium_checkin_code_decode ((AtriumCheckinKey *) keys->data, keys->len, code,
+                                             -1, &payload, &error));
+  g_assert_no_error (error);
+  return payload;
+}
+
+/* A booking's own code checks it in, and says what was booked; the same code with one
+ * character changed, a code signed with a key the library never had, and a text that is
+ * no code at all are refused, each with its reason. */
+static void
+test_check_in (void)
+{
+  AtriumOccupancyPage *board = atrium_kiosk_window_get_board (kiosk_window ());
+  g_autofree char *resource = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *tampered = NULL;
+  g_autofree char *foreign = NULL;
+  const char *detail = NULL;
+  AtriumCheckinPayload payload;
+  guint8 seed[32], public_key[32], secret_key[64];
+  gsize last;
+
+  code = book_now (atrium_occupancy_page_get_site (board), &resource);
+  g_assert_nonnull (code);
+
+  /* One character of the signature changed: refused here, with the server's key. */
+  tampered = g_strdup (code);
+  last = strlen (tampered) - 3;
+  tampered[last] = tampered[last] == 'A' ? 'B' : 'A';
+  g_assert_cmpint (check_in (tampered, &detail), ==, ATRIUM_KIOSK_RESULT_FAILURE);
+  g_assert_cmpstr (detail, ==, "This code is not valid.");
+
+  /* The same booking, signed with another library's key. */
+  payload = payload_of (code);
+  payload.key_id += 1000;
+  atrium_random_bytes (seed, sizeof seed);
+  atrium_checkin_key_from_seed (seed, public_key, secret_key);
+  foreign = atrium_checkin_code_encode (secret_key, &payload);
+  g_assert_cmpint (check_in (foreign, &detail), ==, ATRIUM_KIOSK_RESULT_FAILURE);
+  g_assert_cmpstr (detail, ==, "This code was not made by this library.");
+
+  g_assert_cmpint (check_in ("https://example.org/not-a-booking", &detail), ==,
+                   ATRIUM_KIOSK_RESULT_FAILURE);
+  g_assert_cmpstr (detail, ==, "This is not the QR code of a booking.");
+
+  /* The booking's own code: checked in on the server, the place and times shown. */
+  g_assert_cmpint (check_in (code, &detail), ==, ATRIUM_KIOSK_RESULT_SUCCESS);
+  g_assert_nonnull (strstr (detail, resource));
+  atrium_ui_test_save_screenshot (GTK_WIDGET (kiosk_window ()), "kiosk-checked-in.png");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  gtk_test_init (&argc, &argv, NULL);
+  app = atrium_ui_test_start_kiosk ();
+  g_test_add_func ("/kiosk/board", test_board);
+  g_test_add_func ("/kiosk/check-in", test_check_in);
+  status = g_test_run ();
+  atrium_ui_test_quit (&app);
+  return status;
+}
