@@ -9,10 +9,15 @@
 #include <string.h>
 
 #include "atrium-checkin-code.h"
+#include "atrium-keyring.h"
+#include "atrium-outbox.h"
 #include "atrium-ui-text.h"
 
 /* How long a check-in's outcome stays on screen before the panel asks for the next. */
 #define RESULT_SECONDS 8
+/* Offline, a verified code is kept for the server from this long before its start (the
+ * server's default check-in window); the server still decides when it gets it. */
+#define OFFLINE_EARLY_SECONDS (15 * 60)
 
 struct _AtriumKioskWindow
 {
@@ -21,11 +26,17 @@ struct _AtriumKioskWindow
   AtriumApplication   *app;
   GCancellable        *cancellable;
   GArray              *keys;           /* AtriumCheckinKey: the server's, to verify codes */
+  AtriumSecrets       *secrets;
+  AtriumOutbox        *outbox;         /* check-ins made while the server is away */
+  gboolean             flushing;
   guint                clock_id;
   guint                result_id;
+  gulong               live_state_id;
   AtriumKioskResult    result;
 
   GtkLabel            *clock_label;
+  GtkRevealer         *offline_revealer;
+  GtkLabel            *offline_label;
   GtkStack            *stack;
   AdwStatusPage       *status_page;
   AtriumOccupancyPage *board;
@@ -123,28 +134,20 @@ atrium_kiosk_window_get_result (AtriumKioskWindow  *self,
   return self->result;
 }
 
-/* "Reading room 2, 14:00–16:00": what was checked in, never who; the times as the
- * server answered them. */
+/* "Seat H-33 · Wed 25 Nov, 14:00–16:00": what was checked in, never who; the times as
+ * the server answered them. */
 static char *
 describe_booking (JsonObject *booking)
 {
-  const char *resource = json_object_get_string_member_with_default (booking, "resource_name",
-                                                                     "");
-  g_autoptr(GDateTime) start = g_date_time_new_from_iso8601 (
-    json_object_get_string_member_with_default (booking, "start", ""), NULL);
-  g_autoptr(GDateTime) end = g_date_time_new_from_iso8601 (
-    json_object_get_string_member_with_default (booking, "end", ""), NULL);
-  g_autoptr(GDateTime) local_start = start != NULL ? g_date_time_to_local (start) : NULL;
-  g_autoptr(GDateTime) local_end = end != NULL ? g_date_time_to_local (end) : NULL;
-  g_autofree char *from = NULL;
-  g_autofree char *to = NULL;
+  g_autofree char *when = atrium_ui_interval (
+    json_object_get_string_member_with_default (booking, "start", ""),
+    json_object_get_string_member_with_default (booking, "end", ""));
 
-  if (local_start == NULL || local_end == NULL)
-    return g_strdup (resource);
-  from = g_date_time_format (local_start, "%H:%M");
-  to = g_date_time_format (local_end, "%H:%M");
-  /* TRANSLATORS: a booking at the kiosk: the place, then its start and end times */
-  return g_strdup_printf (_("%s, %s–%s"), resource, from, to);
+  /* TRANSLATORS: a booking checked in at the kiosk: the place, then its day and times */
+  return g_strdup_printf (_("%s · %s"),
+                          json_object_get_string_member_with_default (booking,
+                                                                      "resource_name", ""),
+                          when);
 }
 
 /* The server's reason for refusing, in the patron's words. */
@@ -169,29 +172,115 @@ refusal_text (const char *code)
   return NULL;
 }
 
+/* A code on its way: what the kiosk could read of it itself. */
+typedef struct
+{
+  AtriumKioskWindow   *self;
+  char                *code;
+  gboolean             verified;   /* with the server's keys */
+  AtriumCheckinPayload payload;    /* when verified */
+} CheckIn;
+
+static void
+check_in_free (CheckIn *check_in)
+{
+  g_free (check_in->code);
+  g_free (check_in);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CheckIn, check_in_free)
+
+static char *
+iso_time (gint64 when)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (when);
+
+  return g_date_time_format_iso8601 (time);
+}
+
+static void
+queued (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(CheckIn) check_in = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *end = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *text = NULL;
+
+  if (atrium_outbox_enqueue_finish (ATRIUM_OUTBOX (source), result, &error) == 0)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_warning ("A check-in could not be kept for later: %s", error->message);
+      show_result (check_in->self, ATRIUM_KIOSK_RESULT_FAILURE, _("Not Checked In"),
+                   _("The library’s server cannot be reached just now: please ask at the "
+                     "desk."));
+      return;
+    }
+  start = iso_time (check_in->payload.start);
+  end = iso_time (check_in->payload.end);
+  when = atrium_ui_interval (start, end);
+  /* TRANSLATORS: a check-in kept on the kiosk while the server is away; %s is the
+   * booking's day and times */
+  text = g_strdup_printf (_("%s. Kept on this kiosk: the library’s server gets it as soon "
+                            "as it is back."), when);
+  show_result (check_in->self, ATRIUM_KIOSK_RESULT_SUCCESS, _("Checked In"), text);
+}
+
+/* The server cannot be reached: a code this kiosk verified, for a booking under way or
+ * about to start, waits in the outbox; anything else is for the desk. */
+static void
+check_in_offline (AtriumKioskWindow *self,
+                  CheckIn           *check_in)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  AtriumCheckinPayload *payload = &check_in->payload;
+
+  if (self->outbox != NULL && check_in->verified &&
+      now >= payload->start - OFFLINE_EARLY_SECONDS && now < payload->end)
+    {
+      atrium_outbox_enqueue_checkin_async (self->outbox, check_in->code, self->cancellable,
+                                           queued, check_in);
+      return;
+    }
+  show_result (self, ATRIUM_KIOSK_RESULT_FAILURE, _("Not Checked In"),
+               check_in->verified
+               ? _("The library’s server cannot be reached just now, and this booking is "
+                   "not under way: please ask at the desk.")
+               : _("The library’s server cannot be reached just now: please ask at the "
+                   "desk."));
+  check_in_free (check_in);
+}
+
 static void
 checked_in (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
+  g_autoptr(CheckIn) check_in = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) answer = atrium_api_document_finish (ATRIUM_API (source), result,
                                                            &error);
-  AtriumKioskWindow *self = user_data;
+  AtriumKioskWindow *self = check_in->self;
   JsonObject *booking = NULL;
   g_autofree char *what = NULL;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  if (g_error_matches (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_OFFLINE))
+    {
+      check_in_offline (self, g_steal_pointer (&check_in));
+      return;
+    }
   if (answer == NULL)
     {
       const AtriumApiErrorDetail *detail = atrium_api_error_get_detail (error);
       const char *text = refusal_text (detail != NULL ? detail->code : NULL);
       g_autofree char *other = NULL;
 
-      if (g_error_matches (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_OFFLINE))
-        text = _("The library’s server cannot be reached just now. Your code is valid: "
-                 "please ask at the desk.");
       if (text == NULL)
         text = other = atrium_ui_error_text (error);
       g_message ("Check-in refused: %s", error->message);
@@ -208,23 +297,30 @@ atrium_kiosk_window_check_in (AtriumKioskWindow *self,
                               const char        *code)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(CheckIn) check_in = NULL;
   AtriumApi *api;
-  AtriumCheckinPayload payload;
 
   g_return_if_fail (ATRIUM_IS_KIOSK_WINDOW (self));
   g_return_if_fail (code != NULL);
 
   api = atrium_application_get_api (self->app);
+  check_in = g_new0 (CheckIn, 1);
+  check_in->self = self;
+  check_in->code = g_strdup (code);
   /* Verified here first, with the server's public keys: a forged or changed code is
    * refused without asking anyone. Before the keys are read, the server decides. */
-  if (self->keys->len > 0 &&
-      !atrium_checkin_code_decode ((AtriumCheckinKey *) self->keys->data, self->keys->len,
-                                   code, -1, &payload, &error))
+  if (self->keys->len > 0)
     {
-      g_message ("A code was refused: %s", error->message);
-      show_result (self, ATRIUM_KIOSK_RESULT_FAILURE, _("Not Checked In"),
-                   refusal_text (atrium_checkin_code_error_code (error->code)));
-      return;
+      check_in->verified = atrium_checkin_code_decode ((AtriumCheckinKey *) self->keys->data,
+                                                       self->keys->len, code, -1,
+                                                       &check_in->payload, &error);
+      if (!check_in->verified)
+        {
+          g_message ("A code was refused: %s", error->message);
+          show_result (self, ATRIUM_KIOSK_RESULT_FAILURE, _("Not Checked In"),
+                       refusal_text (atrium_checkin_code_error_code (error->code)));
+          return;
+        }
     }
   if (api == NULL)
     {
@@ -233,7 +329,8 @@ atrium_kiosk_window_check_in (AtriumKioskWindow *self,
       return;
     }
   show_result (self, ATRIUM_KIOSK_RESULT_CHECKING, _("Checking In…"), NULL);
-  atrium_api_checkin_async (api, code, self->cancellable, checked_in, self);
+  atrium_api_checkin_async (api, code, self->cancellable, checked_in,
+                            g_steal_pointer (&check_in));
 }
 
 /* ---- the server's keys ---------------------------------------------------------------- */
@@ -286,9 +383,156 @@ keys_read (GObject      *source,
 /* ---- the backend ---------------------------------------------------------------------- */
 
 static void
+flushed (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!atrium_outbox_flush_finish (ATRIUM_OUTBOX (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_message ("Check-ins kept on the kiosk wait still: %s", error->message);
+    }
+  ATRIUM_KIOSK_WINDOW (user_data)->flushing = FALSE;
+}
+
+/* Check-ins kept while the server was away go to it once it is back. */
+static void
+flush_outbox (AtriumKioskWindow *self)
+{
+  AtriumLiveClient *live = atrium_application_get_live (self->app);
+
+  if (self->outbox == NULL || self->flushing || atrium_outbox_get_queued (self->outbox) == 0 ||
+      live == NULL || atrium_live_client_get_state (live) != ATRIUM_LIVE_STATE_LIVE)
+    return;
+  self->flushing = TRUE;
+  atrium_outbox_flush_async (self->outbox, atrium_application_get_api (self->app),
+                             self->cancellable, flushed, self);
+}
+
+static void
+outbox_opened (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumOutbox *outbox = atrium_outbox_open_finish (result, &error);
+  AtriumKioskWindow *self;
+
+  if (outbox == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("No outbox: check-ins need the server: %s", error->message);
+      return;
+    }
+  self = user_data;
+  self->outbox = outbox;
+  flush_outbox (self);
+}
+
+/* The outbox is in the data directory (the demo's own, thrown away with it), under the
+ * cache key: the keyring's, or a key file only this account reads on an auto-login
+ * kiosk (AtriumSecrets logs which). */
+static void
+key_ready (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumKioskWindow *self;
+  AtriumEmbedded *embedded;
+  g_autofree char *path = NULL;
+  guint8 key[ATRIUM_DB_KEY_LEN];
+
+  if (!atrium_secrets_get_cache_key_finish (ATRIUM_SECRETS (source), result, key, NULL,
+                                            &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("No key for the kiosk's outbox: check-ins need the server: %s",
+                   error->message);
+      return;
+    }
+  self = user_data;
+  embedded = atrium_application_get_embedded (self->app);
+  path = embedded != NULL
+         ? g_build_filename (atrium_embedded_get_data_dir (embedded), "kiosk-outbox.db", NULL)
+         : g_build_filename (g_get_user_data_dir (), "atrium", "kiosk-outbox.db", NULL);
+  atrium_outbox_open_async (path, key, self->cancellable, outbox_opened, self);
+  memset (key, 0, sizeof key);
+}
+
+static void
+open_outbox (AtriumKioskWindow *self)
+{
+  AtriumEmbedded *embedded = atrium_application_get_embedded (self->app);
+
+  if (self->secrets != NULL)
+    return;
+  self->secrets = atrium_secrets_new (embedded != NULL ? atrium_embedded_get_data_dir (embedded)
+                                                       : NULL, 0);
+  atrium_secrets_get_cache_key_async (self->secrets, self->cancellable, key_ready, self);
+}
+
+guint
+atrium_kiosk_window_get_n_kept (AtriumKioskWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), 0);
+
+  return self->outbox != NULL ? atrium_outbox_get_queued (self->outbox) : 0;
+}
+
+gboolean
+atrium_kiosk_window_has_outbox (AtriumKioskWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), FALSE);
+
+  return self->outbox != NULL;
+}
+
+/* A banner says since when the board's figures are not live: the time the feed was lost,
+ * kept while it stays lost. */
+static void
+live_state_changed (AtriumKioskWindow *self)
+{
+  AtriumLiveClient *live = atrium_application_get_live (self->app);
+  gboolean offline = live != NULL &&
+                     atrium_live_client_get_state (live) == ATRIUM_LIVE_STATE_WAITING;
+
+  if (offline && !gtk_revealer_get_reveal_child (self->offline_revealer))
+    {
+      g_autofree char *text = atrium_ui_offline_text ();
+
+      gtk_label_set_text (self->offline_label, text);
+    }
+  gtk_revealer_set_reveal_child (self->offline_revealer, offline);
+  flush_outbox (self);
+}
+
+gboolean
+atrium_kiosk_window_get_offline (AtriumKioskWindow  *self,
+                                 const char        **text)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), FALSE);
+
+  if (text != NULL)
+    *text = gtk_label_get_text (self->offline_label);
+  return gtk_revealer_get_reveal_child (self->offline_revealer);
+}
+
+static void
 show_board (AtriumKioskWindow *self,
             gint64             site)
 {
+  AtriumLiveClient *live = atrium_application_get_live (self->app);
+
+  if (self->live_state_id == 0 && live != NULL)
+    self->live_state_id = g_signal_connect_object (live, "notify::state",
+                                                   G_CALLBACK (live_state_changed), self,
+                                                   G_CONNECT_SWAPPED);
+  live_state_changed (self);
+  open_outbox (self);
   atrium_occupancy_page_set_fixed_site (self->board, site);
   atrium_occupancy_page_set_data (self->board, atrium_application_get_api (self->app),
                                   atrium_application_get_live (self->app));
@@ -397,6 +641,8 @@ atrium_kiosk_window_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->clock_id, g_source_remove);
   g_clear_handle_id (&self->result_id, g_source_remove);
+  g_clear_object (&self->outbox);
+  g_clear_object (&self->secrets);
   gtk_widget_dispose_template (GTK_WIDGET (self), ATRIUM_TYPE_KIOSK_WINDOW);
   G_OBJECT_CLASS (atrium_kiosk_window_parent_class)->dispose (object);
   g_clear_object (&self->app);
@@ -426,6 +672,8 @@ atrium_kiosk_window_class_init (AtriumKioskWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/atrium/Atrium/atrium-kiosk-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, clock_label);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, offline_revealer);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, offline_label);
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, status_page);
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, board);

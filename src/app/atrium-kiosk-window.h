@@ -31,6 +31,12 @@ AtriumKioskResult    atrium_kiosk_window_get_result (AtriumKioskWindow  *self,
                                                      const char        **detail);
 AtriumOccupancyPage *atrium_kiosk_window_get_board  (AtriumKioskWindow  *self);
 GtkBox              *atrium_kiosk_window_get_camera_box (AtriumKioskWindow *self);
+/* Whether the offline banner is shown, and its text (with the data's time). */
+gboolean             atrium_kiosk_window_get_offline (AtriumKioskWindow *self,
+                                                      const char       **text);
+/* Whether the outbox is open, and how many check-ins it keeps for the server. */
+gboolean             atrium_kiosk_window_has_outbox (AtriumKioskWindow *self);
+guint                atrium_kiosk_window_get_n_kept (AtriumKioskWindow *self);
 /* How many of the server's check-in keys the kiosk holds (0 until they are read). */
 guint                atrium_kiosk_window_get_n_keys (AtriumKioskWindow  *self);
 

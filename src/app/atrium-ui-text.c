@@ -173,3 +173,13 @@ atrium_ui_wait (gint64 seconds)
   return g_strdup_printf (ngettext ("About %d min", "About %d min", (int) minutes),
                           (int) minutes);
 }
+
+char *
+atrium_ui_offline_text (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *time = g_date_time_format (now, C_("time of day", "%H:%M"));
+
+  return g_strdup_printf (_("Offline — showing the data as of %s. Atrium keeps trying to "
+                            "reconnect."), time);
+}

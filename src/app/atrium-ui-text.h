@@ -23,5 +23,7 @@ char       *atrium_ui_interval         (const char   *start,
                                         const char   *end);
 /* "About 5 min", "Under a minute", "No wait" for a wait in seconds. */
 char       *atrium_ui_wait             (gint64        seconds);
+/* The banner shown when the live feed is lost: the figures on screen are those of now. */
+char       *atrium_ui_offline_text     (void);
 
 G_END_DECLS

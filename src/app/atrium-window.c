@@ -93,11 +93,7 @@ live_state_changed (AtriumWindow *self)
 
   if (offline && !gtk_revealer_get_reveal_child (self->offline_revealer))
     {
-      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-      g_autofree char *time = g_date_time_format (now, C_("time of day", "%H:%M"));
-      g_autofree char *text = g_strdup_printf (_("Offline — showing the data as of %s. "
-                                                 "Atrium keeps trying to reconnect."),
-                                               time);
+      g_autofree char *text = atrium_ui_offline_text ();
 
       gtk_label_set_text (self->offline_label, text);
     }

@@ -4,16 +4,20 @@
  * the booking in while a changed or foreign one is refused. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "atrium-checkin-code.h"
 #include "atrium-random.h"
 #include "atrium-gauge.h"
+#include "atrium-key-file.h"
+#include "atrium-keyring.h"
 #include "atrium-kiosk-window.h"
 #include "atrium-space-tile.h"
 #include "atrium-ui-test.h"
 
 static AtriumApplication *app;
+static char *checked_in_code;   /* a code the check-in test checked in */
 
 static AtriumKioskWindow *
 kiosk_window (void)
@@ -286,6 +290,63 @@ test_check_in (void)
   g_assert_cmpint (check_in (code, &detail), ==, ATRIUM_KIOSK_RESULT_SUCCESS);
   g_assert_nonnull (strstr (detail, resource));
   atrium_ui_test_save_screenshot (GTK_WIDGET (kiosk_window ()), "kiosk-checked-in.png");
+  checked_in_code = g_steal_pointer (&code);
+}
+
+/* ---- offline --------------------------------------------------------------------------- */
+
+static gboolean
+has_outbox (gpointer data)
+{
+  return atrium_kiosk_window_has_outbox (kiosk_window ());
+}
+
+static gboolean
+offline_shown (gpointer data)
+{
+  return atrium_kiosk_window_get_offline (kiosk_window (), NULL);
+}
+
+/* The server stops: the board stays, under a banner that gives the time its figures are
+ * from; a code checked then is verified here and kept in the outbox for the server. */
+static void
+test_offline (void)
+{
+  AtriumOccupancyPage *board = atrium_kiosk_window_get_board (kiosk_window ());
+  guint tiles = g_list_model_get_n_items (G_LIST_MODEL (atrium_live_client_get_spaces (
+    atrium_application_get_live (app))));
+  g_autoptr(GDateTime) before = g_date_time_new_now_local ();
+  g_autofree char *time = g_date_time_format (before, "%H:%M");
+  g_autoptr(GDateTime) after = NULL;
+  g_autofree char *later = NULL;
+  const char *text = NULL;
+  const char *detail = NULL;
+
+  g_assert_nonnull (checked_in_code);
+  g_assert_false (atrium_kiosk_window_get_offline (kiosk_window (), NULL));
+  atrium_ui_test_spin_until (has_outbox, NULL, 60);
+  atrium_embedded_stop (atrium_application_get_embedded (app));
+  atrium_ui_test_spin_until (offline_shown, NULL, 120);
+  atrium_kiosk_window_get_offline (kiosk_window (), &text);
+  after = g_date_time_new_now_local ();
+  later = g_date_time_format (after, "%H:%M");
+  g_test_message ("banner: %s", text);
+  g_assert_true (strstr (text, time) != NULL || strstr (text, later) != NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (atrium_live_client_get_spaces (
+    atrium_application_get_live (app)))), ==, tiles);
+  g_assert_nonnull (gtk_widget_get_first_child (
+    GTK_WIDGET (atrium_occupancy_page_get_space_box (board))));
+
+  /* Verified here and under way: kept in the kiosk's outbox for the server. */
+  g_assert_cmpuint (atrium_kiosk_window_get_n_kept (kiosk_window ()), ==, 0);
+  g_assert_cmpint (check_in (checked_in_code, &detail), ==, ATRIUM_KIOSK_RESULT_SUCCESS);
+  g_assert_nonnull (strstr (detail, "Kept on this kiosk"));
+  g_assert_cmpuint (atrium_kiosk_window_get_n_kept (kiosk_window ()), ==, 1);
+  /* A code the kiosk cannot verify is not kept. */
+  g_assert_cmpint (check_in ("not a code", &detail), ==, ATRIUM_KIOSK_RESULT_FAILURE);
+  g_assert_cmpuint (atrium_kiosk_window_get_n_kept (kiosk_window ()), ==, 1);
+  atrium_ui_test_save_screenshot (GTK_WIDGET (kiosk_window ()), "kiosk-offline.png");
+  g_clear_pointer (&checked_in_code, g_free);
 }
 
 int
@@ -294,11 +355,24 @@ main (int   argc,
 {
   int status;
 
+  g_autoptr(GError) error = NULL;
+  g_autofree char *credentials = g_dir_make_tmp ("atrium-kiosk-credentials-XXXXXX", &error);
+  g_autofree char *key_path = NULL;
+
   gtk_test_init (&argc, &argv, NULL);
+  /* The kiosk's outbox key as its systemd unit gives it (a credential): the test's D-Bus
+   * session has no keyring. */
+  g_assert_no_error (error);
+  key_path = g_build_filename (credentials, ATRIUM_SECRETS_CREDENTIAL_NAME, NULL);
+  g_assert_true (atrium_key_file_create (key_path, &error));
+  g_setenv ("CREDENTIALS_DIRECTORY", credentials, TRUE);
   app = atrium_ui_test_start_kiosk ();
   g_test_add_func ("/kiosk/board", test_board);
   g_test_add_func ("/kiosk/check-in", test_check_in);
+  g_test_add_func ("/kiosk/offline", test_offline);
   status = g_test_run ();
   atrium_ui_test_quit (&app);
+  g_unlink (key_path);
+  g_rmdir (credentials);
   return status;
 }
