@@ -663,6 +663,9 @@ atrium_application_startup (GApplication *app)
                                        G_N_ELEMENTS (help_actions), app);
       gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.help", help_accels);
     }
+  /* A public terminal has no key that ends it (the kiosk window refuses to close). */
+  if (ATRIUM_APPLICATION (app)->kiosk)
+    return;
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close",
                                          close_accels);

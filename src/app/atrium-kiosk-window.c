@@ -6,6 +6,7 @@
 #include "atrium-kiosk-window.h"
 
 #include <glib/gi18n.h>
+#include <locale.h>
 #include <string.h>
 
 #include "atrium-checkin-code.h"
@@ -34,7 +35,12 @@ struct _AtriumKioskWindow
   gulong               live_state_id;
   AtriumKioskResult    result;
 
+  guint                inhibit_cookie;
+
   GtkLabel            *clock_label;
+  GtkToggleButton     *large_text_button;
+  GtkToggleButton     *contrast_button;
+  AdwButtonContent    *language_content;
   GtkRevealer         *offline_revealer;
   GtkLabel            *offline_label;
   GtkStack            *stack;
@@ -630,6 +636,86 @@ atrium_kiosk_window_get_n_keys (AtriumKioskWindow *self)
   return self->keys->len;
 }
 
+/* ---- a terminal for everyone ----------------------------------------------------------- */
+
+static void
+large_text_toggled (AtriumKioskWindow *self)
+{
+  if (gtk_toggle_button_get_active (self->large_text_button))
+    gtk_widget_add_css_class (GTK_WIDGET (self), "large-text");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "large-text");
+}
+
+static void
+contrast_toggled (AtriumKioskWindow *self)
+{
+  if (gtk_toggle_button_get_active (self->contrast_button))
+    gtk_widget_add_css_class (GTK_WIDGET (self), "high-contrast");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "high-contrast");
+}
+
+/* glibc's gettext keeps the translations it found until this counter moves: the way a
+ * program tells it that the language changed while it runs. */
+extern int _nl_msg_cat_cntr;
+
+gboolean
+atrium_kiosk_window_showing_french (void)
+{
+  const char * const *names = g_get_language_names ();
+
+  return names[0] != NULL && g_str_has_prefix (names[0], "fr");
+}
+
+/* The other language, named in itself, so that whoever reads it finds it. */
+static void
+show_language_button (AtriumKioskWindow *self)
+{
+  gboolean french = atrium_kiosk_window_showing_french ();
+
+  adw_button_content_set_label (self->language_content, french ? "English" : "Français");
+  gtk_widget_set_tooltip_text (gtk_widget_get_parent (GTK_WIDGET (self->language_content)),
+                               french ? "Show the kiosk in English"
+                                      : "Afficher la borne en français");
+}
+
+/* The kiosk in the other language: every text is read again through gettext, so the
+ * window is made anew (the board reads the live models it shares with the old one). */
+void
+atrium_kiosk_window_switch_language (AtriumKioskWindow *self)
+{
+  AtriumKioskWindow *next;
+
+  g_return_if_fail (ATRIUM_IS_KIOSK_WINDOW (self));
+
+  g_setenv ("LANGUAGE", atrium_kiosk_window_showing_french () ? "en" : "fr", TRUE);
+  setlocale (LC_MESSAGES, "");
+  ++_nl_msg_cat_cntr;
+  next = atrium_kiosk_window_new (self->app);
+  gtk_toggle_button_set_active (next->large_text_button,
+                                gtk_toggle_button_get_active (self->large_text_button));
+  gtk_toggle_button_set_active (next->contrast_button,
+                                gtk_toggle_button_get_active (self->contrast_button));
+  gtk_window_present (GTK_WINDOW (next));
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+language_clicked (AtriumKioskWindow *self)
+{
+  atrium_kiosk_window_switch_language (self);
+}
+
+/* No way out for the public: the window does not close (there is no window manager on
+ * the kiosk's session, and no shortcut ends the app). */
+static gboolean
+atrium_kiosk_window_close_request (GtkWindow *window)
+{
+  g_message ("The kiosk refused to close");
+  return TRUE;
+}
+
 /* ---- the window ----------------------------------------------------------------------- */
 
 static void
@@ -643,6 +729,9 @@ atrium_kiosk_window_dispose (GObject *object)
   g_clear_handle_id (&self->result_id, g_source_remove);
   g_clear_object (&self->outbox);
   g_clear_object (&self->secrets);
+  if (self->inhibit_cookie != 0)
+    gtk_application_uninhibit (GTK_APPLICATION (self->app), self->inhibit_cookie);
+  self->inhibit_cookie = 0;
   gtk_widget_dispose_template (GTK_WIDGET (self), ATRIUM_TYPE_KIOSK_WINDOW);
   G_OBJECT_CLASS (atrium_kiosk_window_parent_class)->dispose (object);
   g_clear_object (&self->app);
@@ -664,14 +753,22 @@ atrium_kiosk_window_class_init (AtriumKioskWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = atrium_kiosk_window_dispose;
   object_class->finalize = atrium_kiosk_window_finalize;
+  window_class->close_request = atrium_kiosk_window_close_request;
 
   g_type_ensure (ATRIUM_TYPE_OCCUPANCY_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/atrium/Atrium/atrium-kiosk-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, clock_label);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, large_text_button);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, contrast_button);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, language_content);
+  gtk_widget_class_bind_template_callback (widget_class, large_text_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, contrast_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, language_clicked);
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, offline_revealer);
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, offline_label);
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, stack);
@@ -694,6 +791,7 @@ atrium_kiosk_window_init (AtriumKioskWindow *self)
   clock_tick (self);
   self->clock_id = g_timeout_add_seconds (1, clock_tick, self);
   show_result (self, ATRIUM_KIOSK_RESULT_WAITING, NULL, NULL);
+  show_language_button (self);
 }
 
 AtriumKioskWindow *
@@ -709,5 +807,10 @@ atrium_kiosk_window_new (AtriumApplication *application)
                            self, G_CONNECT_SWAPPED);
   backend_changed (self);
   gtk_window_fullscreen (GTK_WINDOW (self));
+  /* A public terminal stays on: no screen saver, no blanking. */
+  self->inhibit_cookie = gtk_application_inhibit (GTK_APPLICATION (application),
+                                                  GTK_WINDOW (self),
+                                                  GTK_APPLICATION_INHIBIT_IDLE,
+                                                  _("A public terminal of the library"));
   return self;
 }

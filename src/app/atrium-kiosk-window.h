@@ -37,6 +37,9 @@ gboolean             atrium_kiosk_window_get_offline (AtriumKioskWindow *self,
 /* Whether the outbox is open, and how many check-ins it keeps for the server. */
 gboolean             atrium_kiosk_window_has_outbox (AtriumKioskWindow *self);
 guint                atrium_kiosk_window_get_n_kept (AtriumKioskWindow *self);
+/* French and English, switched on screen: the window is made anew in the other one. */
+gboolean             atrium_kiosk_window_showing_french  (void);
+void                 atrium_kiosk_window_switch_language (AtriumKioskWindow *self);
 /* How many of the server's check-in keys the kiosk holds (0 until they are read). */
 guint                atrium_kiosk_window_get_n_keys (AtriumKioskWindow  *self);
 

@@ -18,6 +18,7 @@
 
 static AtriumApplication *app;
 static char *checked_in_code;   /* a code the check-in test checked in */
+static guint site_spaces;       /* the spaces of the kiosk's site */
 
 static AtriumKioskWindow *
 kiosk_window (void)
@@ -191,6 +192,7 @@ test_board (void)
       seen++;
     }
   g_assert_cmpuint (seen, ==, expected);
+  site_spaces = expected;
   g_assert_false (gtk_widget_get_visible (atrium_ui_test_find_widget (GTK_WIDGET (board),
                                                                       GTK_TYPE_DROP_DOWN)));
   atrium_ui_test_save_screenshot (GTK_WIDGET (kiosk_window ()), "kiosk-board.png");
@@ -293,6 +295,71 @@ test_check_in (void)
   checked_in_code = g_steal_pointer (&code);
 }
 
+/* ---- a terminal for everyone ----------------------------------------------------------- */
+
+static GtkWidget *
+find_toggle (GtkWidget  *root,
+             const char *tooltip)
+{
+  if (GTK_IS_TOGGLE_BUTTON (root) && g_strcmp0 (gtk_widget_get_tooltip_text (root), tooltip) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_toggle (child, tooltip);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Larger text and high contrast are switched on from the screen, and stay on when the
+ * patron switches the kiosk to French and back; the texts follow the language. */
+static void
+test_for_everyone (void)
+{
+  AtriumKioskWindow *first = kiosk_window ();
+  GtkWidget *large = find_toggle (GTK_WIDGET (first), "Show everything in larger text");
+  GtkWidget *contrast = find_toggle (GTK_WIDGET (first),
+                                     "Show everything in black and white, with stronger "
+                                     "outlines");
+  const char *title = NULL;
+
+  g_assert_nonnull (large);
+  g_assert_nonnull (contrast);
+  g_assert_false (atrium_kiosk_window_showing_french ());
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (large), TRUE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (contrast), TRUE);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (first), "large-text"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (first), "high-contrast"));
+  atrium_ui_test_save_screenshot (GTK_WIDGET (first), "kiosk-large-contrast.png");
+
+  atrium_kiosk_window_switch_language (first);
+  atrium_ui_test_spin_for (200);
+  g_assert_true (kiosk_window () != first);
+  g_assert_true (atrium_kiosk_window_showing_french ());
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (kiosk_window ()), "large-text"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (kiosk_window ()), "high-contrast"));
+  atrium_kiosk_window_get_result (kiosk_window (), &title, NULL);
+  g_test_message ("in French: %s", title);
+  g_assert_cmpstr (title, ==, "Montrez le code QR de votre réservation à la caméra");
+  atrium_ui_test_spin_until (board_filled, GUINT_TO_POINTER (site_spaces), 60);
+  atrium_ui_test_save_screenshot (GTK_WIDGET (kiosk_window ()), "kiosk-french.png");
+
+  atrium_kiosk_window_switch_language (kiosk_window ());
+  atrium_ui_test_spin_for (200);
+  g_assert_false (atrium_kiosk_window_showing_french ());
+  atrium_kiosk_window_get_result (kiosk_window (), &title, NULL);
+  g_assert_cmpstr (title, ==, "Show the QR code of your booking to the camera");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_toggle (
+    GTK_WIDGET (kiosk_window ()), "Show everything in larger text")), FALSE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_toggle (
+    GTK_WIDGET (kiosk_window ()), "Show everything in black and white, with stronger "
+    "outlines")), FALSE);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (kiosk_window ()), "large-text"));
+}
+
 /* ---- offline --------------------------------------------------------------------------- */
 
 static gboolean
@@ -360,6 +427,7 @@ main (int   argc,
   g_autofree char *key_path = NULL;
 
   gtk_test_init (&argc, &argv, NULL);
+  atrium_application_setup_i18n ();
   /* The kiosk's outbox key as its systemd unit gives it (a credential): the test's D-Bus
    * session has no keyring. */
   g_assert_no_error (error);
@@ -369,6 +437,7 @@ main (int   argc,
   app = atrium_ui_test_start_kiosk ();
   g_test_add_func ("/kiosk/board", test_board);
   g_test_add_func ("/kiosk/check-in", test_check_in);
+  g_test_add_func ("/kiosk/for-everyone", test_for_everyone);
   g_test_add_func ("/kiosk/offline", test_offline);
   status = g_test_run ();
   atrium_ui_test_quit (&app);
