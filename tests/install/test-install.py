@@ -76,6 +76,7 @@ def main():
     p.add_argument('--datadir', required=True)
     p.add_argument('--mandir', required=True)
     p.add_argument('--unitdir', required=True)
+    p.add_argument('--userunitdir', required=True)
     p.add_argument('--sysusersdir', required=True)
     p.add_argument('--app-id', required=True)
     p.add_argument('--base-id', required=True)
@@ -189,6 +190,32 @@ def check_tree(args, dest):
                   re.search(r'^u\s+atrium\s', f.read(), re.M) is not None)
 
     check_unit(args, dest)
+    check_kiosk_unit(args, dest)
+
+
+def check_kiosk_unit(args, dest):
+    """The kiosk's user service runs the installed app as a kiosk, comes back by itself,
+    and is a unit systemd can read (its commands staged like the server's)."""
+    unit = os.path.join(staged(dest, args.userunitdir), 'atrium-kiosk.service')
+    check('atrium-kiosk.service installed (user unit)', os.path.isfile(unit))
+    if not os.path.isfile(unit):
+        return
+    with open(unit, encoding='utf-8') as f:
+        text = f.read()
+    app = os.path.join(args.bindir, 'atrium')
+    check('the kiosk unit starts the installed app with --kiosk',
+          re.search(r'^ExecStart=' + re.escape(app) + r' --kiosk$', text, re.M) is not None,
+          text)
+    check('the kiosk unit restarts the app whatever ended it',
+          re.search(r'^Restart=always$', text, re.M) is not None, text)
+    prefix = args.prefix.rstrip('/') + '/'
+    with tempfile.TemporaryDirectory(prefix='atrium-test-unit-') as tmp:
+        copy = os.path.join(tmp, 'atrium-kiosk.service')
+        with open(copy, 'w', encoding='utf-8') as f:
+            f.write(text.replace(prefix, staged(dest, prefix)))
+        env = dict(os.environ, MANPATH=staged(dest, args.mandir))
+        tool_ok('systemd-analyze verify atrium-kiosk.service',
+                ['systemd-analyze', 'verify', copy], env)
 
 
 def check_unit(args, dest):
