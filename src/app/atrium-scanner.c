@@ -13,7 +13,7 @@
 /* A code held up to the camera is decoded at every frame: it is emitted again only after
  * it has been out of view this long. */
 #define DEBOUNCE_USEC (3 * G_USEC_PER_SEC)
-#define RETRY_SECONDS 5
+#define RETRY_MSEC 5000
 
 struct _AtriumScanner
 {
@@ -224,7 +224,7 @@ camera_failed (AtriumScanner *self,
     {
       set_status (self, _("The camera is not available. Trying again…"), TRUE);
       if (self->started && gtk_widget_get_mapped (GTK_WIDGET (self)))
-        self->retry_id = g_timeout_add_seconds (RETRY_SECONDS, on_retry, self);
+        self->retry_id = g_timeout_add (RETRY_MSEC, on_retry, self);
     }
   else
     {

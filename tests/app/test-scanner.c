@@ -178,6 +178,22 @@ save_png (GdkTexture *texture,
   return path;
 }
 
+/* A PNG of @width × @height pixels all of one @grey level. */
+static char *
+save_plain_png (int         width,
+                int         height,
+                guint8      grey,
+                const char *name)
+{
+  gsize size = (gsize) width * height * 4;
+  g_autoptr(GBytes) bytes = g_bytes_new_take (memset (g_malloc (size), grey, size), size);
+  g_autoptr(GdkTexture) texture = gdk_memory_texture_new (width, height,
+                                                          GDK_MEMORY_R8G8B8A8, bytes,
+                                                          (gsize) width * 4);
+
+  return save_png (texture, name);
+}
+
 /* A live 25 frames/s video of the PNG at @path, @frames frames long. */
 static char *
 frozen_image (const char *path,
@@ -244,17 +260,10 @@ test_scanner_reads_code (void)
 static void
 test_scanner_no_code (void)
 {
-  g_autofree guint8 *white = g_malloc (160 * 120 * 4);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
+  g_autofree char *path = save_plain_png (160, 120, 0xff, "white.png");
   g_autofree char *description = NULL;
   Watch watch;
 
-  memset (white, 0xff, 160 * 120 * 4);
-  bytes = g_bytes_new (white, 160 * 120 * 4);
-  texture = gdk_memory_texture_new (160, 120, GDK_MEMORY_R8G8B8A8, bytes, 160 * 4);
-  path = save_png (texture, "white.png");
   description = frozen_image (path, 30);
   watch_open (&watch, description);
 
@@ -289,6 +298,50 @@ test_scanner_bad_pipeline (void)
   g_assert_true (g_str_has_prefix (atrium_scanner_get_status (watch.scanner),
                                    "The camera is not available: its settings are wrong ("));
   watch_close (&watch);
+}
+
+static gboolean
+camera_is_ok (gpointer data)
+{
+  Watch *watch = data;
+
+  return atrium_scanner_get_camera_ok (watch->scanner);
+}
+
+static void
+test_scanner_unmapped (void)
+{
+  g_autofree char *path = save_plain_png (64, 48, 0x80, "grey.png");
+  g_autofree char *description = NULL;
+  GtkPicture *picture;
+  Watch watch;
+
+  /* A camera that never ends. */
+  description = frozen_image (path, G_MAXINT);
+  watch_open (&watch, description);
+  picture = GTK_PICTURE (atrium_ui_test_find_widget (GTK_WIDGET (watch.scanner),
+                                                     GTK_TYPE_PICTURE));
+  atrium_ui_test_spin_until (camera_is_ok, &watch, 30);
+
+  /* Hidden: the camera stops and its last picture goes. */
+  gtk_widget_set_visible (GTK_WIDGET (watch.window), FALSE);
+  g_assert_false (atrium_scanner_get_camera_ok (watch.scanner));
+  g_assert_null (gtk_picture_get_paintable (picture));
+  g_assert_cmpstr (atrium_scanner_get_status (watch.scanner), ==, "The camera is off.");
+  atrium_ui_test_spin_for (300);
+  g_assert_false (atrium_scanner_get_camera_ok (watch.scanner));
+  g_assert_null (gtk_picture_get_paintable (picture));
+
+  /* Shown again: it starts again. */
+  gtk_window_present (watch.window);
+  atrium_ui_test_spin_until (camera_is_ok, &watch, 30);
+  g_assert_nonnull (gtk_picture_get_paintable (picture));
+  g_assert_cmpuint (watch.camera_ok_true, ==, 2);
+
+  /* Destroyed while frames come. */
+  watch_close (&watch);
+  atrium_ui_test_spin_for (200);
+  g_assert_cmpint (g_unlink (path), ==, 0);
 }
 
 static gboolean
@@ -339,6 +392,7 @@ main (int   argc,
 
   g_test_add_func ("/scanner/reads-code", test_scanner_reads_code);
   g_test_add_func ("/scanner/no-code", test_scanner_no_code);
+  g_test_add_func ("/scanner/unmapped", test_scanner_unmapped);
   g_test_add_func ("/scanner/bad-pipeline", test_scanner_bad_pipeline);
   g_test_add_func ("/scanner/missing-device", test_scanner_missing_device);
   status = g_test_run ();
