@@ -12,6 +12,7 @@
 #include "atrium-checkin-code.h"
 #include "atrium-keyring.h"
 #include "atrium-outbox.h"
+#include "atrium-scanner.h"
 #include "atrium-ui-text.h"
 
 /* How long a check-in's outcome stays on screen before the panel asks for the next. */
@@ -34,8 +35,11 @@ struct _AtriumKioskWindow
   guint                result_id;
   gulong               live_state_id;
   AtriumKioskResult    result;
+  guint                n_outcomes;
 
   guint                inhibit_cookie;
+  GSettings           *settings;
+  AtriumScanner       *scanner;
 
   GtkLabel            *clock_label;
   GtkToggleButton     *large_text_button;
@@ -123,7 +127,18 @@ show_result (AtriumKioskWindow *self,
   if (result == ATRIUM_KIOSK_RESULT_FAILURE)
     gtk_widget_error_bell (GTK_WIDGET (self));
   if (result == ATRIUM_KIOSK_RESULT_SUCCESS || result == ATRIUM_KIOSK_RESULT_FAILURE)
-    self->result_id = g_timeout_add_seconds (RESULT_SECONDS, result_expired, self);
+    {
+      self->n_outcomes++;
+      self->result_id = g_timeout_add_seconds (RESULT_SECONDS, result_expired, self);
+    }
+}
+
+guint
+atrium_kiosk_window_get_n_outcomes (AtriumKioskWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), 0);
+
+  return self->n_outcomes;
 }
 
 AtriumKioskResult
@@ -527,6 +542,31 @@ atrium_kiosk_window_get_offline (AtriumKioskWindow  *self,
   return gtk_revealer_get_reveal_child (self->offline_revealer);
 }
 
+/* The camera: a code it reads is checked in like any other. */
+static void
+code_scanned (AtriumKioskWindow *self,
+              const char        *code)
+{
+  atrium_kiosk_window_check_in (self, code);
+}
+
+/* The camera's pipeline is a setting: staff change the camera, a test feeds images. */
+static void
+camera_changed (AtriumKioskWindow *self)
+{
+  g_autofree char *pipeline = g_settings_get_string (self->settings, "kiosk-camera-pipeline");
+
+  atrium_scanner_set_pipeline (self->scanner, pipeline);
+}
+
+AtriumScanner *
+atrium_kiosk_window_get_scanner (AtriumKioskWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), NULL);
+
+  return self->scanner;
+}
+
 static void
 show_board (AtriumKioskWindow *self,
             gint64             site)
@@ -543,6 +583,7 @@ show_board (AtriumKioskWindow *self,
   atrium_occupancy_page_set_data (self->board, atrium_application_get_api (self->app),
                                   atrium_application_get_live (self->app));
   gtk_stack_set_visible_child_name (self->stack, "board");
+  atrium_scanner_start (self->scanner);
 }
 
 static void
@@ -729,6 +770,7 @@ atrium_kiosk_window_dispose (GObject *object)
   g_clear_handle_id (&self->result_id, g_source_remove);
   g_clear_object (&self->outbox);
   g_clear_object (&self->secrets);
+  g_clear_object (&self->settings);
   if (self->inhibit_cookie != 0)
     gtk_application_uninhibit (GTK_APPLICATION (self->app), self->inhibit_cookie);
   self->inhibit_cookie = 0;
@@ -788,6 +830,15 @@ atrium_kiosk_window_init (AtriumKioskWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->keys = g_array_new (FALSE, TRUE, sizeof (AtriumCheckinKey));
+  self->settings = g_settings_new (BASE_APPLICATION_ID);
+  self->scanner = atrium_scanner_new ();
+  gtk_widget_set_vexpand (GTK_WIDGET (self->scanner), TRUE);
+  gtk_box_append (self->camera_box, GTK_WIDGET (self->scanner));
+  camera_changed (self);
+  g_signal_connect_object (self->settings, "changed::kiosk-camera-pipeline",
+                           G_CALLBACK (camera_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->scanner, "code-scanned", G_CALLBACK (code_scanned), self,
+                           G_CONNECT_SWAPPED);
   clock_tick (self);
   self->clock_id = g_timeout_add_seconds (1, clock_tick, self);
   show_result (self, ATRIUM_KIOSK_RESULT_WAITING, NULL, NULL);

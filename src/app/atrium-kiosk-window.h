@@ -5,6 +5,7 @@
 
 #include "atrium-application.h"
 #include "atrium-occupancy-page.h"
+#include "atrium-scanner.h"
 
 G_BEGIN_DECLS
 
@@ -29,8 +30,11 @@ void                 atrium_kiosk_window_check_in   (AtriumKioskWindow  *self,
 AtriumKioskResult    atrium_kiosk_window_get_result (AtriumKioskWindow  *self,
                                                      const char        **title,
                                                      const char        **detail);
+/* How many outcomes (success or failure) the panel has shown. */
+guint                atrium_kiosk_window_get_n_outcomes (AtriumKioskWindow *self);
 AtriumOccupancyPage *atrium_kiosk_window_get_board  (AtriumKioskWindow  *self);
 GtkBox              *atrium_kiosk_window_get_camera_box (AtriumKioskWindow *self);
+AtriumScanner       *atrium_kiosk_window_get_scanner    (AtriumKioskWindow *self);
 /* Whether the offline banner is shown, and its text (with the data's time). */
 gboolean             atrium_kiosk_window_get_offline (AtriumKioskWindow *self,
                                                       const char       **text);

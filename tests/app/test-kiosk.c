@@ -12,6 +12,7 @@
 #include "atrium-gauge.h"
 #include "atrium-key-file.h"
 #include "atrium-keyring.h"
+#include "atrium-qr.h"
 #include "atrium-kiosk-window.h"
 #include "atrium-space-tile.h"
 #include "atrium-ui-test.h"
@@ -221,6 +222,46 @@ check_in (const char  *code,
   return result;
 }
 
+/* A QR code of @text, shown to the kiosk's camera: its pipeline setting becomes a live
+ * video of the image (as a test may set it); the outcome it led to. */
+static gboolean
+outcome_after (gpointer data)
+{
+  return atrium_kiosk_window_get_n_outcomes (kiosk_window ()) > GPOINTER_TO_UINT (data);
+}
+
+static AtriumKioskResult
+scan (const char  *text,
+      const char **detail)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = atrium_qr_texture_new (text, 4, &error);
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APPLICATION_ID);
+  g_autofree char *dir = g_dir_make_tmp ("atrium-kiosk-scan-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autofree char *pipeline = NULL;
+  guint before = atrium_kiosk_window_get_n_outcomes (kiosk_window ());
+  AtriumKioskResult result;
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "code.png", NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  pipeline = g_strdup_printf ("filesrc location=\"%s\" ! pngdec ! "
+                              "imagefreeze num-buffers=250 is-live=true ! videoconvert", path);
+  g_settings_set_string (settings, "kiosk-camera-pipeline", pipeline);
+  atrium_ui_test_spin_until (outcome_after, GUINT_TO_POINTER (before), 60);
+  result = atrium_kiosk_window_get_result (kiosk_window (), NULL, detail);
+  g_test_message ("scanned, result %d: %s", result, *detail);
+  atrium_ui_test_save_screenshot (GTK_WIDGET (kiosk_window ()),
+                                  result == ATRIUM_KIOSK_RESULT_SUCCESS
+                                  ? "kiosk-scan-success.png" : "kiosk-scan-refused.png");
+  /* Nothing in view: the camera's setting back to a blank picture. */
+  g_settings_set_string (settings, "kiosk-camera-pipeline", "videotestsrc pattern=white is-live=true");
+  g_unlink (path);
+  g_rmdir (dir);
+  return result;
+}
+
 /* What @code says, read with the server's public keys (GET /api/v1/keys). */
 static AtriumCheckinPayload
 payload_of (const char *code)
@@ -249,9 +290,10 @@ payload_of (const char *code)
   return payload;
 }
 
-/* A booking's own code checks it in, and says what was booked; the same code with one
- * character changed, a code signed with a key the library never had, and a text that is
- * no code at all are refused, each with its reason. */
+/* A booking's own code, shown to the camera, checks it in and says what was booked; the
+ * same code with one character changed, a code signed with a key the library never had
+ * (both through the camera), and a text that is no code at all are refused, each with its
+ * reason. */
 static void
 test_check_in (void)
 {
@@ -272,7 +314,7 @@ test_check_in (void)
   tampered = g_strdup (code);
   last = strlen (tampered) - 3;
   tampered[last] = tampered[last] == 'A' ? 'B' : 'A';
-  g_assert_cmpint (check_in (tampered, &detail), ==, ATRIUM_KIOSK_RESULT_FAILURE);
+  g_assert_cmpint (scan (tampered, &detail), ==, ATRIUM_KIOSK_RESULT_FAILURE);
   g_assert_cmpstr (detail, ==, "This code is not valid.");
 
   /* The same booking, signed with another library's key. */
@@ -281,15 +323,16 @@ test_check_in (void)
   atrium_random_bytes (seed, sizeof seed);
   atrium_checkin_key_from_seed (seed, public_key, secret_key);
   foreign = atrium_checkin_code_encode (secret_key, &payload);
-  g_assert_cmpint (check_in (foreign, &detail), ==, ATRIUM_KIOSK_RESULT_FAILURE);
+  g_assert_cmpint (scan (foreign, &detail), ==, ATRIUM_KIOSK_RESULT_FAILURE);
   g_assert_cmpstr (detail, ==, "This code was not made by this library.");
 
   g_assert_cmpint (check_in ("https://example.org/not-a-booking", &detail), ==,
                    ATRIUM_KIOSK_RESULT_FAILURE);
   g_assert_cmpstr (detail, ==, "This is not the QR code of a booking.");
 
-  /* The booking's own code: checked in on the server, the place and times shown. */
-  g_assert_cmpint (check_in (code, &detail), ==, ATRIUM_KIOSK_RESULT_SUCCESS);
+  /* The booking's own code, shown to the camera: checked in on the server, the place and
+   * times shown. */
+  g_assert_cmpint (scan (code, &detail), ==, ATRIUM_KIOSK_RESULT_SUCCESS);
   g_assert_nonnull (strstr (detail, resource));
   atrium_ui_test_save_screenshot (GTK_WIDGET (kiosk_window ()), "kiosk-checked-in.png");
   checked_in_code = g_steal_pointer (&code);
