@@ -325,6 +325,33 @@ embedded_started (GObject      *source,
     print_demo_accounts (self->embedded);
 }
 
+/* Another API object on the same backend, with no token: the kiosk's patron signs in on
+ * one of these, so that the kiosk's own token is never theirs. */
+AtriumApi *
+atrium_application_new_api (AtriumApplication  *self,
+                            GError            **error)
+{
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(AtriumApi) api = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *pin = NULL;
+
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), NULL);
+
+  if (self->embedded != NULL)
+    return atrium_api_new_for_unix_socket (atrium_embedded_get_socket_path (self->embedded));
+  settings = g_settings_new (BASE_APPLICATION_ID);
+  url = self->server != NULL ? g_strdup (self->server)
+                             : g_settings_get_string (settings, "server-url");
+  api = atrium_api_new (url, error);
+  if (api == NULL)
+    return NULL;
+  pin = g_settings_get_string (settings, "server-certificate-pin");
+  if (*pin != '\0' && !atrium_api_set_pinned_fingerprint (api, pin, error))
+    return NULL;
+  return g_steal_pointer (&api);
+}
+
 void
 atrium_application_connect (AtriumApplication *self)
 {
@@ -357,14 +384,7 @@ atrium_application_connect (AtriumApplication *self)
       set_backend_state (self, ATRIUM_BACKEND_NONE, NULL);
       return;
     }
-  self->api = atrium_api_new (url, &error);
-  if (self->api != NULL)
-    {
-      g_autofree char *pin = g_settings_get_string (settings, "server-certificate-pin");
-
-      if (*pin != '\0' && !atrium_api_set_pinned_fingerprint (self->api, pin, &error))
-        g_clear_object (&self->api);
-    }
+  self->api = atrium_application_new_api (self, &error);
   if (self->api == NULL || (self->kiosk && !kiosk_ready (self, &error)))
     {
       set_backend_state (self, ATRIUM_BACKEND_FAILED, error);

@@ -45,6 +45,8 @@ const GError      *atrium_application_get_backend_error (AtriumApplication *self
 /* Starts the chosen backend (embedded demo or server); safe to call again after a
  * failure. */
 void               atrium_application_connect          (AtriumApplication *self);
+AtriumApi         *atrium_application_new_api          (AtriumApplication  *self,
+                                                        GError            **error);
 /* Stops the live feed and the embedded server (the application's shutdown does it). */
 void               atrium_application_disconnect       (AtriumApplication *self);
 

@@ -9,8 +9,10 @@
 #include <locale.h>
 #include <string.h>
 
+#include "atrium-bookings-page.h"
 #include "atrium-checkin-code.h"
 #include "atrium-keyring.h"
+#include "atrium-login-page.h"
 #include "atrium-outbox.h"
 #include "atrium-scanner.h"
 #include "atrium-ui-text.h"
@@ -40,11 +42,17 @@ struct _AtriumKioskWindow
   guint                inhibit_cookie;
   GSettings           *settings;
   AtriumScanner       *scanner;
+  AtriumApi           *patron_api;     /* the signed-in patron's, never the kiosk's token */
+  gint64               last_input;     /* monotonic µs */
+  guint                idle_id;
 
   GtkLabel            *clock_label;
   GtkToggleButton     *large_text_button;
   GtkToggleButton     *contrast_button;
   AdwButtonContent    *language_content;
+  GtkBox              *patron_slot;
+  GtkRevealer         *idle_revealer;
+  GtkLabel            *idle_label;
   GtkRevealer         *offline_revealer;
   GtkLabel            *offline_label;
   GtkStack            *stack;
@@ -677,6 +685,192 @@ atrium_kiosk_window_get_n_keys (AtriumKioskWindow *self)
   return self->keys->len;
 }
 
+/* ---- the patron's session ---------------------------------------------------------------- */
+
+static void
+clear_patron_slot (AtriumKioskWindow *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->patron_slot))) != NULL)
+    gtk_box_remove (self->patron_slot, child);
+}
+
+/* Done, or idle too long: the patron's session ends on the server and every widget that
+ * showed their data is destroyed, then the board is back. */
+static void
+end_patron_session (AtriumKioskWindow *self)
+{
+  if (self->patron_api != NULL && atrium_api_get_token (self->patron_api) != NULL)
+    atrium_api_logout_async (self->patron_api, NULL, NULL, NULL);
+  g_clear_object (&self->patron_api);
+  clear_patron_slot (self);
+  g_clear_handle_id (&self->idle_id, g_source_remove);
+  gtk_revealer_set_reveal_child (self->idle_revealer, FALSE);
+  gtk_stack_set_visible_child_name (self->stack, "board");
+}
+
+static void
+note_input (AtriumKioskWindow *self)
+{
+  self->last_input = g_get_monotonic_time ();
+  if (gtk_revealer_get_reveal_child (self->idle_revealer))
+    gtk_revealer_set_reveal_child (self->idle_revealer, FALSE);
+}
+
+static gboolean
+key_pressed (GtkEventControllerKey *controller,
+             guint                  keyval,
+             guint                  keycode,
+             GdkModifierType        state,
+             AtriumKioskWindow     *self)
+{
+  note_input (self);
+  return FALSE;
+}
+
+/* The warning says how long is left, at least the configured seconds ahead; nothing
+ * done in time ends the session. */
+static gboolean
+idle_tick (gpointer user_data)
+{
+  AtriumKioskWindow *self = user_data;
+  guint limit = g_settings_get_uint (self->settings, "kiosk-idle-seconds");
+  guint warning = MIN (g_settings_get_uint (self->settings, "kiosk-idle-warning-seconds"),
+                       limit);
+  gint64 idle = (g_get_monotonic_time () - self->last_input) / G_USEC_PER_SEC;
+
+  if (idle >= limit)
+    {
+      g_message ("The patron's session at the kiosk ended after %u s without input", limit);
+      self->idle_id = 0;
+      end_patron_session (self);
+      return G_SOURCE_REMOVE;
+    }
+  if (idle >= limit - warning)
+    {
+      guint left = limit - (guint) idle;
+      g_autofree char *text = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE,
+                     "Are you still there? In %u second this session ends and what you "
+                     "entered is erased.",
+                     "Are you still there? In %u seconds this session ends and what you "
+                     "entered is erased.", left), left);
+
+      if (g_strcmp0 (gtk_label_get_text (self->idle_label), text) != 0)
+        gtk_label_set_text (self->idle_label, text);
+      gtk_revealer_set_reveal_child (self->idle_revealer, TRUE);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+patron_signed_in (AtriumKioskWindow       *self,
+                  const AtriumLoginResult *result)
+{
+  GtkWidget *page = atrium_bookings_page_new ();
+
+  clear_patron_slot (self);
+  gtk_widget_set_vexpand (page, TRUE);
+  gtk_box_append (self->patron_slot, page);
+  atrium_bookings_page_set_api (ATRIUM_BOOKINGS_PAGE (page), self->patron_api);
+  note_input (self);
+}
+
+/* A patron signs in on an API object of their own (the kiosk's token is never theirs),
+ * then finds and books as on the desktop; the code of the booking is shown to take
+ * away. */
+void
+atrium_kiosk_window_book (AtriumKioskWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWidget *login;
+
+  g_return_if_fail (ATRIUM_IS_KIOSK_WINDOW (self));
+
+  end_patron_session (self);
+  self->patron_api = atrium_application_new_api (self->app, &error);
+  if (self->patron_api == NULL)
+    {
+      g_warning ("No sign-in at the kiosk: %s", error->message);
+      show_result (self, ATRIUM_KIOSK_RESULT_FAILURE, _("Booking Is Not Available"),
+                   _("Please ask at the desk."));
+      return;
+    }
+  login = atrium_login_page_new ();
+  gtk_widget_set_vexpand (login, TRUE);
+  atrium_login_page_set_api (ATRIUM_LOGIN_PAGE (login), self->patron_api);
+  atrium_login_page_set_demo (ATRIUM_LOGIN_PAGE (login),
+                              atrium_application_get_embedded (self->app));
+  g_signal_connect_object (login, "signed-in", G_CALLBACK (patron_signed_in), self,
+                           G_CONNECT_SWAPPED);
+  gtk_box_append (self->patron_slot, login);
+  gtk_stack_set_visible_child_name (self->stack, "patron");
+  note_input (self);
+  self->idle_id = g_timeout_add (250, idle_tick, self);
+}
+
+static void
+book_clicked (AtriumKioskWindow *self)
+{
+  atrium_kiosk_window_book (self);
+}
+
+static void
+done_clicked (AtriumKioskWindow *self)
+{
+  end_patron_session (self);
+}
+
+static void
+stay_clicked (AtriumKioskWindow *self)
+{
+  note_input (self);
+}
+
+void
+atrium_kiosk_window_continue_session (AtriumKioskWindow *self)
+{
+  g_return_if_fail (ATRIUM_IS_KIOSK_WINDOW (self));
+
+  note_input (self);
+}
+
+gboolean
+atrium_kiosk_window_get_idle_warning (AtriumKioskWindow  *self,
+                                      const char        **text)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), FALSE);
+
+  if (text != NULL)
+    *text = gtk_label_get_text (self->idle_label);
+  return gtk_revealer_get_reveal_child (self->idle_revealer);
+}
+
+GtkWidget *
+atrium_kiosk_window_get_patron_page (AtriumKioskWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), NULL);
+
+  return gtk_widget_get_first_child (GTK_WIDGET (self->patron_slot));
+}
+
+AtriumApi *
+atrium_kiosk_window_get_patron_api (AtriumKioskWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), NULL);
+
+  return self->patron_api;
+}
+
+const char *
+atrium_kiosk_window_get_page (AtriumKioskWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
 /* ---- a terminal for everyone ----------------------------------------------------------- */
 
 static void
@@ -768,6 +962,10 @@ atrium_kiosk_window_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->clock_id, g_source_remove);
   g_clear_handle_id (&self->result_id, g_source_remove);
+  g_clear_handle_id (&self->idle_id, g_source_remove);
+  if (self->patron_api != NULL && atrium_api_get_token (self->patron_api) != NULL)
+    atrium_api_logout_async (self->patron_api, NULL, NULL, NULL);
+  g_clear_object (&self->patron_api);
   g_clear_object (&self->outbox);
   g_clear_object (&self->secrets);
   g_clear_object (&self->settings);
@@ -811,6 +1009,12 @@ atrium_kiosk_window_class_init (AtriumKioskWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, large_text_toggled);
   gtk_widget_class_bind_template_callback (widget_class, contrast_toggled);
   gtk_widget_class_bind_template_callback (widget_class, language_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, book_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, done_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, stay_clicked);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, patron_slot);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, idle_revealer);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, idle_label);
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, offline_revealer);
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, offline_label);
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, stack);
@@ -831,6 +1035,19 @@ atrium_kiosk_window_init (AtriumKioskWindow *self)
   self->cancellable = g_cancellable_new ();
   self->keys = g_array_new (FALSE, TRUE, sizeof (AtriumCheckinKey));
   self->settings = g_settings_new (BASE_APPLICATION_ID);
+  /* Any key, click or touch on the window is the patron still there. */
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+    GtkGesture *clicks = gtk_gesture_click_new ();
+
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (key_pressed), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), keys);
+    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (clicks),
+                                                GTK_PHASE_CAPTURE);
+    g_signal_connect_swapped (clicks, "pressed", G_CALLBACK (note_input), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (clicks));
+  }
   self->scanner = atrium_scanner_new ();
   gtk_widget_set_vexpand (GTK_WIDGET (self->scanner), TRUE);
   gtk_box_append (self->camera_box, GTK_WIDGET (self->scanner));

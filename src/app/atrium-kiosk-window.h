@@ -41,6 +41,15 @@ gboolean             atrium_kiosk_window_get_offline (AtriumKioskWindow *self,
 /* Whether the outbox is open, and how many check-ins it keeps for the server. */
 gboolean             atrium_kiosk_window_has_outbox (AtriumKioskWindow *self);
 guint                atrium_kiosk_window_get_n_kept (AtriumKioskWindow *self);
+/* The patron's session: "Book" opens the sign-in (and then the patron's bookings page),
+ * "Done" or the idle time ends it; the page shown is "starting", "board" or "patron". */
+void                 atrium_kiosk_window_book       (AtriumKioskWindow  *self);
+void                 atrium_kiosk_window_continue_session (AtriumKioskWindow *self);
+gboolean             atrium_kiosk_window_get_idle_warning (AtriumKioskWindow *self,
+                                                           const char       **text);
+GtkWidget           *atrium_kiosk_window_get_patron_page  (AtriumKioskWindow *self);
+AtriumApi           *atrium_kiosk_window_get_patron_api   (AtriumKioskWindow *self);
+const char          *atrium_kiosk_window_get_page   (AtriumKioskWindow  *self);
 /* French and English, switched on screen: the window is made anew in the other one. */
 gboolean             atrium_kiosk_window_showing_french  (void);
 void                 atrium_kiosk_window_switch_language (AtriumKioskWindow *self);

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "atrium-bookings-page.h"
 #include "atrium-checkin-code.h"
 #include "atrium-random.h"
 #include "atrium-gauge.h"
@@ -403,6 +404,95 @@ test_for_everyone (void)
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (kiosk_window ()), "large-text"));
 }
 
+/* ---- the patron's session ---------------------------------------------------------------- */
+
+static gboolean
+bookings_shown (gpointer data)
+{
+  return ATRIUM_IS_BOOKINGS_PAGE (atrium_kiosk_window_get_patron_page (kiosk_window ()));
+}
+
+static gboolean
+warning_shown (gpointer data)
+{
+  return atrium_kiosk_window_get_idle_warning (kiosk_window (), NULL);
+}
+
+static gboolean
+board_back (gpointer data)
+{
+  return g_strcmp0 (atrium_kiosk_window_get_page (kiosk_window ()), "board") == 0;
+}
+
+static gboolean
+token_refused (gpointer data)
+{
+  AtriumApi *api = data;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) me = NULL;
+
+  atrium_api_get_me_async (api, NULL, on_done, &result);
+  atrium_ui_test_spin_until (has_result, &result, 60);
+  me = atrium_api_document_finish (api, result, &error);
+  return g_error_matches (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_UNAUTHORISED);
+}
+
+/* A patron signs in at the kiosk and walks away: the kiosk warns 20 s ahead (a touch
+ * on "Continue" gives the time back), then ends the session on the server and wipes
+ * every page that showed their data. */
+static void
+test_idle_reset (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APPLICATION_ID);
+  const AtriumDemoAccount *patron = atrium_ui_test_demo_account ("demo-patron");
+  g_autoptr(AtriumApi) later = atrium_api_new_for_unix_socket (
+    atrium_embedded_get_socket_path (atrium_application_get_embedded (app)));
+  g_autofree char *token = NULL;
+  GtkWidget *login;
+  const char *text = NULL;
+  gint64 warned;
+
+  g_settings_set_uint (settings, "kiosk-idle-seconds", 30);
+  g_settings_set_uint (settings, "kiosk-idle-warning-seconds", 20);
+  atrium_kiosk_window_book (kiosk_window ());
+  g_assert_cmpstr (atrium_kiosk_window_get_page (kiosk_window ()), ==, "patron");
+  login = atrium_kiosk_window_get_patron_page (kiosk_window ());
+  g_assert_true (ATRIUM_IS_LOGIN_PAGE (login));
+  atrium_ui_test_type_into (login, "User Name", patron->name);
+  atrium_ui_test_type_into (login, "Password", patron->password);
+  g_signal_emit_by_name (atrium_ui_test_find_button (login, "Sign In"), "clicked");
+  atrium_ui_test_spin_until (bookings_shown, NULL, 60);
+  token = g_strdup (atrium_api_get_token (atrium_kiosk_window_get_patron_api (kiosk_window ())));
+  g_assert_nonnull (token);
+  g_assert_false (atrium_kiosk_window_get_idle_warning (kiosk_window (), NULL));
+  atrium_ui_test_save_screenshot (GTK_WIDGET (kiosk_window ()), "kiosk-patron.png");
+
+  /* Ten seconds without input: the warning, twenty seconds ahead. */
+  atrium_ui_test_spin_until (warning_shown, NULL, 30);
+  warned = g_get_monotonic_time ();
+  atrium_kiosk_window_get_idle_warning (kiosk_window (), &text);
+  g_test_message ("warning: %s", text);
+  g_assert_nonnull (strstr (text, "seconds this session ends"));
+  atrium_ui_test_save_screenshot (GTK_WIDGET (kiosk_window ()), "kiosk-idle-warning.png");
+  atrium_kiosk_window_continue_session (kiosk_window ());
+  g_assert_false (atrium_kiosk_window_get_idle_warning (kiosk_window (), NULL));
+  g_assert_true (bookings_shown (NULL));
+
+  /* Nobody comes back: the warning again, then the board, and nothing of theirs. */
+  atrium_ui_test_spin_until (warning_shown, NULL, 30);
+  atrium_ui_test_spin_until (board_back, NULL, 40);
+  g_assert_cmpint (g_get_monotonic_time () - warned, >=, 30 * G_USEC_PER_SEC);
+  g_assert_null (atrium_kiosk_window_get_patron_page (kiosk_window ()));
+  g_assert_null (atrium_kiosk_window_get_patron_api (kiosk_window ()));
+  g_assert_false (atrium_kiosk_window_get_idle_warning (kiosk_window (), NULL));
+  /* Their session ended on the server too. */
+  atrium_api_set_token (later, token);
+  atrium_ui_test_spin_until (token_refused, later, 60);
+  g_settings_reset (settings, "kiosk-idle-seconds");
+  g_settings_reset (settings, "kiosk-idle-warning-seconds");
+}
+
 /* ---- offline --------------------------------------------------------------------------- */
 
 static gboolean
@@ -481,6 +571,7 @@ main (int   argc,
   g_test_add_func ("/kiosk/board", test_board);
   g_test_add_func ("/kiosk/check-in", test_check_in);
   g_test_add_func ("/kiosk/for-everyone", test_for_everyone);
+  g_test_add_func ("/kiosk/idle-reset", test_idle_reset);
   g_test_add_func ("/kiosk/offline", test_offline);
   status = g_test_run ();
   atrium_ui_test_quit (&app);
