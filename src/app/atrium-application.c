@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "atrium-kiosk-window.h"
+#include "atrium-password.h"
+#include "atrium-random.h"
 #include "atrium-session.h"
 #include "atrium-window.h"
 
@@ -54,6 +56,9 @@ static const GOptionEntry option_entries[] = {
     N_("Use the built-in backend with throwaway demo data"), NULL },
   { "server", 's', 0, G_OPTION_ARG_STRING, NULL,
     N_("Address of the Atrium server to use"), N_("URL") },
+  { "set-kiosk-pin", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Read the staff PIN that closes the kiosk from standard input, and keep its hash"),
+    NULL },
   { NULL }
 };
 
@@ -66,6 +71,45 @@ is_acceptable_server_url (const char *text)
          g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0';
 }
 
+/* `atrium --set-kiosk-pin`: the PIN on one line of standard input (6 to 12 digits), its
+ * Argon2id hash in the kiosk's settings; the PIN itself is kept nowhere. */
+static int
+atrium_application_set_kiosk_pin_from_stdin (void)
+{
+  AtriumPasswordParams params = ATRIUM_PASSWORD_PARAMS_DEFAULT;
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APPLICATION_ID);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = NULL;
+  char line[64] = "";
+  gsize length;
+  gboolean digits = TRUE;
+
+  if (fgets (line, sizeof line, stdin) == NULL)
+    line[0] = '\0';
+  length = strcspn (line, "\r\n");
+  line[length] = '\0';
+  for (gsize i = 0; i < length; i++)
+    digits &= g_ascii_isdigit (line[i]);
+  if (!digits || length < 6 || length > 12)
+    {
+      atrium_secure_zero (line, sizeof line);
+      g_printerr (_("atrium: the kiosk’s staff PIN is 6 to 12 digits, on one line of "
+                    "standard input\n"));
+      return 2;
+    }
+  hash = atrium_password_hash (line, &params, &error);
+  atrium_secure_zero (line, sizeof line);
+  if (hash == NULL)
+    {
+      g_printerr ("atrium: %s\n", error->message);
+      return 1;
+    }
+  g_settings_set_string (settings, "kiosk-staff-pin", hash);
+  g_settings_sync ();
+  g_print (_("The kiosk’s staff PIN is set.\n"));
+  return 0;
+}
+
 static int
 atrium_application_handle_local_options (GApplication *app,
                                          GVariantDict *options)
@@ -73,6 +117,8 @@ atrium_application_handle_local_options (GApplication *app,
   AtriumApplication *self = ATRIUM_APPLICATION (app);
   const char *server = NULL;
 
+  if (g_variant_dict_contains (options, "set-kiosk-pin"))
+    return atrium_application_set_kiosk_pin_from_stdin ();
   self->kiosk = g_variant_dict_contains (options, "kiosk");
   self->demo = g_variant_dict_contains (options, "demo");
   /* `atrium --demo` says its accounts on standard output, as `atrium-server demo` does,

@@ -14,6 +14,8 @@
 #include "atrium-keyring.h"
 #include "atrium-login-page.h"
 #include "atrium-outbox.h"
+#include "atrium-password.h"
+#include "atrium-random.h"
 #include "atrium-scanner.h"
 #include "atrium-ui-text.h"
 
@@ -51,6 +53,12 @@ struct _AtriumKioskWindow
   GtkToggleButton     *contrast_button;
   AdwButtonContent    *language_content;
   GtkBox              *patron_slot;
+  GtkWidget           *staff_button;
+  GtkPasswordEntry    *pin_entry;
+  GtkLabel            *pin_label;
+  AtriumKioskStaff     staff;
+  guint                pin_failures;
+  gint64               pin_locked_until;   /* monotonic µs */
   GtkRevealer         *idle_revealer;
   GtkLabel            *idle_label;
   GtkRevealer         *offline_revealer;
@@ -942,8 +950,135 @@ language_clicked (AtriumKioskWindow *self)
   atrium_kiosk_window_switch_language (self);
 }
 
+/* ---- staff ------------------------------------------------------------------------------ */
+
+/* Five wrong PINs in a row lock the staff exit for a minute. */
+#define PIN_ATTEMPTS     5
+#define PIN_LOCK_SECONDS 60
+
+static void
+pin_thread (GTask        *task,
+            gpointer      source,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  char **hash_and_pin = task_data;
+
+  g_task_return_boolean (task, atrium_password_verify (hash_and_pin[0], hash_and_pin[1]));
+}
+
+static void
+pin_data_free (gpointer data)
+{
+  char **hash_and_pin = data;
+
+  if (hash_and_pin[1] != NULL)
+    atrium_secure_zero (hash_and_pin[1], strlen (hash_and_pin[1]));
+  g_strfreev (hash_and_pin);
+}
+
+static void
+pin_checked (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  AtriumKioskWindow *self = ATRIUM_KIOSK_WINDOW (source);
+
+  if (g_task_had_error (G_TASK (result)) || g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (g_task_propagate_boolean (G_TASK (result), NULL))
+    {
+      g_message ("A member of staff closed the kiosk with the PIN");
+      self->staff = ATRIUM_KIOSK_STAFF_ACCEPTED;
+      g_application_quit (G_APPLICATION (self->app));
+      return;
+    }
+  g_message ("A wrong staff PIN was entered at the kiosk");
+  self->pin_failures++;
+  if (self->pin_failures >= PIN_ATTEMPTS)
+    {
+      self->pin_failures = 0;
+      self->pin_locked_until = g_get_monotonic_time () + PIN_LOCK_SECONDS * G_USEC_PER_SEC;
+      self->staff = ATRIUM_KIOSK_STAFF_LOCKED;
+      gtk_label_set_text (self->pin_label, _("Too many wrong PINs: try again in a minute."));
+      return;
+    }
+  self->staff = ATRIUM_KIOSK_STAFF_REFUSED;
+  gtk_label_set_text (self->pin_label, _("This is not the staff PIN."));
+}
+
+/* Staff close the kiosk with the PIN whose hash `atrium --set-kiosk-pin` kept; without
+ * one, the kiosk has no way out on its screen. */
+void
+atrium_kiosk_window_try_staff_pin (AtriumKioskWindow *self,
+                                   const char        *pin)
+{
+  g_autofree char *hash = NULL;
+  g_autoptr(GTask) task = NULL;
+  char **data;
+
+  g_return_if_fail (ATRIUM_IS_KIOSK_WINDOW (self));
+  g_return_if_fail (pin != NULL);
+
+  if (self->staff == ATRIUM_KIOSK_STAFF_CHECKING)
+    return;
+  if (g_get_monotonic_time () < self->pin_locked_until)
+    {
+      self->staff = ATRIUM_KIOSK_STAFF_LOCKED;
+      gtk_label_set_text (self->pin_label, _("Too many wrong PINs: try again in a minute."));
+      return;
+    }
+  hash = g_settings_get_string (self->settings, "kiosk-staff-pin");
+  if (*hash == '\0')
+    {
+      self->staff = ATRIUM_KIOSK_STAFF_REFUSED;
+      return;
+    }
+  self->staff = ATRIUM_KIOSK_STAFF_CHECKING;
+  gtk_label_set_text (self->pin_label, "");
+  data = g_new0 (char *, 3);
+  data[0] = g_steal_pointer (&hash);
+  data[1] = g_strdup (pin);
+  task = g_task_new (self, self->cancellable, pin_checked, NULL);
+  g_task_set_task_data (task, data, pin_data_free);
+  g_task_run_in_thread (task, pin_thread);
+}
+
+AtriumKioskStaff
+atrium_kiosk_window_get_staff (AtriumKioskWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), ATRIUM_KIOSK_STAFF_NONE);
+
+  return self->staff;
+}
+
+static void
+pin_entered (AtriumKioskWindow *self)
+{
+  const char *pin = gtk_editable_get_text (GTK_EDITABLE (self->pin_entry));
+
+  atrium_kiosk_window_try_staff_pin (self, pin);
+  gtk_editable_set_text (GTK_EDITABLE (self->pin_entry), "");
+}
+
+static void
+staff_pin_changed (AtriumKioskWindow *self)
+{
+  g_autofree char *hash = g_settings_get_string (self->settings, "kiosk-staff-pin");
+
+  gtk_widget_set_visible (self->staff_button, *hash != '\0');
+}
+
+gboolean
+atrium_kiosk_window_get_staff_exit_shown (AtriumKioskWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), FALSE);
+
+  return gtk_widget_get_visible (self->staff_button);
+}
+
 /* No way out for the public: the window does not close (there is no window manager on
- * the kiosk's session, and no shortcut ends the app). */
+ * the kiosk's session, and no shortcut ends the app); staff use their PIN. */
 static gboolean
 atrium_kiosk_window_close_request (GtkWindow *window)
 {
@@ -1013,6 +1148,10 @@ atrium_kiosk_window_class_init (AtriumKioskWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, done_clicked);
   gtk_widget_class_bind_template_callback (widget_class, stay_clicked);
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, patron_slot);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, staff_button);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, pin_entry);
+  gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, pin_label);
+  gtk_widget_class_bind_template_callback (widget_class, pin_entered);
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, idle_revealer);
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, idle_label);
   gtk_widget_class_bind_template_child (widget_class, AtriumKioskWindow, offline_revealer);
@@ -1056,6 +1195,9 @@ atrium_kiosk_window_init (AtriumKioskWindow *self)
                            G_CALLBACK (camera_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->scanner, "code-scanned", G_CALLBACK (code_scanned), self,
                            G_CONNECT_SWAPPED);
+  staff_pin_changed (self);
+  g_signal_connect_object (self->settings, "changed::kiosk-staff-pin",
+                           G_CALLBACK (staff_pin_changed), self, G_CONNECT_SWAPPED);
   clock_tick (self);
   self->clock_id = g_timeout_add_seconds (1, clock_tick, self);
   show_result (self, ATRIUM_KIOSK_RESULT_WAITING, NULL, NULL);

@@ -18,6 +18,16 @@ typedef enum
   ATRIUM_KIOSK_RESULT_FAILURE,
 } AtriumKioskResult;
 
+/* The staff's way out. */
+typedef enum
+{
+  ATRIUM_KIOSK_STAFF_NONE,
+  ATRIUM_KIOSK_STAFF_CHECKING,
+  ATRIUM_KIOSK_STAFF_REFUSED,
+  ATRIUM_KIOSK_STAFF_LOCKED,
+  ATRIUM_KIOSK_STAFF_ACCEPTED,
+} AtriumKioskStaff;
+
 #define ATRIUM_TYPE_KIOSK_WINDOW (atrium_kiosk_window_get_type ())
 G_DECLARE_FINAL_TYPE (AtriumKioskWindow, atrium_kiosk_window, ATRIUM, KIOSK_WINDOW,
                       AdwApplicationWindow)
@@ -50,6 +60,12 @@ gboolean             atrium_kiosk_window_get_idle_warning (AtriumKioskWindow *se
 GtkWidget           *atrium_kiosk_window_get_patron_page  (AtriumKioskWindow *self);
 AtriumApi           *atrium_kiosk_window_get_patron_api   (AtriumKioskWindow *self);
 const char          *atrium_kiosk_window_get_page   (AtriumKioskWindow  *self);
+/* The staff PIN (its hash in `kiosk-staff-pin`): accepted, the app quits; five wrong ones
+ * lock it for a minute. The button is shown only when a PIN is set. */
+void                 atrium_kiosk_window_try_staff_pin (AtriumKioskWindow *self,
+                                                        const char        *pin);
+AtriumKioskStaff     atrium_kiosk_window_get_staff     (AtriumKioskWindow *self);
+gboolean             atrium_kiosk_window_get_staff_exit_shown (AtriumKioskWindow *self);
 /* French and English, switched on screen: the window is made anew in the other one. */
 gboolean             atrium_kiosk_window_showing_french  (void);
 void                 atrium_kiosk_window_switch_language (AtriumKioskWindow *self);

@@ -15,6 +15,7 @@
 #include "atrium-keyring.h"
 #include "atrium-qr.h"
 #include "atrium-kiosk-window.h"
+#include "atrium-password.h"
 #include "atrium-space-tile.h"
 #include "atrium-ui-test.h"
 
@@ -549,6 +550,48 @@ test_offline (void)
   g_clear_pointer (&checked_in_code, g_free);
 }
 
+/* ---- staff --------------------------------------------------------------------------- */
+
+static gboolean
+pin_checked (gpointer data)
+{
+  return atrium_kiosk_window_get_staff (kiosk_window ()) != ATRIUM_KIOSK_STAFF_CHECKING;
+}
+
+static AtriumKioskStaff
+try_pin (const char *pin)
+{
+  atrium_kiosk_window_try_staff_pin (kiosk_window (), pin);
+  atrium_ui_test_spin_until (pin_checked, NULL, 60);
+  return atrium_kiosk_window_get_staff (kiosk_window ());
+}
+
+/* Without a PIN there is no way out on the screen; with one, a wrong PIN is refused, the
+ * right one closes the kiosk, and five wrong ones in a row lock even the right one out. */
+static void
+test_staff_pin (void)
+{
+  AtriumPasswordParams params = ATRIUM_PASSWORD_PARAMS_MIN;
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APPLICATION_ID);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = atrium_password_hash ("246810", &params, &error);
+
+  g_assert_no_error (error);
+  g_assert_false (atrium_kiosk_window_get_staff_exit_shown (kiosk_window ()));
+  g_assert_cmpint (try_pin ("246810"), ==, ATRIUM_KIOSK_STAFF_REFUSED);
+
+  g_settings_set_string (settings, "kiosk-staff-pin", hash);
+  g_assert_true (atrium_kiosk_window_get_staff_exit_shown (kiosk_window ()));
+  g_assert_cmpint (try_pin ("135791"), ==, ATRIUM_KIOSK_STAFF_REFUSED);
+  g_assert_cmpint (try_pin ("246810"), ==, ATRIUM_KIOSK_STAFF_ACCEPTED);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (try_pin ("000000"), ==, ATRIUM_KIOSK_STAFF_REFUSED);
+  g_assert_cmpint (try_pin ("000000"), ==, ATRIUM_KIOSK_STAFF_LOCKED);
+  g_assert_cmpint (try_pin ("246810"), ==, ATRIUM_KIOSK_STAFF_LOCKED);
+  g_settings_reset (settings, "kiosk-staff-pin");
+  g_assert_false (atrium_kiosk_window_get_staff_exit_shown (kiosk_window ()));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -573,6 +616,7 @@ main (int   argc,
   g_test_add_func ("/kiosk/for-everyone", test_for_everyone);
   g_test_add_func ("/kiosk/idle-reset", test_idle_reset);
   g_test_add_func ("/kiosk/offline", test_offline);
+  g_test_add_func ("/kiosk/staff-pin", test_staff_pin);
   status = g_test_run ();
   atrium_ui_test_quit (&app);
   g_unlink (key_path);
