@@ -5,13 +5,16 @@
 
 #include "atrium-kiosk-window.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "atrium-bookings-page.h"
 #include "atrium-checkin-code.h"
 #include "atrium-keyring.h"
+#include "atrium-kiosk-cache.h"
 #include "atrium-login-page.h"
 #include "atrium-outbox.h"
 #include "atrium-password.h"
@@ -24,6 +27,8 @@
 /* Offline, a verified code is kept for the server from this long before its start (the
  * server's default check-in window); the server still decides when it gets it. */
 #define OFFLINE_EARLY_SECONDS (15 * 60)
+/* How often the cache takes the server's sites and occupancy while live. */
+#define CACHE_REFRESH_SECONDS (5 * 60)
 
 struct _AtriumKioskWindow
 {
@@ -34,6 +39,13 @@ struct _AtriumKioskWindow
   GArray              *keys;           /* AtriumCheckinKey: the server's, to verify codes */
   AtriumSecrets       *secrets;
   AtriumOutbox        *outbox;         /* check-ins made while the server is away */
+  AtriumCache         *cache;          /* the board's data, for the next start */
+  gint64               board_site;     /* the site shown; -1 before the board is */
+  gint64               data_time;      /* unix s: the figures' age when not live, or 0 */
+  gboolean             keys_from_server;
+  gboolean             reported;       /* the first board frame (see report_first_board) */
+  JsonNode            *unkept_keys;    /* the server's, read before the cache was open */
+  guint                refresh_id;
   gboolean             flushing;
   guint                clock_id;
   guint                result_id;
@@ -372,24 +384,20 @@ atrium_kiosk_window_check_in (AtriumKioskWindow *self,
 
 /* ---- the server's keys ---------------------------------------------------------------- */
 
+/* GET /keys: the keys codes are verified with, from the server or the cache. */
 static void
-keys_read (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+take_keys (AtriumKioskWindow *self,
+           JsonNode          *answer)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = atrium_api_document_finish (ATRIUM_API (source), result,
-                                                           &error);
-  AtriumKioskWindow *self = user_data;
-  JsonArray *keys;
+  JsonArray *keys = JSON_NODE_HOLDS_OBJECT (answer)
+                    ? json_object_get_array_member (json_node_get_object (answer), "keys")
+                    : NULL;
 
-  if (answer == NULL)
+  if (keys == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("The server's check-in keys could not be read: %s", error->message);
+      g_message ("The check-in keys are not a list; the kiosk verifies no code");
       return;
     }
-  keys = json_object_get_array_member (json_node_get_object (answer), "keys");
   g_array_set_size (self->keys, 0);
   for (guint i = 0; i < json_array_get_length (keys); i++)
     {
@@ -415,6 +423,34 @@ keys_read (GObject      *source,
       g_array_append_val (self->keys, key);
     }
   g_debug ("%u check-in keys read", self->keys->len);
+}
+
+static void
+keys_read (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = atrium_api_document_finish (ATRIUM_API (source), result,
+                                                           &error);
+  AtriumKioskWindow *self = user_data;
+
+  if (answer == NULL)
+    {
+      /* Offline, the kept keys (if any) verify the codes. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("The server's check-in keys could not be read: %s", error->message);
+      return;
+    }
+  take_keys (self, answer);
+  self->keys_from_server = TRUE;
+  if (self->cache != NULL)
+    atrium_kiosk_cache_keep (self->cache, ATRIUM_CACHE_KEYS, answer);
+  else
+    {
+      g_clear_pointer (&self->unkept_keys, json_node_unref);
+      self->unkept_keys = json_node_ref (answer);
+    }
 }
 
 /* ---- the backend ---------------------------------------------------------------------- */
@@ -469,9 +505,69 @@ outbox_opened (GObject      *source,
   flush_outbox (self);
 }
 
-/* The outbox is in the data directory (the demo's own, thrown away with it), under the
- * cache key: the keyring's, or a key file only this account reads on an auto-login
- * kiosk (AtriumSecrets logs which). */
+static void show_board         (AtriumKioskWindow *self,
+                                gint64             site);
+static void live_state_changed (AtriumKioskWindow *self);
+
+/* What the last run kept: the check-in keys until the server's come, and the board
+ * (its site, the sites, the occupancy) until the live feed's, with the data's age. */
+static void
+cache_loaded (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumKioskKept) kept = atrium_kiosk_cache_load_finish (result, &error);
+  AtriumKioskWindow *self;
+  AtriumLiveClient *live;
+  g_autofree char *setting = NULL;
+  gint64 site;
+
+  if (kept == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("The kiosk starts without its cache: %s", error->message);
+      return;
+    }
+  self = user_data;
+  self->cache = g_steal_pointer (&kept->cache);
+  if (self->unkept_keys != NULL)
+    atrium_kiosk_cache_keep (self->cache, ATRIUM_CACHE_KEYS, self->unkept_keys);
+  g_clear_pointer (&self->unkept_keys, json_node_unref);
+  if (!self->keys_from_server && kept->keys != NULL)
+    take_keys (self, kept->keys);
+
+  live = atrium_application_get_live (self->app);
+  if (atrium_live_client_get_state (live) == ATRIUM_LIVE_STATE_LIVE)
+    atrium_kiosk_cache_refresh (self->cache, atrium_application_get_api (self->app),
+                                self->cancellable);
+  setting = g_settings_get_string (self->settings, "kiosk-site");
+  site = *setting != '\0' ? g_ascii_strtoll (setting, NULL, 10)
+         : kept->device != NULL
+         ? json_object_get_int_member_with_default (json_node_get_object (kept->device),
+                                                    "site_id", 0)
+         : 0;
+  if (site <= 0 || (self->board_site > 0 && self->board_site != site) ||
+      kept->sites == NULL || kept->occupancy == NULL)
+    return;
+  if (!atrium_live_client_seed (live, kept->occupancy, &error))
+    {
+      /* The server's came first, or the kept one is not fit to show. */
+      if (error != NULL)
+        g_message ("%s", error->message);
+      return;
+    }
+  self->data_time = kept->fetched_at;
+  atrium_occupancy_page_set_sites (self->board, kept->sites);
+  if (self->board_site == site)
+    live_state_changed (self);
+  else
+    show_board (self, site);
+}
+
+/* The outbox and the cache are in the data directory and the cache directory (the
+ * demo's own, thrown away with it), under the cache key: the keyring's, or a key file
+ * only this account reads on an auto-login kiosk (AtriumSecrets logs which). */
 static void
 key_ready (GObject      *source,
            GAsyncResult *result,
@@ -480,28 +576,46 @@ key_ready (GObject      *source,
   g_autoptr(GError) error = NULL;
   AtriumKioskWindow *self;
   AtriumEmbedded *embedded;
-  g_autofree char *path = NULL;
+  g_autofree char *outbox = NULL;
+  g_autofree char *cache = NULL;
   guint8 key[ATRIUM_DB_KEY_LEN];
 
   if (!atrium_secrets_get_cache_key_finish (ATRIUM_SECRETS (source), result, key, NULL,
                                             &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("No key for the kiosk's outbox: check-ins need the server: %s",
+        g_warning ("No key for the kiosk's outbox and cache: check-ins need the server: %s",
                    error->message);
       return;
     }
   self = user_data;
   embedded = atrium_application_get_embedded (self->app);
-  path = embedded != NULL
-         ? g_build_filename (atrium_embedded_get_data_dir (embedded), "kiosk-outbox.db", NULL)
-         : g_build_filename (g_get_user_data_dir (), "atrium", "kiosk-outbox.db", NULL);
-  atrium_outbox_open_async (path, key, self->cancellable, outbox_opened, self);
+  if (embedded != NULL)
+    {
+      outbox = g_build_filename (atrium_embedded_get_data_dir (embedded), "kiosk-outbox.db",
+                                 NULL);
+      cache = g_build_filename (atrium_embedded_get_data_dir (embedded), "kiosk-cache.db",
+                                NULL);
+    }
+  else
+    {
+      outbox = g_build_filename (g_get_user_data_dir (), "atrium", "kiosk-outbox.db", NULL);
+      cache = g_build_filename (g_get_user_cache_dir (), "atrium", "kiosk-cache.db", NULL);
+    }
+  atrium_kiosk_cache_load_async (cache, key, self->cancellable, cache_loaded, self);
+  /* A new kiosk account has no data directory yet. */
+  {
+    g_autofree char *dir = g_path_get_dirname (outbox);
+
+    if (g_mkdir_with_parents (dir, 0700) != 0)
+      g_warning ("Cannot make %s: %s", dir, g_strerror (errno));
+  }
+  atrium_outbox_open_async (outbox, key, self->cancellable, outbox_opened, self);
   memset (key, 0, sizeof key);
 }
 
 static void
-open_outbox (AtriumKioskWindow *self)
+open_stores (AtriumKioskWindow *self)
 {
   AtriumEmbedded *embedded = atrium_application_get_embedded (self->app);
 
@@ -528,22 +642,49 @@ atrium_kiosk_window_has_outbox (AtriumKioskWindow *self)
   return self->outbox != NULL;
 }
 
-/* A banner says since when the board's figures are not live: the time the feed was lost,
- * kept while it stays lost. */
+/* While live, the cache follows the server every few minutes. */
+static gboolean
+refresh_tick (gpointer user_data)
+{
+  AtriumKioskWindow *self = user_data;
+
+  if (self->cache != NULL)
+    atrium_kiosk_cache_refresh (self->cache, atrium_application_get_api (self->app),
+                                self->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A banner says since when the board's figures are not live: the cache's time when they
+ * come from it, else the time the feed was lost, kept while it stays lost. */
 static void
 live_state_changed (AtriumKioskWindow *self)
 {
   AtriumLiveClient *live = atrium_application_get_live (self->app);
-  gboolean offline = live != NULL &&
-                     atrium_live_client_get_state (live) == ATRIUM_LIVE_STATE_WAITING;
+  AtriumLiveState state = live != NULL ? atrium_live_client_get_state (live)
+                                       : ATRIUM_LIVE_STATE_STOPPED;
 
-  if (offline && !gtk_revealer_get_reveal_child (self->offline_revealer))
+  if (state == ATRIUM_LIVE_STATE_LIVE)
     {
-      g_autofree char *text = atrium_ui_offline_text ();
+      self->data_time = 0;
+      if (self->refresh_id == 0)
+        {
+          refresh_tick (self);
+          self->refresh_id = g_timeout_add_seconds (CACHE_REFRESH_SECONDS, refresh_tick, self);
+        }
+    }
+  else
+    {
+      g_clear_handle_id (&self->refresh_id, g_source_remove);
+      if (state == ATRIUM_LIVE_STATE_WAITING && self->data_time == 0)
+        self->data_time = g_get_real_time () / G_USEC_PER_SEC;
+    }
+  if (self->data_time != 0)
+    {
+      g_autofree char *text = atrium_ui_offline_text (self->data_time);
 
       gtk_label_set_text (self->offline_label, text);
     }
-  gtk_revealer_set_reveal_child (self->offline_revealer, offline);
+  gtk_revealer_set_reveal_child (self->offline_revealer, self->data_time != 0);
   flush_outbox (self);
 }
 
@@ -583,22 +724,56 @@ atrium_kiosk_window_get_scanner (AtriumKioskWindow *self)
   return self->scanner;
 }
 
+/* For tools/bench/kiosk-start: with $ATRIUM_REPORT_FIRST_BOARD set, the wall-clock time
+ * of the first frame painted with the board's tiles goes to stdout, with where the
+ * figures came from. */
+static void
+first_board_painted (GdkFrameClock     *clock,
+                     AtriumKioskWindow *self)
+{
+  GtkWidget *tiles = GTK_WIDGET (atrium_occupancy_page_get_space_box (self->board));
+
+  if (gtk_widget_get_first_child (tiles) == NULL || !gtk_widget_get_mapped (tiles))
+    return;
+  g_print ("first-board-frame %" G_GINT64_FORMAT " %s\n", g_get_real_time (),
+           self->data_time != 0 ? "cache" : "server");
+  fflush (stdout);
+  g_signal_handlers_disconnect_by_func (clock, first_board_painted, self);
+}
+
+static void
+report_first_board (AtriumKioskWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (g_getenv ("ATRIUM_REPORT_FIRST_BOARD") == NULL || self->reported)
+    return;
+  if (clock == NULL)
+    {
+      /* Not shown yet: once it is. */
+      g_signal_connect (self, "map", G_CALLBACK (report_first_board), NULL);
+      return;
+    }
+  g_signal_handlers_disconnect_by_func (self, report_first_board, NULL);
+  self->reported = TRUE;
+  g_signal_connect_object (clock, "after-paint", G_CALLBACK (first_board_painted), self, 0);
+}
+
+/* The board of @site, from the cache or the server, whichever comes first; shown again
+ * only for another site (the server moved the kiosk). */
 static void
 show_board (AtriumKioskWindow *self,
             gint64             site)
 {
-  AtriumLiveClient *live = atrium_application_get_live (self->app);
-
-  if (self->live_state_id == 0 && live != NULL)
-    self->live_state_id = g_signal_connect_object (live, "notify::state",
-                                                   G_CALLBACK (live_state_changed), self,
-                                                   G_CONNECT_SWAPPED);
+  if (site == self->board_site)
+    return;
+  self->board_site = site;
   live_state_changed (self);
-  open_outbox (self);
   atrium_occupancy_page_set_fixed_site (self->board, site);
   atrium_occupancy_page_set_data (self->board, atrium_application_get_api (self->app),
                                   atrium_application_get_live (self->app));
   gtk_stack_set_visible_child_name (self->stack, "board");
+  report_first_board (self);
   atrium_scanner_start (self->scanner);
 }
 
@@ -613,14 +788,16 @@ device_read (GObject      *source,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  /* Without an answer (offline), the first site open now; the site comes back with
-   * the next start. */
+  /* Without an answer (offline), the kept site, else the first site open now. */
   if (answer == NULL)
-    g_warning ("The kiosk's site could not be read from the server: %s", error->message);
-  show_board (user_data, answer != NULL
-                         ? json_object_get_int_member_with_default (
-                             json_node_get_object (answer), "site_id", 0)
-                         : 0);
+    {
+      g_message ("The kiosk's site could not be read from the server: %s", error->message);
+      if (ATRIUM_KIOSK_WINDOW (user_data)->board_site < 0)
+        show_board (user_data, 0);
+      return;
+    }
+  show_board (user_data, json_object_get_int_member_with_default (json_node_get_object (answer),
+                                                                  "site_id", 0));
 }
 
 static void
@@ -654,7 +831,13 @@ backend_changed (AtriumKioskWindow *self)
         g_autoptr(GSettings) settings = g_settings_new (BASE_APPLICATION_ID);
         g_autofree char *site = g_settings_get_string (settings, "kiosk-site");
         AtriumApi *api = atrium_application_get_api (app);
+        AtriumLiveClient *live = atrium_application_get_live (app);
 
+        if (self->live_state_id == 0)
+          self->live_state_id = g_signal_connect_object (live, "notify::state",
+                                                         G_CALLBACK (live_state_changed), self,
+                                                         G_CONNECT_SWAPPED);
+        open_stores (self);
         atrium_api_get_keys_async (api, self->cancellable, keys_read, self);
         /* The site of the settings, else the one the server registered the kiosk for. */
         if (*site != '\0')
@@ -714,6 +897,7 @@ end_patron_session (AtriumKioskWindow *self)
   g_clear_object (&self->patron_api);
   clear_patron_slot (self);
   g_clear_handle_id (&self->idle_id, g_source_remove);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
   gtk_revealer_set_reveal_child (self->idle_revealer, FALSE);
   gtk_stack_set_visible_child_name (self->stack, "board");
 }
@@ -1102,6 +1286,8 @@ atrium_kiosk_window_dispose (GObject *object)
     atrium_api_logout_async (self->patron_api, NULL, NULL, NULL);
   g_clear_object (&self->patron_api);
   g_clear_object (&self->outbox);
+  g_clear_object (&self->cache);
+  g_clear_pointer (&self->unkept_keys, json_node_unref);
   g_clear_object (&self->secrets);
   g_clear_object (&self->settings);
   if (self->inhibit_cookie != 0)
@@ -1173,6 +1359,7 @@ atrium_kiosk_window_init (AtriumKioskWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->keys = g_array_new (FALSE, TRUE, sizeof (AtriumCheckinKey));
+  self->board_site = -1;
   self->settings = g_settings_new (BASE_APPLICATION_ID);
   /* Any key, click or touch on the window is the patron still there. */
   {

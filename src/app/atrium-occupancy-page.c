@@ -24,6 +24,7 @@ struct _AtriumOccupancyPage
   AtriumLiveClient *live;
   GCancellable     *cancellable;
   JsonNode         *sites;        /* GET /sites */
+  gboolean          sites_from_server;
   GArray           *site_ids;     /* gint64, in the drop-down's order */
   GArray           *staff_sites;  /* gint64: where the user may recount */
   gint64            fixed_site;   /* a kiosk's site, or 0 to choose */
@@ -327,30 +328,16 @@ site_changed (AtriumOccupancyPage *self)
 }
 
 static void
-sites_read (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+take_sites (AtriumOccupancyPage *self,
+            JsonNode            *document)
 {
-  AtriumOccupancyPage *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) document = atrium_api_document_finish (ATRIUM_API (source), result,
-                                                             &error);
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
   guint first = GTK_INVALID_LIST_POSITION;
   JsonArray *sites;
 
-  if (document == NULL)
-    {
-      g_autofree char *text = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      text = atrium_ui_error_text (error);
-      gtk_label_set_text (self->state_label, text);
-      return;
-    }
+  json_node_ref (document);
   g_clear_pointer (&self->sites, json_node_unref);
-  self->sites = g_steal_pointer (&document);
+  self->sites = document;
   g_array_set_size (self->site_ids, 0);
   sites = json_object_get_array_member (json_node_get_object (self->sites), "sites");
   for (guint i = 0; sites != NULL && i < json_array_get_length (sites); i++)
@@ -381,6 +368,41 @@ sites_read (GObject      *source,
                           self->site_ids->len > 1 && self->fixed_site <= 0);
   gtk_drop_down_set_selected (self->site_dropdown, first);
   site_changed (self);
+}
+
+static void
+sites_read (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  AtriumOccupancyPage *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) document = atrium_api_document_finish (ATRIUM_API (source), result,
+                                                             &error);
+
+  if (document == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = atrium_ui_error_text (error);
+      gtk_label_set_text (self->state_label, text);
+      return;
+    }
+  self->sites_from_server = TRUE;
+  take_sites (self, document);
+}
+
+void
+atrium_occupancy_page_set_sites (AtriumOccupancyPage *self,
+                                 JsonNode            *document)
+{
+  g_return_if_fail (ATRIUM_IS_OCCUPANCY_PAGE (self));
+  g_return_if_fail (document != NULL && JSON_NODE_HOLDS_OBJECT (document));
+
+  if (!self->sites_from_server)
+    take_sites (self, document);
 }
 
 static void

@@ -21,6 +21,10 @@ GtkWidget *atrium_occupancy_page_new      (void);
 void       atrium_occupancy_page_set_data (AtriumOccupancyPage *self,
                                            AtriumApi           *api,
                                            AtriumLiveClient    *live);
+/* The sites (GET /sites) to show until the server's come, or without them: a kiosk's
+ * cache. Ignored once the server's have come. */
+void       atrium_occupancy_page_set_sites (AtriumOccupancyPage *self,
+                                            JsonNode            *document);
 /* The sites whose rooms the user may count by hand (staff, managers); call before
  * atrium_occupancy_page_set_data(). */
 void       atrium_occupancy_page_set_fixed_site (AtriumOccupancyPage *self,

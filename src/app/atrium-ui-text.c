@@ -175,11 +175,19 @@ atrium_ui_wait (gint64 seconds)
 }
 
 char *
-atrium_ui_offline_text (void)
+atrium_ui_offline_text (gint64 as_of)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *time = g_date_time_format (now, C_("time of day", "%H:%M"));
+  g_autoptr(GDateTime) then = as_of > 0 ? g_date_time_new_from_unix_local (as_of)
+                                        : g_date_time_ref (now);
+  g_autofree char *time = NULL;
 
+  /* An older day says which: a kiosk may start from what it kept last night. */
+  if (g_date_time_get_year (then) == g_date_time_get_year (now) &&
+      g_date_time_get_day_of_year (then) == g_date_time_get_day_of_year (now))
+    time = g_date_time_format (then, C_("time of day", "%H:%M"));
+  else
+    time = g_date_time_format (then, C_("day and time", "%a %e %b, %H:%M"));
   return g_strdup_printf (_("Offline — showing the data as of %s. Atrium keeps trying to "
                             "reconnect."), time);
 }

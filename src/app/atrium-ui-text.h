@@ -23,7 +23,8 @@ char       *atrium_ui_interval         (const char   *start,
                                         const char   *end);
 /* "About 5 min", "Under a minute", "No wait" for a wait in seconds. */
 char       *atrium_ui_wait             (gint64        seconds);
-/* The banner shown when the live feed is lost: the figures on screen are those of now. */
-char       *atrium_ui_offline_text     (void);
+/* The banner shown when the figures are not live: those of @as_of (unix seconds; 0:
+ * now, when the feed was just lost). */
+char       *atrium_ui_offline_text     (gint64        as_of);
 
 G_END_DECLS

@@ -93,7 +93,7 @@ live_state_changed (AtriumWindow *self)
 
   if (offline && !gtk_revealer_get_reveal_child (self->offline_revealer))
     {
-      g_autofree char *text = atrium_ui_offline_text ();
+      g_autofree char *text = atrium_ui_offline_text (0);
 
       gtk_label_set_text (self->offline_label, text);
     }

@@ -73,6 +73,12 @@ static const AtriumMigration migrations[] = {
     "  public_key TEXT NOT NULL,"
     "  body TEXT NOT NULL,"
     "  fetched_at INTEGER NOT NULL);" },
+  /* A kiosk's own registration (GET /device): its site, known before the server is. */
+  { 2,
+    "CREATE TABLE device ("
+    "  id INTEGER PRIMARY KEY CHECK (id > 0),"
+    "  body TEXT NOT NULL,"
+    "  fetched_at INTEGER NOT NULL);" },
 };
 
 struct _AtriumCache
@@ -973,6 +979,42 @@ atrium_cache_get_keys (AtriumCache  *self,
                    error, 0);
 }
 
+/* ---- the device ---------------------------------------------------------------------- */
+
+gboolean
+atrium_cache_put_device (AtriumCache  *self,
+                         JsonNode     *document,
+                         gint64        fetched_at,
+                         GError      **error)
+{
+  g_autofree char *body = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (ATRIUM_IS_CACHE (self), FALSE);
+  LOCKED (self);
+
+  if (id_member (document, "id") == 0)
+    return invalid (error, "device");
+  body = atrium_json_write (document);
+  if (!begin (self, error))
+    return FALSE;
+  ok = run (self, "DELETE FROM device;", error, 0) &&
+       run (self, "INSERT INTO device (id, body, fetched_at) VALUES (?1, ?2, ?3);", error,
+            'i', id_member (document, "id"), 's', body, 'i', fetched_at, 0);
+  return finish (self, ok, error);
+}
+
+JsonNode *
+atrium_cache_get_device (AtriumCache  *self,
+                         gint64       *fetched_at,
+                         GError      **error)
+{
+  g_return_val_if_fail (ATRIUM_IS_CACHE (self), NULL);
+  LOCKED (self);
+
+  return get_one (self, "device", "SELECT body, fetched_at FROM device;", fetched_at, error, 0);
+}
+
 gboolean
 atrium_cache_forget_personal (AtriumCache  *self,
                               GError      **error)
@@ -1027,6 +1069,8 @@ put_kind (AtriumCache  *self,
       return atrium_cache_put_my_bookings (self, job->document, job->fetched_at, error);
     case ATRIUM_CACHE_KEYS:
       return atrium_cache_put_keys (self, job->document, job->fetched_at, error);
+    case ATRIUM_CACHE_DEVICE:
+      return atrium_cache_put_device (self, job->document, job->fetched_at, error);
     default:
       g_assert_not_reached ();
     }
@@ -1051,6 +1095,8 @@ get_kind (AtriumCache  *self,
       return atrium_cache_get_my_bookings (self, &job->fetched_at, error);
     case ATRIUM_CACHE_KEYS:
       return atrium_cache_get_keys (self, &job->fetched_at, error);
+    case ATRIUM_CACHE_DEVICE:
+      return atrium_cache_get_device (self, &job->fetched_at, error);
     default:
       g_assert_not_reached ();
     }
@@ -1111,7 +1157,7 @@ atrium_cache_put_async (AtriumCache         *self,
   Job *job;
 
   g_return_if_fail (ATRIUM_IS_CACHE (self));
-  g_return_if_fail (kind <= ATRIUM_CACHE_KEYS && document != NULL && id >= 0);
+  g_return_if_fail (kind <= ATRIUM_CACHE_DEVICE && document != NULL && id >= 0);
 
   job = g_new0 (Job, 1);
   job->kind = kind;
@@ -1146,7 +1192,7 @@ atrium_cache_get_async (AtriumCache         *self,
   Job *job;
 
   g_return_if_fail (ATRIUM_IS_CACHE (self));
-  g_return_if_fail (kind <= ATRIUM_CACHE_KEYS && id >= 0);
+  g_return_if_fail (kind <= ATRIUM_CACHE_DEVICE && id >= 0);
   g_return_if_fail (kind != ATRIUM_CACHE_AVAILABILITY || date != NULL);
 
   job = g_new0 (Job, 1);

@@ -114,6 +114,15 @@ JsonNode    *atrium_cache_get_keys           (AtriumCache   *self,
                                               gint64        *fetched_at,
                                               GError       **error);
 
+/* A kiosk's registration (GET /device: id, kind, name, site_id). */
+gboolean     atrium_cache_put_device         (AtriumCache   *self,
+                                              JsonNode      *document,
+                                              gint64         fetched_at,
+                                              GError       **error);
+JsonNode    *atrium_cache_get_device         (AtriumCache   *self,
+                                              gint64        *fetched_at,
+                                              GError       **error);
+
 /* Forgets the signed-in person's data (bookings and their codes): a kiosk calls it when
  * a patron's session ends. Public data (sites, occupancy, resources, keys) stays. */
 gboolean     atrium_cache_forget_personal    (AtriumCache   *self,
@@ -130,6 +139,7 @@ typedef enum
   ATRIUM_CACHE_AVAILABILITY,
   ATRIUM_CACHE_MY_BOOKINGS,
   ATRIUM_CACHE_KEYS,
+  ATRIUM_CACHE_DEVICE,
 } AtriumCacheKind;
 
 void         atrium_cache_put_async          (AtriumCache          *self,

@@ -47,6 +47,7 @@ struct _AtriumLiveClient
   guint                attempt;
   guint                retry_delay;
   guint                n_connections;
+  gboolean             has_document;     /* one fetched document applied since made */
 
   GCancellable        *cancellable;      /* the connection and its fetches */
   SoupWebsocketConnection *ws;
@@ -456,6 +457,7 @@ document_fetched (GObject      *source,
     }
 
   phase = self->phase;
+  self->has_document = TRUE;
   sites = g_array_new (FALSE, FALSE, sizeof (gint64));
   atrium_live_models_apply_document (self->models, json_node_get_object (document),
                                      site_wanted, self, sites);
@@ -709,6 +711,36 @@ connect_now (AtriumLiveClient *self)
 }
 
 /* ---- public ------------------------------------------------------------------------- */
+
+gboolean
+atrium_live_client_seed (AtriumLiveClient  *self,
+                         JsonNode          *document,
+                         GError           **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) checked = NULL;
+  g_autoptr(GArray) sites = NULL;
+  g_autofree char *field = NULL;
+
+  g_return_val_if_fail (ATRIUM_IS_LIVE_CLIENT (self), FALSE);
+  g_return_val_if_fail (document != NULL, FALSE);
+
+  if (self->has_document)
+    return FALSE;
+  /* Kept by the caller, it is checked again as if the server had just sent it. */
+  text = atrium_json_write (document);
+  checked = atrium_json_decode (text, strlen (text), MAX_DOCUMENT, atrium_live_document_fields,
+                                &field, error);
+  if (checked == NULL)
+    {
+      g_prefix_error (error, "The kept occupancy does not fit (%s): ", field ? field : "");
+      return FALSE;
+    }
+  sites = g_array_new (FALSE, FALSE, sizeof (gint64));
+  atrium_live_models_apply_document (self->models, json_node_get_object (checked), site_wanted,
+                                     self, sites);
+  return TRUE;
+}
 
 void
 atrium_live_client_start (AtriumLiveClient *self)

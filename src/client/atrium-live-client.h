@@ -75,6 +75,12 @@ void              atrium_live_client_set_sites   (AtriumLiveClient        *self,
 void              atrium_live_client_set_token   (AtriumLiveClient        *self,
                                                   const char              *token);
 
+/* An occupancy document kept from an earlier run (the kiosk's cache), shown until the
+ * server's own arrives. FALSE when it is not shown: the server's came first (no
+ * error), or it does not fit the allow-list the server's is checked against. */
+gboolean          atrium_live_client_seed        (AtriumLiveClient        *self,
+                                                  JsonNode                *document,
+                                                  GError                 **error);
 void              atrium_live_client_start       (AtriumLiveClient        *self);
 void              atrium_live_client_stop        (AtriumLiveClient        *self);
 

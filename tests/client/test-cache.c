@@ -429,6 +429,45 @@ test_forget_personal (Fixture       *f,
   g_assert_finalize_object (cache);
 }
 
+/* A kiosk's registration: one at a time, the new one replacing the old; survives the
+ * wipe of a patron's data and a reopening. */
+static void
+test_device (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumCache *cache = atrium_cache_open (f->path, f->key, NULL, &error);
+  g_autoptr(JsonNode) first = parse ("{\"id\":3,\"kind\":\"kiosk\",\"name\":\"Hall\","
+                                     "\"site_id\":2}");
+  g_autoptr(JsonNode) second = parse ("{\"id\":4,\"kind\":\"kiosk\",\"name\":\"Desk\","
+                                      "\"site_id\":5}");
+  g_autoptr(JsonNode) bad = parse ("{\"kind\":\"kiosk\",\"site_id\":5}");
+  g_autoptr(JsonNode) back = NULL;
+  gint64 fetched = 0;
+
+  g_assert_no_error (error);
+  g_assert_null (atrium_cache_get_device (cache, NULL, &error));
+  g_assert_error (error, ATRIUM_CACHE_ERROR, ATRIUM_CACHE_ERROR_NOT_CACHED);
+  g_clear_error (&error);
+  g_assert_false (atrium_cache_put_device (cache, bad, T1, &error));
+  g_assert_error (error, ATRIUM_CACHE_ERROR, ATRIUM_CACHE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  g_assert_true (atrium_cache_put_device (cache, first, T1, &error));
+  g_assert_true (atrium_cache_put_device (cache, second, T1 + 7, &error));
+  g_assert_true (atrium_cache_forget_personal (cache, &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (cache);
+
+  cache = atrium_cache_open (f->path, f->key, NULL, &error);
+  g_assert_no_error (error);
+  back = atrium_cache_get_device (cache, &fetched, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_node_equal (back, second));
+  g_assert_cmpint (fetched, ==, T1 + 7);
+  g_assert_finalize_object (cache);
+}
+
 static guint outstanding;
 
 static void
@@ -546,5 +585,7 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/client/cache/forget-personal", Fixture, NULL, fixture_setup,
               test_forget_personal, fixture_teardown);
+  g_test_add ("/client/cache/device", Fixture, NULL, fixture_setup, test_device,
+              fixture_teardown);
   return g_test_run ();
 }

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include "atrium-bench-seed.h"
 #include "atrium-bench-server.h"
 #include "atrium-clock.h"
 #include "atrium-random.h"
@@ -62,86 +63,11 @@ typedef struct
   const char *nginx;
 } Options;
 
-typedef struct
-{
-  char   *kiosk;                   /* a reader's token */
-  char   *keys[N_SPACES];          /* a sensor per space */
-  gint64  sensors[N_SPACES];
-  gint64  spaces[N_SPACES];
-} Seed;
-
-static void
-seed_clear (Seed *seed)
-{
-  g_free (seed->kiosk);
-  for (guint i = 0; i < N_SPACES; i++)
-    g_free (seed->keys[i]);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Seed, seed_clear)
-
 static int
 fail (const char *message)
 {
   g_printerr ("bench-occupancy: %s\n", message);
   return 1;
-}
-
-/* ---- the institution: one site, fifty rooms, a counter in each ------------------------ */
-
-static char *
-new_token (char **hash)
-{
-  char *token = atrium_random_base64url (32);
-
-  *hash = atrium_token_hash (token);
-  return token;
-}
-
-static gboolean
-seed_store (const char  *data_dir,
-            Seed        *seed,
-            GError     **error)
-{
-  g_autoptr(AtriumDb) db = atrium_store_open (data_dir, FALSE, NULL, error);
-  g_autoptr(AtriumSite) site = atrium_site_new ();
-  AtriumPeriod day = { 0, 1440 };
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  g_autofree char *hash = NULL;
-
-  if (db == NULL || !atrium_db_exec (db, "BEGIN IMMEDIATE;", error))
-    return FALSE;
-  site->name = g_strdup ("Bench Library");
-  site->address = g_strdup ("");
-  site->timezone = g_strdup ("UTC");
-  site->tz = g_time_zone_new_utc ();
-  for (guint d = 1; d <= 7; d++)
-    g_array_append_val (site->hours[d], day);
-  site->id = atrium_store_site_create (db, site, error);
-  if (site->id == 0)
-    return FALSE;
-  for (guint i = 0; i < N_SPACES; i++)
-    {
-      g_autoptr(AtriumSpace) space = atrium_space_new ();
-      g_autofree char *key_hash = NULL;
-
-      space->site_id = site->id;
-      space->name = g_strdup_printf ("Reading room %02u", i + 1);
-      space->kind = g_strdup ("reading_room");
-      space->capacity = 100000;
-      space->attributes = g_strdup ("{\"quiet\":true}");
-      seed->spaces[i] = atrium_store_space_create (db, space, error);
-      seed->keys[i] = new_token (&key_hash);
-      if (seed->spaces[i] == 0 ||
-          (seed->sensors[i] = atrium_store_sensor_create (db, site->id, seed->spaces[i], 0,
-                                                          "Bench counter", key_hash, now,
-                                                          error)) == 0)
-        return FALSE;
-    }
-  seed->kiosk = new_token (&hash);
-  if (atrium_store_device_create (db, "kiosk", site->id, "Bench kiosk", hash, now, error) == 0)
-    return FALSE;
-  return atrium_db_exec (db, "COMMIT;", error);
 }
 
 /* ---- HTTP ------------------------------------------------------------------------------ */
@@ -333,7 +259,7 @@ bench_read (const Options *options)
 
   for (guint workers = 1; workers <= 2; workers++)
     {
-      g_auto(Seed) seed = { 0 };
+      g_auto(BenchSeed) seed = { 0 };
       g_autoptr(BenchServer) server = bench_server_new (options->server, "atrium-bench-read",
                                                         CONFIG, &error);
       g_autofree char *workers_text = g_strdup_printf ("%u", workers);
@@ -344,7 +270,7 @@ bench_read (const Options *options)
       GSubprocess *nginx;
       guint16 nginx_port = 0;
 
-      if (server == NULL || !seed_store (server->data_dir, &seed, &error) ||
+      if (server == NULL || !bench_seed_store (server->data_dir, N_SPACES, &seed, &error) ||
           !bench_server_spawn (server, args, &error))
         return fail (error->message);
       document = get_document (server->port, seed.kiosk, &error);
@@ -522,7 +448,7 @@ typedef struct
 static gboolean
 measure_fanout (const Options  *options,
                 BenchServer    *server,
-                const Seed     *seed,
+                const BenchSeed *seed,
                 Subscribers    *subs,
                 FanoutResult   *result,
                 GError        **error)
@@ -583,7 +509,7 @@ static int
 bench_fanout (const Options *options)
 {
   g_autoptr(GError) error = NULL;
-  g_auto(Seed) seed = { 0 };
+  g_auto(BenchSeed) seed = { 0 };
   g_autoptr(BenchServer) server = bench_server_new (options->server, "atrium-bench-fanout",
                                                     CONFIG, &error);
   FanoutResult results[2];
@@ -592,7 +518,7 @@ bench_fanout (const Options *options)
   gsize idle_rss = 0;
   g_autofree char *url = NULL;
 
-  if (server == NULL || !seed_store (server->data_dir, &seed, &error) ||
+  if (server == NULL || !bench_seed_store (server->data_dir, N_SPACES, &seed, &error) ||
       !bench_server_spawn (server, NULL, &error))
     return fail (error->message);
   idle_rss = bench_rss_kib (bench_server_pid (server));
@@ -657,7 +583,7 @@ bench_fanout (const Options *options)
 typedef struct
 {
   const Options *options;
-  const Seed    *seed;
+  const BenchSeed *seed;
   guint16        port;
   guint          index;
   gint64         deadline;
@@ -705,7 +631,7 @@ post_counts (gpointer data)
 static guint64
 bare_writes (const Options  *options,
              const char     *data_dir,
-             const Seed     *seed,
+             const BenchSeed *seed,
              GError        **error)
 {
   g_autoptr(AtriumDb) db = atrium_store_open (data_dir, FALSE, NULL, error);
@@ -735,7 +661,7 @@ static int
 bench_ingest (const Options *options)
 {
   g_autoptr(GError) error = NULL;
-  g_auto(Seed) seed = { 0 };
+  g_auto(BenchSeed) seed = { 0 };
   g_autoptr(BenchServer) server = bench_server_new (options->server, "atrium-bench-ingest",
                                                     CONFIG, &error);
   g_autofree Poster *posters = g_new0 (Poster, options->clients);
@@ -744,7 +670,7 @@ bench_ingest (const Options *options)
   guint64 accepted = 0, refused = 0, bare;
   gint64 start, end;
 
-  if (server == NULL || !seed_store (server->data_dir, &seed, &error) ||
+  if (server == NULL || !bench_seed_store (server->data_dir, N_SPACES, &seed, &error) ||
       !bench_server_spawn (server, NULL, &error))
     return fail (error->message);
   g_printerr ("bench-occupancy: %d s of sensor posts on %d threads...\n", options->seconds,
