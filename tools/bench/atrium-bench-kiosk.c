@@ -37,15 +37,6 @@
  *          warm-up against its end.
  */
 
-#define CONFIG \
-  "[limits]\n"                                  \
-  "requests_per_minute_per_ip = 1000000\n"      \
-  "requests_per_minute_per_account = 1000000\n" \
-  "max_connections_per_ip = 100000\n"           \
-  "max_connections = 100000\n"                  \
-  "[occupancy]\n"                               \
-  "sensor_max_skew_seconds = 86400\n"
-
 typedef struct
 {
   const char *server;
@@ -124,7 +115,7 @@ site_new (const Options  *options,
   g_autofree char *settings = NULL;
 
   site->server = bench_server_new (bench_server_binary (options->server), "atrium-bench-kiosk",
-                                   CONFIG, error);
+                                   BENCH_SENSOR_CONFIG, error);
   if (site->server == NULL ||
       !bench_seed_store (site->server->data_dir, options->spaces, &site->seed, error) ||
       !bench_server_spawn (site->server, NULL, error))

@@ -43,16 +43,7 @@
 
 #define N_SPACES 50
 
-#define CONFIG \
-  "[limits]\n"                                  \
-  "requests_per_minute_per_ip = 1000000\n"      \
-  "requests_per_minute_per_account = 1000000\n" \
-  "max_connections_per_ip = 100000\n"           \
-  "max_connections = 100000\n"                  \
-  "[occupancy]\n"                               \
-  "sensor_max_skew_seconds = 86400\n"           \
-  "[live]\n"                                    \
-  "max_subscribers = 100000\n"
+#define CONFIG BENCH_SENSOR_CONFIG "[live]\nmax_subscribers = 100000\n"
 
 typedef struct
 {
