@@ -13,6 +13,8 @@
 
 #include "atrium-bookings-page.h"
 #include "atrium-checkin-code.h"
+#include "atrium-chime.h"
+#include "atrium-keyboard.h"
 #include "atrium-keyring.h"
 #include "atrium-kiosk-cache.h"
 #include "atrium-login-page.h"
@@ -56,6 +58,7 @@ struct _AtriumKioskWindow
   guint                inhibit_cookie;
   GSettings           *settings;
   AtriumScanner       *scanner;
+  AtriumChime         *chime;
   AtriumApi           *patron_api;     /* the signed-in patron's, never the kiosk's token */
   gint64               last_input;     /* monotonic µs */
   guint                idle_id;
@@ -148,12 +151,17 @@ show_result (AtriumKioskWindow *self,
   gtk_label_set_text (self->result_detail, detail != NULL ? detail : "");
   for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
     gtk_widget_remove_css_class (self->result_box, classes[i]);
+  /* Heard as well as seen: a rising chime, or two low beeps. */
   if (result == ATRIUM_KIOSK_RESULT_SUCCESS)
-    gtk_widget_add_css_class (self->result_box, "success");
+    {
+      gtk_widget_add_css_class (self->result_box, "success");
+      atrium_chime_play (self->chime, ATRIUM_CHIME_SUCCESS);
+    }
   else if (result == ATRIUM_KIOSK_RESULT_FAILURE)
-    gtk_widget_add_css_class (self->result_box, "error");
-  if (result == ATRIUM_KIOSK_RESULT_FAILURE)
-    gtk_widget_error_bell (GTK_WIDGET (self));
+    {
+      gtk_widget_add_css_class (self->result_box, "error");
+      atrium_chime_play (self->chime, ATRIUM_CHIME_FAILURE);
+    }
   if (result == ATRIUM_KIOSK_RESULT_SUCCESS || result == ATRIUM_KIOSK_RESULT_FAILURE)
     {
       self->n_outcomes++;
@@ -716,6 +724,14 @@ camera_changed (AtriumKioskWindow *self)
   atrium_scanner_set_pipeline (self->scanner, pipeline);
 }
 
+AtriumChime *
+atrium_kiosk_window_get_chime (AtriumKioskWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), NULL);
+
+  return self->chime;
+}
+
 AtriumScanner *
 atrium_kiosk_window_get_scanner (AtriumKioskWindow *self)
 {
@@ -860,14 +876,6 @@ atrium_kiosk_window_get_board (AtriumKioskWindow *self)
   return self->board;
 }
 
-GtkBox *
-atrium_kiosk_window_get_camera_box (AtriumKioskWindow *self)
-{
-  g_return_val_if_fail (ATRIUM_IS_KIOSK_WINDOW (self), NULL);
-
-  return self->camera_box;
-}
-
 guint
 atrium_kiosk_window_get_n_keys (AtriumKioskWindow *self)
 {
@@ -997,6 +1005,8 @@ atrium_kiosk_window_book (AtriumKioskWindow *self)
   g_signal_connect_object (login, "signed-in", G_CALLBACK (patron_signed_in), self,
                            G_CONNECT_SWAPPED);
   gtk_box_append (self->patron_slot, login);
+  /* A touch screen has no keys: the keyboard types into the field in focus. */
+  gtk_box_append (self->patron_slot, atrium_keyboard_new ());
   gtk_stack_set_visible_child_name (self->stack, "patron");
   note_input (self);
   self->idle_id = g_timeout_add (250, idle_tick, self);
@@ -1289,6 +1299,9 @@ atrium_kiosk_window_dispose (GObject *object)
   g_clear_object (&self->cache);
   g_clear_pointer (&self->unkept_keys, json_node_unref);
   g_clear_object (&self->secrets);
+  if (self->chime != NULL)
+    atrium_chime_stop (self->chime);
+  g_clear_object (&self->chime);
   g_clear_object (&self->settings);
   if (self->inhibit_cookie != 0)
     gtk_application_uninhibit (GTK_APPLICATION (self->app), self->inhibit_cookie);
@@ -1361,6 +1374,9 @@ atrium_kiosk_window_init (AtriumKioskWindow *self)
   self->keys = g_array_new (FALSE, TRUE, sizeof (AtriumCheckinKey));
   self->board_site = -1;
   self->settings = g_settings_new (BASE_APPLICATION_ID);
+  self->chime = atrium_chime_new (NULL);
+  g_settings_bind (self->settings, "kiosk-chime-sink", self->chime, "sink",
+                   G_SETTINGS_BIND_GET);
   /* Any key, click or touch on the window is the patron still there. */
   {
     GtkEventController *keys = gtk_event_controller_key_new ();

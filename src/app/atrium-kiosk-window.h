@@ -5,6 +5,7 @@
 
 #include "atrium-application.h"
 #include "atrium-occupancy-page.h"
+#include "atrium-chime.h"
 #include "atrium-scanner.h"
 
 G_BEGIN_DECLS
@@ -43,8 +44,9 @@ AtriumKioskResult    atrium_kiosk_window_get_result (AtriumKioskWindow  *self,
 /* How many outcomes (success or failure) the panel has shown. */
 guint                atrium_kiosk_window_get_n_outcomes (AtriumKioskWindow *self);
 AtriumOccupancyPage *atrium_kiosk_window_get_board  (AtriumKioskWindow  *self);
-GtkBox              *atrium_kiosk_window_get_camera_box (AtriumKioskWindow *self);
 AtriumScanner       *atrium_kiosk_window_get_scanner    (AtriumKioskWindow *self);
+/* What is heard after a check-in (its sink the `kiosk-chime-sink` setting). */
+AtriumChime         *atrium_kiosk_window_get_chime      (AtriumKioskWindow *self);
 /* Whether the offline banner is shown, and its text (with the data's time). */
 gboolean             atrium_kiosk_window_get_offline (AtriumKioskWindow *self,
                                                       const char       **text);

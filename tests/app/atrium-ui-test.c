@@ -189,21 +189,15 @@ atrium_ui_test_totp_code (const AtriumDemoAccount *account,
   return g_strdup_printf ("%06u", atrium_totp_code (key, len, when));
 }
 
-void
-atrium_ui_test_type_into (GtkWidget  *root,
-                          const char *row_title,
-                          const char *text)
+GtkWidget *
+atrium_ui_test_find_row (GtkWidget  *root,
+                         const char *row_title)
 {
-  GtkWidget *row = NULL;
-
   for (GtkWidget *w = root; w != NULL; )
     {
       if (ADW_IS_ENTRY_ROW (w) &&
           g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (w)), row_title) == 0)
-        {
-          row = w;
-          break;
-        }
+        return w;
       /* depth-first walk */
       if (gtk_widget_get_first_child (w) != NULL)
         w = gtk_widget_get_first_child (w);
@@ -214,8 +208,47 @@ atrium_ui_test_type_into (GtkWidget  *root,
           w = w == root ? NULL : gtk_widget_get_next_sibling (w);
         }
     }
+  return NULL;
+}
+
+void
+atrium_ui_test_type_into (GtkWidget  *root,
+                          const char *row_title,
+                          const char *text)
+{
+  GtkWidget *row = atrium_ui_test_find_row (root, row_title);
+
   g_assert_nonnull (row);
   gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+void
+atrium_ui_test_type_on_keyboard (AtriumKeyboard *keyboard,
+                                 const char     *text)
+{
+  gboolean letters = TRUE;
+
+  for (const char *c = text; *c != '\0'; c++)
+    {
+      char key[2] = { *c, '\0' };
+      gboolean letter = g_ascii_isalpha (*c);
+
+      /* Switch pages as a person would: the letters page is shown again for a letter. */
+      if (letter != letters)
+        {
+          g_assert_true (atrium_keyboard_press (keyboard, letter ? "letters" : "symbols"));
+          letters = letter;
+        }
+      if (*c == ' ')
+        g_assert_true (atrium_keyboard_press (keyboard, "space"));
+      else
+        {
+          if (g_ascii_isupper (*c))
+            g_assert_true (atrium_keyboard_press (keyboard, "shift"));
+          if (!atrium_keyboard_press (keyboard, key))
+            g_error ("The on-screen keyboard has no key “%s”", key);
+        }
+    }
 }
 
 gboolean

@@ -4,6 +4,7 @@
 #include <gtk/gtk.h>
 
 #include "atrium-application.h"
+#include "atrium-keyboard.h"
 #include "atrium-login-page.h"
 #include "atrium-window.h"
 
@@ -44,6 +45,13 @@ AtriumLoginPage         *atrium_ui_test_login_page   (void);
 /* The visible button under @root labelled @label (mnemonics removed), or NULL. */
 GtkButton               *atrium_ui_test_find_button  (GtkWidget         *root,
                                                       const char        *label);
+/* The entry row titled @row_title under @root, or NULL. */
+GtkWidget               *atrium_ui_test_find_row     (GtkWidget         *root,
+                                                      const char        *row_title);
+/* Presses the keys of the on-screen keyboard that type @text, pages switched as
+ * needed; fails the test for a character it has no key for. */
+void                     atrium_ui_test_type_on_keyboard (AtriumKeyboard *keyboard,
+                                                          const char     *text);
 /* Types @text into the entry row titled @row_title under @root. */
 void                     atrium_ui_test_type_into    (GtkWidget         *root,
                                                       const char        *row_title,

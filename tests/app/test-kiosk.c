@@ -296,6 +296,13 @@ payload_of (const char *code)
  * same code with one character changed, a code signed with a key the library never had
  * (both through the camera), and a text that is no code at all are refused, each with its
  * reason. */
+static gboolean
+chime_played (gpointer n)
+{
+  return atrium_chime_get_n_played (atrium_kiosk_window_get_chime (kiosk_window ())) >=
+         GPOINTER_TO_UINT (n);
+}
+
 static void
 test_check_in (void)
 {
@@ -307,10 +314,12 @@ test_check_in (void)
   const char *detail = NULL;
   AtriumCheckinPayload payload;
   guint8 seed[32], public_key[32], secret_key[64];
+  guint played;
   gsize last;
 
   code = book_now (atrium_occupancy_page_get_site (board), &resource);
   g_assert_nonnull (code);
+  played = atrium_chime_get_n_played (atrium_kiosk_window_get_chime (kiosk_window ()));
 
   /* One character of the signature changed: refused here, with the server's key. */
   tampered = g_strdup (code);
@@ -331,11 +340,14 @@ test_check_in (void)
   g_assert_cmpint (check_in ("https://example.org/not-a-booking", &detail), ==,
                    ATRIUM_KIOSK_RESULT_FAILURE);
   g_assert_cmpstr (detail, ==, "This is not the QR code of a booking.");
+  /* Each outcome is heard too (the sink a clock-synchronised fakesink in this test). */
+  atrium_ui_test_spin_until (chime_played, GUINT_TO_POINTER (played + 1), 10);
 
   /* The booking's own code, shown to the camera: checked in on the server, the place and
    * times shown. */
   g_assert_cmpint (scan (code, &detail), ==, ATRIUM_KIOSK_RESULT_SUCCESS);
   g_assert_nonnull (strstr (detail, resource));
+  atrium_ui_test_spin_until (chime_played, GUINT_TO_POINTER (played + 2), 10);
   atrium_ui_test_save_screenshot (GTK_WIDGET (kiosk_window ()), "kiosk-checked-in.png");
   checked_in_code = g_steal_pointer (&code);
 }
@@ -451,6 +463,8 @@ test_idle_reset (void)
     atrium_embedded_get_socket_path (atrium_application_get_embedded (app)));
   g_autofree char *token = NULL;
   GtkWidget *login;
+  GtkWidget *row;
+  AtriumKeyboard *keyboard;
   const char *text = NULL;
   gint64 warned;
 
@@ -460,9 +474,20 @@ test_idle_reset (void)
   g_assert_cmpstr (atrium_kiosk_window_get_page (kiosk_window ()), ==, "patron");
   login = atrium_kiosk_window_get_patron_page (kiosk_window ());
   g_assert_true (ATRIUM_IS_LOGIN_PAGE (login));
-  atrium_ui_test_type_into (login, "User Name", patron->name);
-  atrium_ui_test_type_into (login, "Password", patron->password);
-  g_signal_emit_by_name (atrium_ui_test_find_button (login, "Sign In"), "clicked");
+  /* Signed in on the on-screen keyboard, Enter on the password sending the form. */
+  keyboard = ATRIUM_KEYBOARD (atrium_ui_test_find_widget (GTK_WIDGET (kiosk_window ()),
+                                                          ATRIUM_TYPE_KEYBOARD));
+  g_assert_nonnull (keyboard);
+  row = atrium_ui_test_find_row (login, "User Name");
+  gtk_widget_grab_focus (row);
+  atrium_ui_test_type_on_keyboard (keyboard, patron->name);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, patron->name);
+  row = atrium_ui_test_find_row (login, "Password");
+  gtk_widget_grab_focus (row);
+  atrium_ui_test_type_on_keyboard (keyboard, patron->password);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, patron->password);
+  atrium_ui_test_save_screenshot (GTK_WIDGET (kiosk_window ()), "kiosk-sign-in.png");
+  g_assert_true (atrium_keyboard_press (keyboard, "enter"));
   atrium_ui_test_spin_until (bookings_shown, NULL, 60);
   token = g_strdup (atrium_api_get_token (atrium_kiosk_window_get_patron_api (kiosk_window ())));
   g_assert_nonnull (token);
@@ -610,6 +635,12 @@ main (int   argc,
   key_path = g_build_filename (credentials, ATRIUM_SECRETS_CREDENTIAL_NAME, NULL);
   g_assert_true (atrium_key_file_create (key_path, &error));
   g_setenv ("CREDENTIALS_DIRECTORY", credentials, TRUE);
+  /* The chime into a sink that keeps time, as a sound card would. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (BASE_APPLICATION_ID);
+
+    g_settings_set_string (settings, "kiosk-chime-sink", "fakesink sync=true");
+  }
   app = atrium_ui_test_start_kiosk ();
   g_test_add_func ("/kiosk/board", test_board);
   g_test_add_func ("/kiosk/check-in", test_check_in);
