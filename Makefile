@@ -34,9 +34,15 @@ fuzz: deps
 	  FUZZ_SECONDS=$(FUZZ_SECONDS) ./tools/check --fuzz-only
 
 # The benchmarks of tools/bench (meson benchmark(), suite 'bench'), one at a time, with
-# the figures they print. Not part of `make check`.
+# the figures they print. Not part of `make check`. The kiosk's need a display: Xvfb,
+# as for the tests, when there is none.
 bench: build
-	meson test -C $(BUILD) --benchmark --suite bench --verbose
+	if [ -n "$$DISPLAY" ]; then \
+	  meson test -C $(BUILD) --benchmark --suite bench --verbose; \
+	else \
+	  dbus-run-session -- xvfb-run -a -s "-screen 0 1280x1024x24 -nolisten tcp" \
+	    meson test -C $(BUILD) --benchmark --suite bench --verbose; \
+	fi
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
