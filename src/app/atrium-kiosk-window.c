@@ -895,6 +895,19 @@ clear_patron_slot (AtriumKioskWindow *self)
     gtk_box_remove (self->patron_slot, child);
 }
 
+/* Windows the patron's pages opened over the kiosk (a booking's QR code) go with them. */
+static void
+close_patron_windows (AtriumKioskWindow *self)
+{
+  GList *windows = gtk_window_list_toplevels ();
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (l->data != (gpointer) self &&
+        gtk_window_get_transient_for (l->data) == GTK_WINDOW (self))
+      gtk_window_destroy (l->data);
+  g_list_free (windows);
+}
+
 /* Done, or idle too long: the patron's session ends on the server and every widget that
  * showed their data is destroyed, then the board is back. */
 static void
@@ -904,8 +917,8 @@ end_patron_session (AtriumKioskWindow *self)
     atrium_api_logout_async (self->patron_api, NULL, NULL, NULL);
   g_clear_object (&self->patron_api);
   clear_patron_slot (self);
+  close_patron_windows (self);
   g_clear_handle_id (&self->idle_id, g_source_remove);
-  g_clear_handle_id (&self->refresh_id, g_source_remove);
   gtk_revealer_set_reveal_child (self->idle_revealer, FALSE);
   gtk_stack_set_visible_child_name (self->stack, "board");
 }
@@ -1292,6 +1305,7 @@ atrium_kiosk_window_dispose (GObject *object)
   g_clear_handle_id (&self->clock_id, g_source_remove);
   g_clear_handle_id (&self->result_id, g_source_remove);
   g_clear_handle_id (&self->idle_id, g_source_remove);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
   if (self->patron_api != NULL && atrium_api_get_token (self->patron_api) != NULL)
     atrium_api_logout_async (self->patron_api, NULL, NULL, NULL);
   g_clear_object (&self->patron_api);

@@ -373,3 +373,44 @@ atrium_ui_test_quit (AtriumApplication **app)
   g_clear_object (app);
   ui_app = NULL;
 }
+
+/* ---- bookings ------------------------------------------------------------------------- */
+
+gboolean
+atrium_ui_test_has_results (gpointer data)
+{
+  AtriumBookingsPage *page = data;
+  GtkListBox *list = atrium_bookings_page_get_results_list (page);
+
+  return gtk_widget_get_mapped (GTK_WIDGET (list)) &&
+         gtk_list_box_get_row_at_index (list, 0) != NULL &&
+         g_object_get_data (G_OBJECT (gtk_list_box_get_row_at_index (list, 0)),
+                            "resource-id") != NULL;
+}
+
+GtkListBoxRow *
+atrium_ui_test_row_with (GtkListBox *list,
+                         const char *key,
+                         int         value)
+{
+  for (int i = 0; gtk_list_box_get_row_at_index (list, i) != NULL; i++)
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, i);
+
+      if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), key)) == value)
+        return row;
+    }
+  return NULL;
+}
+
+gboolean
+atrium_ui_test_has_booked_row (gpointer data)
+{
+  GtkListBox *list = atrium_bookings_page_get_mine_list (data);
+
+  for (int i = 0; gtk_list_box_get_row_at_index (list, i) != NULL; i++)
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (gtk_list_box_get_row_at_index (list, i)),
+                                      "status"), "booked") == 0)
+      return TRUE;
+  return FALSE;
+}

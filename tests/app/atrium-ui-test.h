@@ -4,6 +4,7 @@
 #include <gtk/gtk.h>
 
 #include "atrium-application.h"
+#include "atrium-bookings-page.h"
 #include "atrium-keyboard.h"
 #include "atrium-login-page.h"
 #include "atrium-window.h"
@@ -67,5 +68,13 @@ char                    *atrium_ui_test_fresh_totp_code (const AtriumDemoAccount
 void                     atrium_ui_test_sign_in      (const char        *name,
                                                       gboolean           second_factor);
 void                     atrium_ui_test_sign_out     (void);
+
+/* The bookings page: its search answered (@data the page); the first row of @list whose
+ * object data @key is @value; a booking of "my bookings" still to come (@data the page). */
+gboolean                 atrium_ui_test_has_results  (gpointer           data);
+GtkListBoxRow           *atrium_ui_test_row_with     (GtkListBox        *list,
+                                                      const char        *key,
+                                                      int                value);
+gboolean                 atrium_ui_test_has_booked_row (gpointer         data);
 
 G_END_DECLS

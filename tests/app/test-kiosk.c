@@ -454,6 +454,27 @@ token_refused (gpointer data)
 /* A patron signs in at the kiosk and walks away: the kiosk warns 20 s ahead (a touch
  * on "Continue" gives the time back), then ends the session on the server and wipes
  * every page that showed their data. */
+/* The window over the kiosk that shows a booking's QR code, or NULL. */
+static gpointer
+code_shown (gpointer data)
+{
+  GList *windows = gtk_window_list_toplevels ();
+  GtkWindow *found = NULL;
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (gtk_window_get_transient_for (l->data) == GTK_WINDOW (kiosk_window ()) &&
+        atrium_ui_test_find_widget (l->data, GTK_TYPE_PICTURE) != NULL)
+      found = l->data;
+  g_list_free (windows);
+  return found;
+}
+
+static gboolean
+is_code_shown (gpointer data)
+{
+  return code_shown (data) != NULL;
+}
+
 static void
 test_idle_reset (void)
 {
@@ -462,6 +483,10 @@ test_idle_reset (void)
   g_autoptr(AtriumApi) later = atrium_api_new_for_unix_socket (
     atrium_embedded_get_socket_path (atrium_application_get_embedded (app)));
   g_autofree char *token = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) in_two_hours = g_date_time_add_hours (now, 2);
+  AtriumBookingsPage *page;
+  GtkListBox *mine;
   GtkWidget *login;
   GtkWidget *row;
   AtriumKeyboard *keyboard;
@@ -505,6 +530,27 @@ test_idle_reset (void)
   g_assert_false (atrium_kiosk_window_get_idle_warning (kiosk_window (), NULL));
   g_assert_true (bookings_shown (NULL));
 
+  /* They book a seat for two hours from now and get its QR code on screen. */
+  page = ATRIUM_BOOKINGS_PAGE (atrium_kiosk_window_get_patron_page (kiosk_window ()));
+  atrium_bookings_page_find (page, g_date_time_get_day_of_year (in_two_hours) !=
+                                   g_date_time_get_day_of_year (now),
+                             g_date_time_get_hour (in_two_hours), 0, 60);
+  atrium_ui_test_spin_until (atrium_ui_test_has_results, page, 30);
+  row = GTK_WIDGET (atrium_ui_test_row_with (atrium_bookings_page_get_results_list (page),
+                                             "site-id", (int) atrium_occupancy_page_get_site (
+                                               atrium_kiosk_window_get_board (kiosk_window ()))));
+  g_assert_nonnull (row);
+  gtk_widget_activate (GTK_WIDGET (atrium_ui_test_find_button (row, "Book")));
+  atrium_ui_test_spin_until (atrium_ui_test_has_booked_row, page, 30);
+  mine = atrium_bookings_page_get_mine_list (page);
+  for (int i = 0; gtk_list_box_get_row_at_index (mine, i) != NULL; i++)
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (gtk_list_box_get_row_at_index (mine, i)),
+                                      "status"), "booked") == 0)
+      row = GTK_WIDGET (gtk_list_box_get_row_at_index (mine, i));
+  gtk_widget_activate (GTK_WIDGET (atrium_ui_test_find_button (row, "Show Code")));
+  atrium_ui_test_spin_until (is_code_shown, NULL, 10);
+  atrium_ui_test_save_screenshot (GTK_WIDGET (code_shown (NULL)), "kiosk-booked-code.png");
+
   /* Nobody comes back: the warning again, then the board, and nothing of theirs. */
   atrium_ui_test_spin_until (warning_shown, NULL, 30);
   atrium_ui_test_spin_until (board_back, NULL, 40);
@@ -512,6 +558,8 @@ test_idle_reset (void)
   g_assert_null (atrium_kiosk_window_get_patron_page (kiosk_window ()));
   g_assert_null (atrium_kiosk_window_get_patron_api (kiosk_window ()));
   g_assert_false (atrium_kiosk_window_get_idle_warning (kiosk_window (), NULL));
+  /* Their QR code went with them: the next patron cannot check their booking in. */
+  g_assert_null (code_shown (NULL));
   /* Their session ended on the server too. */
   atrium_api_set_token (later, token);
   atrium_ui_test_spin_until (token_refused, later, 60);

@@ -118,46 +118,6 @@ test_login_wrong_code_then_totp (void)
 }
 
 static gboolean
-has_results (gpointer data)
-{
-  AtriumBookingsPage *page = data;
-  GtkListBox *list = atrium_bookings_page_get_results_list (page);
-
-  return gtk_widget_get_mapped (GTK_WIDGET (list)) &&
-         gtk_list_box_get_row_at_index (list, 0) != NULL &&
-         g_object_get_data (G_OBJECT (gtk_list_box_get_row_at_index (list, 0)),
-                            "resource-id") != NULL;
-}
-
-/* The first row of @list whose @key is @value. */
-static GtkListBoxRow *
-row_with (GtkListBox *list,
-          const char *key,
-          int         value)
-{
-  for (int i = 0; gtk_list_box_get_row_at_index (list, i) != NULL; i++)
-    {
-      GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, i);
-
-      if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), key)) == value)
-        return row;
-    }
-  return NULL;
-}
-
-static gboolean
-has_booked_row (gpointer data)
-{
-  GtkListBox *list = atrium_bookings_page_get_mine_list (data);
-
-  for (int i = 0; gtk_list_box_get_row_at_index (list, i) != NULL; i++)
-    if (g_strcmp0 (g_object_get_data (G_OBJECT (gtk_list_box_get_row_at_index (list, i)),
-                                      "status"), "booked") == 0)
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
 has_tiles (gpointer data)
 {
   return gtk_flow_box_get_child_at_index (data, 0) != NULL;
@@ -196,14 +156,14 @@ test_book_a_seat (void)
   atrium_bookings_page_find (page, 0, g_date_time_get_hour (now),
                              g_date_time_get_minute (now) / 15 * 15, 60);
   booked_start = g_date_time_add_minutes (now, -(g_date_time_get_minute (now) % 15));
-  atrium_ui_test_spin_until (has_results, page, 30);
-  row = row_with (atrium_bookings_page_get_results_list (page), "site-id", 2);
+  atrium_ui_test_spin_until (atrium_ui_test_has_results, page, 30);
+  row = atrium_ui_test_row_with (atrium_bookings_page_get_results_list (page), "site-id", 2);
   g_assert_nonnull (row);
   booked_resource = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "resource-id"));
   atrium_ui_test_save_screenshot (GTK_WIDGET (win), "patron-find.png");
   gtk_widget_activate (GTK_WIDGET (find_button (GTK_WIDGET (row), "Book")));
 
-  atrium_ui_test_spin_until (has_booked_row, page, 30);
+  atrium_ui_test_spin_until (atrium_ui_test_has_booked_row, page, 30);
   mine = atrium_bookings_page_get_mine_list (page);
   row = gtk_list_box_get_row_at_index (mine, 0);
   booked_id = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "booking-id"));
