@@ -48,6 +48,7 @@ struct _AtriumKioskWindow
   gboolean             reported;       /* the first board frame (see report_first_board) */
   JsonNode            *unkept_keys;    /* the server's, read before the cache was open */
   guint                refresh_id;
+  guint                camera_id;
   gboolean             flushing;
   guint                clock_id;
   guint                result_id;
@@ -740,6 +741,16 @@ atrium_kiosk_window_get_scanner (AtriumKioskWindow *self)
   return self->scanner;
 }
 
+static gboolean
+start_camera (gpointer user_data)
+{
+  AtriumKioskWindow *self = user_data;
+
+  self->camera_id = 0;
+  atrium_scanner_start (self->scanner);
+  return G_SOURCE_REMOVE;
+}
+
 /* For tools/bench/kiosk-start: with $ATRIUM_REPORT_FIRST_BOARD set, the wall-clock time
  * of the first frame painted with the board's tiles goes to stdout, with where the
  * figures came from. */
@@ -790,7 +801,9 @@ show_board (AtriumKioskWindow *self,
                                   atrium_application_get_live (self->app));
   gtk_stack_set_visible_child_name (self->stack, "board");
   report_first_board (self);
-  atrium_scanner_start (self->scanner);
+  /* The board first: the camera's pipeline is built once its frame is painted. */
+  if (self->camera_id == 0)
+    self->camera_id = g_idle_add_full (G_PRIORITY_LOW, start_camera, self, NULL);
 }
 
 static void
@@ -1306,6 +1319,7 @@ atrium_kiosk_window_dispose (GObject *object)
   g_clear_handle_id (&self->result_id, g_source_remove);
   g_clear_handle_id (&self->idle_id, g_source_remove);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_clear_handle_id (&self->camera_id, g_source_remove);
   if (self->patron_api != NULL && atrium_api_get_token (self->patron_api) != NULL)
     atrium_api_logout_async (self->patron_api, NULL, NULL, NULL);
   g_clear_object (&self->patron_api);
