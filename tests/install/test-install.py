@@ -193,6 +193,18 @@ def check_tree(args, dest):
     check_kiosk_unit(args, dest)
 
 
+def verify_unit(args, dest, name, text):
+    """`systemd-analyze verify` on a copy of the unit @text with PREFIX/ moved into the
+    staging tree, its man pages from there."""
+    prefix = args.prefix.rstrip('/') + '/'
+    with tempfile.TemporaryDirectory(prefix='atrium-test-unit-') as tmp:
+        copy = os.path.join(tmp, name)
+        with open(copy, 'w', encoding='utf-8') as f:
+            f.write(text.replace(prefix, staged(dest, prefix)))
+        env = dict(os.environ, MANPATH=staged(dest, args.mandir))
+        tool_ok(f'systemd-analyze verify {name}', ['systemd-analyze', 'verify', copy], env)
+
+
 def check_kiosk_unit(args, dest):
     """The kiosk's user service runs the installed app as a kiosk, comes back by itself,
     and is a unit systemd can read (its commands staged like the server's)."""
@@ -208,14 +220,7 @@ def check_kiosk_unit(args, dest):
           text)
     check('the kiosk unit restarts the app whatever ended it',
           re.search(r'^Restart=always$', text, re.M) is not None, text)
-    prefix = args.prefix.rstrip('/') + '/'
-    with tempfile.TemporaryDirectory(prefix='atrium-test-unit-') as tmp:
-        copy = os.path.join(tmp, 'atrium-kiosk.service')
-        with open(copy, 'w', encoding='utf-8') as f:
-            f.write(text.replace(prefix, staged(dest, prefix)))
-        env = dict(os.environ, MANPATH=staged(dest, args.mandir))
-        tool_ok('systemd-analyze verify atrium-kiosk.service',
-                ['systemd-analyze', 'verify', copy], env)
+    verify_unit(args, dest, 'atrium-kiosk.service', text)
 
 
 def check_unit(args, dest):
@@ -230,15 +235,7 @@ def check_unit(args, dest):
           re.search(r'^ExecStart=' + re.escape(server) + r' serve ', text, re.M) is not None,
           text)
 
-    # verify: a copy with PREFIX/ moved into the staging tree, man pages from there.
-    prefix = args.prefix.rstrip('/') + '/'
-    with tempfile.TemporaryDirectory(prefix='atrium-test-unit-') as tmp:
-        copy = os.path.join(tmp, 'atrium-server.service')
-        with open(copy, 'w', encoding='utf-8') as f:
-            f.write(text.replace(prefix, staged(dest, prefix)))
-        env = dict(os.environ, MANPATH=staged(dest, args.mandir))
-        tool_ok('systemd-analyze verify atrium-server.service',
-                ['systemd-analyze', 'verify', copy], env)
+    verify_unit(args, dest, 'atrium-server.service', text)
 
     rc, out = run(['systemd-analyze', 'security', '--offline=yes', '--no-pager', unit])
     m = re.search(r'Overall exposure level for atrium-server\.service: ([0-9.]+)', out)
