@@ -398,39 +398,20 @@ static void
 take_keys (AtriumKioskWindow *self,
            JsonNode          *answer)
 {
-  JsonArray *keys = JSON_NODE_HOLDS_OBJECT (answer)
-                    ? json_object_get_array_member (json_node_get_object (answer), "keys")
-                    : NULL;
+  g_autoptr(GArray) keys = g_array_new (FALSE, TRUE, sizeof (AtriumCheckinKey));
+  guint skipped = 0;
 
-  if (keys == NULL)
+  if (!atrium_checkin_keys_from_json (answer, keys, &skipped))
     {
       g_message ("The check-in keys are not a list; the kiosk verifies no code");
       return;
     }
+  if (skipped > 0)
+    g_message ("%u check-in keys this kiosk cannot read were skipped", skipped);
+  memset (self->keys->data, 0, (gsize) self->keys->len * sizeof (AtriumCheckinKey));
   g_array_set_size (self->keys, 0);
-  for (guint i = 0; i < json_array_get_length (keys); i++)
-    {
-      JsonObject *member = json_array_get_object_element (keys, i);
-      const char *text = member != NULL
-                         ? json_object_get_string_member_with_default (member, "public_key",
-                                                                       NULL)
-                         : NULL;
-      g_autofree guchar *bytes = NULL;
-      gsize length = 0;
-      AtriumCheckinKey key = { 0 };
-
-      if (text != NULL)
-        bytes = g_base64_decode (text, &length);
-      if (length != sizeof key.public_key ||
-          json_object_get_int_member_with_default (member, "id", -1) < 0)
-        {
-          g_warning ("The server sent a check-in key this kiosk cannot read; skipped");
-          continue;
-        }
-      key.id = (guint32) json_object_get_int_member (member, "id");
-      memcpy (key.public_key, bytes, sizeof key.public_key);
-      g_array_append_val (self->keys, key);
-    }
+  g_array_append_vals (self->keys, keys->data, keys->len);
+  memset (keys->data, 0, (gsize) keys->len * sizeof (AtriumCheckinKey));
   g_debug ("%u check-in keys read", self->keys->len);
 }
 

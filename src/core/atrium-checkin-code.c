@@ -206,3 +206,51 @@ atrium_checkin_code_decode (const AtriumCheckinKey  *keys,
   *payload_out = payload;
   return TRUE;
 }
+
+/* Checks every member's type itself: json-glib's getters are loud on a wrong one. */
+gboolean
+atrium_checkin_keys_from_json (JsonNode *document,
+                               GArray   *keys,
+                               guint    *n_skipped)
+{
+  JsonNode *member;
+  JsonArray *list;
+  guint skipped = 0;
+
+  g_return_val_if_fail (keys != NULL, FALSE);
+
+  member = document != NULL && JSON_NODE_HOLDS_OBJECT (document)
+           ? json_object_get_member (json_node_get_object (document), "keys") : NULL;
+  if (member == NULL || !JSON_NODE_HOLDS_ARRAY (member))
+    return FALSE;
+  list = json_node_get_array (member);
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonNode *element = json_array_get_element (list, i);
+      JsonObject *object = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element)
+                                                            : NULL;
+      JsonNode *id = object != NULL ? json_object_get_member (object, "id") : NULL;
+      JsonNode *text = object != NULL ? json_object_get_member (object, "public_key") : NULL;
+      g_autofree guchar *bytes = NULL;
+      gsize length = 0;
+      AtriumCheckinKey key = { 0 };
+
+      if (id != NULL && JSON_NODE_HOLDS_VALUE (id) &&
+          json_node_get_value_type (id) == G_TYPE_INT64 && json_node_get_int (id) >= 0 &&
+          json_node_get_int (id) <= G_MAXUINT32 && text != NULL && JSON_NODE_HOLDS_VALUE (text) &&
+          json_node_get_value_type (text) == G_TYPE_STRING)
+        bytes = g_base64_decode (json_node_get_string (text), &length);
+      if (length != sizeof key.public_key)
+        {
+          skipped++;
+          continue;
+        }
+      key.id = (guint32) json_node_get_int (id);
+      memcpy (key.public_key, bytes, sizeof key.public_key);
+      g_array_append_val (keys, key);
+    }
+  if (n_skipped != NULL)
+    *n_skipped = skipped;
+  return TRUE;
+}
+

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -76,5 +77,12 @@ gboolean    atrium_checkin_code_decode      (const AtriumCheckinKey     *keys,
                                              gssize                      length,
                                              AtriumCheckinPayload       *payload_out,
                                              GError                    **error);
+
+/* The keys of `GET /keys` ({"keys": [{"id", "public_key" (base64)…}…]}) appended to @keys
+ * (AtriumCheckinKey); a member that is not a key is skipped and counted in @n_skipped.
+ * FALSE when @document has no list of keys. */
+gboolean    atrium_checkin_keys_from_json   (JsonNode                   *document,
+                                             GArray                     *keys,
+                                             guint                      *n_skipped);
 
 G_END_DECLS

@@ -269,23 +269,14 @@ static AtriumCheckinPayload
 payload_of (const char *code)
 {
   g_autoptr(JsonNode) answer = get_document (atrium_application_get_api (app), "/api/v1/keys");
-  JsonArray *list = json_object_get_array_member (json_node_get_object (answer), "keys");
   g_autoptr(GArray) keys = g_array_new (FALSE, TRUE, sizeof (AtriumCheckinKey));
   g_autoptr(GError) error = NULL;
   AtriumCheckinPayload payload;
+  guint skipped = G_MAXUINT;
 
-  for (guint i = 0; i < json_array_get_length (list); i++)
-    {
-      JsonObject *member = json_array_get_object_element (list, i);
-      gsize length = 0;
-      g_autofree guchar *bytes = g_base64_decode (
-        json_object_get_string_member (member, "public_key"), &length);
-      AtriumCheckinKey key = { .id = (guint32) json_object_get_int_member (member, "id") };
-
-      g_assert_cmpuint (length, ==, sizeof key.public_key);
-      memcpy (key.public_key, bytes, length);
-      g_array_append_val (keys, key);
-    }
+  g_assert_true (atrium_checkin_keys_from_json (answer, keys, &skipped));
+  g_assert_cmpuint (skipped, ==, 0);
+  g_assert_cmpuint (keys->len, >, 0);
   g_assert_true (atrium_checkin_code_decode ((AtriumCheckinKey *) keys->data, keys->len, code,
                                              -1, &payload, &error));
   g_assert_no_error (error);

@@ -303,6 +303,55 @@ test_version (void)
                    ==, "code_bad_signature");
 }
 
+/* GET /keys read back into keys: each well-formed one kept, every other one skipped and
+ * counted, a document without a list refused; a code signed with a kept key verifies. */
+static void
+test_keys_from_json (void)
+{
+  guint8 seed[32], public_key[32], secret_key[64];
+  g_autofree char *encoded = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *code = NULL;
+  g_autoptr(JsonNode) document = NULL;
+  g_autoptr(JsonNode) not_keys = NULL;
+  g_autoptr(GArray) keys = g_array_new (FALSE, TRUE, sizeof (AtriumCheckinKey));
+  g_autoptr(GError) error = NULL;
+  AtriumCheckinPayload payload = { 0 }, back = { 0 };
+  guint skipped = 0;
+
+  atrium_random_bytes (seed, sizeof seed);
+  atrium_checkin_key_from_seed (seed, public_key, secret_key);
+  encoded = g_base64_encode (public_key, sizeof public_key);
+  text = g_strdup_printf ("{\"keys\":[{\"id\":7,\"alg\":\"Ed25519\",\"public_key\":\"%s\"},"
+                          "{\"id\":8,\"public_key\":\"c2hvcnQ=\"},"
+                          "{\"id\":\"9\",\"public_key\":\"%s\"},"
+                          "{\"id\":-1,\"public_key\":\"%s\"},"
+                          "{\"id\":10},\"a string\",null,[]]}", encoded, encoded, encoded);
+  document = json_from_string (text, &error);
+  g_assert_no_error (error);
+  g_assert_true (atrium_checkin_keys_from_json (document, keys, &skipped));
+  g_assert_cmpuint (keys->len, ==, 1);
+  g_assert_cmpuint (skipped, ==, 7);
+  g_assert_cmpuint (g_array_index (keys, AtriumCheckinKey, 0).id, ==, 7);
+  g_assert_cmpmem (g_array_index (keys, AtriumCheckinKey, 0).public_key, 32, public_key, 32);
+
+  payload.key_id = 7;
+  payload.booking_id = 42;
+  payload.resource_id = 3;
+  payload.start = 1795600000;
+  payload.end = 1795603600;
+  code = atrium_checkin_code_encode (secret_key, &payload);
+  g_assert_true (atrium_checkin_code_decode ((AtriumCheckinKey *) keys->data, keys->len, code,
+                                             -1, &back, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (back.booking_id, ==, 42);
+
+  not_keys = json_from_string ("{\"keys\":{\"id\":1}}", &error);
+  g_assert_false (atrium_checkin_keys_from_json (not_keys, keys, NULL));
+  g_assert_false (atrium_checkin_keys_from_json (NULL, keys, NULL));
+  g_assert_cmpuint (keys->len, ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -314,6 +363,7 @@ main (int    argc,
   g_test_add_func ("/checkin-code/foreign-key", test_foreign_key);
   g_test_add_func ("/checkin-code/malformed", test_malformed);
   g_test_add_func ("/checkin-code/version", test_version);
+  g_test_add_func ("/checkin-code/keys-from-json", test_keys_from_json);
 
   return g_test_run ();
 }
