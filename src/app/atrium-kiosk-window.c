@@ -97,9 +97,15 @@ static gboolean
 clock_tick (gpointer user_data)
 {
   AtriumKioskWindow *self = user_data;
+  /* The day's name from the catalogue, not from LC_TIME: the language switched on screen
+   * changes LANGUAGE only. */
+  static const char *days[] = { NULL, N_("Monday"), N_("Tuesday"), N_("Wednesday"),
+                                N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday") };
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  /* TRANSLATORS: the kiosk's clock, a strftime() format: "Tuesday 14:05" */
-  g_autofree char *text = g_date_time_format (now, _("%A %H:%M"));
+  g_autofree char *time = g_date_time_format (now, "%H:%M");
+  /* TRANSLATORS: the kiosk's clock: a day's name, then the time ("Tuesday 14:05") */
+  g_autofree char *text = g_strdup_printf (_("%s %s"),
+                                           _(days[g_date_time_get_day_of_week (now)]), time);
 
   /* Set only when it changes: nothing on screen moves for nothing. */
   if (g_strcmp0 (gtk_label_get_text (self->clock_label), text) != 0)
