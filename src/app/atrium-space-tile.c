@@ -168,7 +168,14 @@ alert_popover_shown (AtriumSpaceTile *self)
   gtk_label_set_text (self->alert_heading,
                       self->can_alert_above ? _("Tell me when the room is")
                                             : _("Tell me when the room is below"));
-  if (!self->can_alert_above)
+  /* It opens on the room's capacity alert when that is its only one. */
+  if (self->can_alert_above && self->space != NULL && self->alerts != NULL &&
+      atrium_alerts_lookup (self->alerts, atrium_live_space_get_id (self->space),
+                            ATRIUM_ALERT_BELOW) == NULL &&
+      atrium_alerts_lookup (self->alerts, atrium_live_space_get_id (self->space),
+                            ATRIUM_ALERT_AT_OR_ABOVE) != NULL)
+    gtk_drop_down_set_selected (self->alert_direction, 1);
+  else
     gtk_drop_down_set_selected (self->alert_direction, 0);
   alert_direction_changed (self);
 }
