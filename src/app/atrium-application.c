@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "atrium-alerts.h"
 #include "atrium-kiosk-window.h"
 #include "atrium-password.h"
 #include "atrium-random.h"
@@ -35,6 +36,7 @@ struct _AtriumApplication
   SoupSession       *live_session;
   AtriumLiveClient  *live;
   JsonNode          *user;
+  AtriumAlerts      *alerts;         /* not on a kiosk */
 };
 
 G_DEFINE_FINAL_TYPE (AtriumApplication, atrium_application, ADW_TYPE_APPLICATION)
@@ -190,6 +192,8 @@ start_live_client (AtriumApplication *self)
   self->live_session = atrium_application_new_session (self);
   self->live = atrium_live_client_new (self->live_session, atrium_api_get_base_url (self->api),
                                        token);
+  if (self->alerts != NULL)
+    atrium_alerts_set_model (self->alerts, atrium_live_client_get_spaces (self->live));
   atrium_live_client_start (self->live);
 }
 
@@ -625,6 +629,14 @@ atrium_application_get_live (AtriumApplication *self)
   return self->live;
 }
 
+AtriumAlerts *
+atrium_application_get_alerts (AtriumApplication *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), NULL);
+
+  return self->alerts;
+}
+
 static void
 atrium_application_activate (GApplication *app)
 {
@@ -707,9 +719,25 @@ static const GActionEntry app_actions[] = {
   { "about", about_activated },
 };
 
-/* Not on a kiosk: its screen is shared, and the help viewer is a way out of it. */
-static const GActionEntry help_actions[] = {
+/* A notification's click: the window, on its occupancy view (when signed in). */
+static void
+show_occupancy_activated (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  GtkWindow *window;
+
+  g_application_activate (G_APPLICATION (user_data));
+  window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  if (ATRIUM_IS_WINDOW (window))
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "occupancy");
+}
+
+/* Not on a kiosk: its screen is shared, and the help viewer is a way out of it; its
+ * board is public, and alerts are for one person. */
+static const GActionEntry desktop_actions[] = {
   { "help", help_activated },
+  { "show-occupancy", show_occupancy_activated },
 };
 
 static void
@@ -725,8 +753,9 @@ atrium_application_startup (GApplication *app)
                                    G_N_ELEMENTS (app_actions), app);
   if (!ATRIUM_APPLICATION (app)->kiosk)
     {
-      g_action_map_add_action_entries (G_ACTION_MAP (app), help_actions,
-                                       G_N_ELEMENTS (help_actions), app);
+      g_action_map_add_action_entries (G_ACTION_MAP (app), desktop_actions,
+                                       G_N_ELEMENTS (desktop_actions), app);
+      ATRIUM_APPLICATION (app)->alerts = atrium_alerts_new (app, NULL);
       gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.help", help_accels);
     }
   /* A public terminal has no key that ends it (the kiosk window refuses to close). */
@@ -748,6 +777,8 @@ atrium_application_disconnect (AtriumApplication *self)
   g_cancellable_cancel (self->cancellable);
   if (self->live != NULL)
     atrium_live_client_stop (self->live);
+  if (self->alerts != NULL)
+    atrium_alerts_set_model (self->alerts, NULL);
   g_clear_object (&self->live);
   g_clear_object (&self->live_session);
   g_clear_object (&self->session);
@@ -793,6 +824,7 @@ atrium_application_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->alerts);
   g_clear_object (&self->live);
   g_clear_object (&self->live_session);
   g_clear_object (&self->session);

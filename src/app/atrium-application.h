@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "atrium-alerts.h"
 #include "atrium-api.h"
 #include "atrium-embedded.h"
 #include "atrium-live-client.h"
@@ -53,6 +54,8 @@ void               atrium_application_disconnect       (AtriumApplication *self)
 AtriumApi         *atrium_application_get_api       (AtriumApplication *self);
 AtriumEmbedded    *atrium_application_get_embedded  (AtriumApplication *self);
 AtriumLiveClient  *atrium_application_get_live      (AtriumApplication *self);
+/* The user's occupancy alerts, watching the live feed's spaces; NULL on a kiosk. */
+AtriumAlerts      *atrium_application_get_alerts    (AtriumApplication *self);
 /* A new HTTP session on the API's transport (the embedded server's socket or the
  * network), for transfers the API does not make itself (export downloads). */
 SoupSession       *atrium_application_new_session   (AtriumApplication *self);

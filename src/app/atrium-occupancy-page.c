@@ -27,6 +27,7 @@ struct _AtriumOccupancyPage
   gboolean          sites_from_server;
   GArray           *site_ids;     /* gint64, in the drop-down's order */
   GArray           *staff_sites;  /* gint64: where the user may recount */
+  AtriumAlerts     *alerts;       /* nullable: a kiosk's board has none */
   gint64            fixed_site;   /* a kiosk's site, or 0 to choose */
   GtkCustomFilter  *space_filter;
   GtkCustomFilter  *queue_filter;
@@ -458,9 +459,21 @@ make_tile (gpointer item,
   for (guint i = 0; i < self->staff_sites->len; i++)
     staff |= g_array_index (self->staff_sites, gint64, i) == site;
   atrium_space_tile_set_can_recount (ATRIUM_SPACE_TILE (tile), staff);
+  /* Capacity alerts are the staff's; patrons are told when a room gets quiet. */
+  atrium_space_tile_set_alerts (ATRIUM_SPACE_TILE (tile), self->alerts, staff);
   g_signal_connect_object (tile, "recount", G_CALLBACK (tile_recount), self, 0);
   gtk_widget_add_css_class (tile, "card");
   return tile;
+}
+
+void
+atrium_occupancy_page_set_alerts (AtriumOccupancyPage *self,
+                                  AtriumAlerts        *alerts)
+{
+  g_return_if_fail (ATRIUM_IS_OCCUPANCY_PAGE (self));
+  g_return_if_fail (alerts == NULL || ATRIUM_IS_ALERTS (alerts));
+
+  g_set_object (&self->alerts, alerts);
 }
 
 void
@@ -591,6 +604,7 @@ atrium_occupancy_page_dispose (GObject *object)
   atrium_widget_dispose_children (GTK_WIDGET (self), ATRIUM_TYPE_OCCUPANCY_PAGE);
   g_clear_object (&self->live);
   g_clear_object (&self->api);
+  g_clear_object (&self->alerts);
   g_clear_object (&self->space_filter);
   g_clear_object (&self->queue_filter);
   g_clear_pointer (&self->sites, json_node_unref);

@@ -3,6 +3,7 @@
 
 #include <gtk/gtk.h>
 
+#include "atrium-alerts.h"
 #include "atrium-api.h"
 #include "atrium-chart.h"
 #include "atrium-live-client.h"
@@ -32,6 +33,10 @@ void       atrium_occupancy_page_set_fixed_site (AtriumOccupancyPage *self,
 void       atrium_occupancy_page_set_staff_sites (AtriumOccupancyPage *self,
                                                   const gint64        *sites,
                                                   guint                n_sites);
+/* The user's alerts, which the tiles offer to set; call before
+ * atrium_occupancy_page_set_data(). */
+void       atrium_occupancy_page_set_alerts (AtriumOccupancyPage *self,
+                                             AtriumAlerts        *alerts);
 /* Staff counted the room: sets its count (what the tile's "Set the Count" does). */
 void       atrium_occupancy_page_recount  (AtriumOccupancyPage *self,
                                            gint64               space_id,

@@ -3,6 +3,7 @@
 
 #include <gtk/gtk.h>
 
+#include "atrium-alerts.h"
 #include "atrium-live-items.h"
 
 G_BEGIN_DECLS
@@ -21,5 +22,10 @@ AtriumLiveSpace *atrium_space_tile_get_space (AtriumSpaceTile *self);
  * emits "recount" (guint count). */
 void             atrium_space_tile_set_can_recount (AtriumSpaceTile *self,
                                                     gboolean         can_recount);
+/* The tile offers to set an alert on its space in @alerts (nullable: it does not), a
+ * capacity alert too when @can_alert_above (staff), and shows the alerts set. */
+void             atrium_space_tile_set_alerts      (AtriumSpaceTile *self,
+                                                    AtriumAlerts    *alerts,
+                                                    gboolean         can_alert_above);
 
 G_END_DECLS

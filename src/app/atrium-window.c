@@ -151,6 +151,7 @@ user_changed (AtriumWindow *self)
     }
   else
     atrium_occupancy_page_set_staff_sites (self->occupancy_page, NULL, 0);
+  atrium_occupancy_page_set_alerts (self->occupancy_page, atrium_application_get_alerts (app));
   atrium_occupancy_page_set_data (self->occupancy_page, atrium_application_get_api (app),
                                   atrium_application_get_live (app));
   reporting = atrium_application_has_role (app, "manager") ||

@@ -414,3 +414,121 @@ atrium_ui_test_has_booked_row (gpointer data)
       return TRUE;
   return FALSE;
 }
+
+/* ---- a desktop's notification server ------------------------------------------------ */
+
+/* GLib's GNotification talks to org.gtk.Notifications when that name has an owner on the
+ * session bus (and otherwise to org.freedesktop.Notifications, with a warning when no
+ * daemon answers). This one keeps what it is sent, on a connection of its own. */
+
+static const char notifications_xml[] =
+  "<node>"
+  "  <interface name='org.gtk.Notifications'>"
+  "    <method name='AddNotification'>"
+  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "      <arg type='a{sv}' direction='in'/>"
+  "    </method>"
+  "    <method name='RemoveNotification'>"
+  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+static GDBusConnection *notifications_bus;
+static GPtrArray *notifications;   /* AtriumUiTestNotification */
+static gboolean notifications_owned;
+
+static void
+notification_free (gpointer data)
+{
+  AtriumUiTestNotification *notification = data;
+
+  g_free (notification->id);
+  g_free (notification->title);
+  g_free (notification->body);
+  g_free (notification->default_action);
+  g_free (notification);
+}
+
+static void
+notifications_called (GDBusConnection       *connection,
+                      const char            *sender,
+                      const char            *path,
+                      const char            *interface,
+                      const char            *method,
+                      GVariant              *parameters,
+                      GDBusMethodInvocation *invocation,
+                      gpointer               user_data)
+{
+  const char *id;
+
+  if (g_str_equal (method, "AddNotification"))
+    {
+      AtriumUiTestNotification *notification = g_new0 (AtriumUiTestNotification, 1);
+      g_autoptr(GVariant) fields = NULL;
+
+      g_variant_get (parameters, "(&s&s@a{sv})", NULL, &id, &fields);
+      notification->id = g_strdup (id);
+      g_variant_lookup (fields, "title", "s", &notification->title);
+      g_variant_lookup (fields, "body", "s", &notification->body);
+      g_variant_lookup (fields, "default-action", "s", &notification->default_action);
+      g_ptr_array_add (notifications, notification);
+    }
+  else
+    {
+      g_variant_get (parameters, "(&s&s)", NULL, &id);
+      for (guint i = 0; i < notifications->len; i++)
+        {
+          AtriumUiTestNotification *notification = g_ptr_array_index (notifications, i);
+
+          notification->withdrawn |= g_str_equal (notification->id, id);
+        }
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+notifications_name_acquired (GDBusConnection *connection,
+                             const char      *name,
+                             gpointer         user_data)
+{
+  notifications_owned = TRUE;
+}
+
+static gboolean
+notifications_ready (gpointer data)
+{
+  return notifications_owned;
+}
+
+GPtrArray *
+atrium_ui_test_own_notifications (void)
+{
+  static const GDBusInterfaceVTable vtable = { notifications_called, NULL, NULL, { 0 } };
+  g_autoptr(GDBusNodeInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+
+  if (notifications_bus != NULL)
+    {
+      g_ptr_array_set_size (notifications, 0);
+      return notifications;
+    }
+  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  notifications_bus = g_dbus_connection_new_for_address_sync (
+      address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+      G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
+  g_assert_no_error (error);
+  info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_register_object (notifications_bus, "/org/gtk/Notifications",
+                                     info->interfaces[0], &vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  notifications = g_ptr_array_new_with_free_func (notification_free);
+  g_bus_own_name_on_connection (notifications_bus, "org.gtk.Notifications",
+                                G_BUS_NAME_OWNER_FLAGS_NONE, notifications_name_acquired,
+                                NULL, NULL, NULL);
+  atrium_ui_test_spin_until (notifications_ready, NULL, 10);
+  return notifications;
+}

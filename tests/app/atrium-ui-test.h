@@ -77,4 +77,17 @@ GtkListBoxRow           *atrium_ui_test_row_with     (GtkListBox        *list,
                                                       int                value);
 gboolean                 atrium_ui_test_has_booked_row (gpointer         data);
 
+/* A notification server on the session bus (org.gtk.Notifications, which GNotification
+ * prefers): the notifications it was sent, in order; emptied at each call. */
+typedef struct
+{
+  char    *id;
+  char    *title;
+  char    *body;
+  char    *default_action;   /* nullable */
+  gboolean withdrawn;
+} AtriumUiTestNotification;
+
+GPtrArray               *atrium_ui_test_own_notifications (void);
+
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include "atrium-bookings-page.h"
 #include "atrium-login-page.h"
 #include "atrium-occupancy-page.h"
+#include "atrium-space-tile.h"
 #include "atrium-today-page.h"
 #include "atrium-totp.h"
 #include "atrium-window.h"
@@ -518,6 +519,180 @@ test_admin (void)
   sign_out ();
 }
 
+/* The visible menu button of @root whose tooltip starts with @prefix, or NULL. */
+static GtkMenuButton *
+find_menu_button (GtkWidget  *root,
+                  const char *prefix)
+{
+  const char *tooltip = gtk_widget_get_tooltip_text (root);
+
+  if (GTK_IS_MENU_BUTTON (root) && gtk_widget_get_visible (root) && tooltip != NULL &&
+      g_str_has_prefix (tooltip, prefix))
+    return GTK_MENU_BUTTON (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkMenuButton *found = find_menu_button (child, prefix);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The tile's indicator: the bell shown while an alert is set, or NULL. */
+static GtkWidget *
+alert_indicator (GtkWidget *root)
+{
+  if (GTK_IS_IMAGE (root) && gtk_widget_get_visible (root) &&
+      g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (root)), "alarm-symbolic") == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = alert_indicator (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+popover_closed (gpointer data)
+{
+  return !gtk_widget_get_mapped (GTK_WIDGET (gtk_menu_button_get_popover (data)));
+}
+
+static gboolean
+popover_open (gpointer data)
+{
+  GtkPopover *popover = gtk_menu_button_get_popover (data);
+
+  return gtk_widget_get_mapped (GTK_WIDGET (popover));
+}
+
+/* Opens the alert popover of the first tile of the occupancy view, sets @percent (and
+ * @direction when the popover offers it) and saves; returns the tile's space. */
+static AtriumLiveSpace *
+set_alert_on_first_tile (AtriumAlertDirection  direction,
+                         guint                 percent,
+                         const char           *screenshot)
+{
+  AtriumOccupancyPage *occupancy;
+  GtkWidget *tile;
+  GtkMenuButton *button;
+  GtkWidget *popover;
+  GtkDropDown *directions;
+  g_autofree char *tooltip = NULL;
+
+  adw_view_stack_set_visible_child_name (atrium_window_get_view_stack (window ()), "occupancy");
+  occupancy = ATRIUM_OCCUPANCY_PAGE (atrium_ui_test_find_widget (GTK_WIDGET (window ()),
+                                                                 ATRIUM_TYPE_OCCUPANCY_PAGE));
+  atrium_ui_test_spin_until (has_tiles, atrium_occupancy_page_get_space_box (occupancy), 30);
+  tile = atrium_ui_test_find_widget (GTK_WIDGET (atrium_occupancy_page_get_space_box (occupancy)),
+                                     ATRIUM_TYPE_SPACE_TILE);
+  g_assert_nonnull (tile);
+  button = find_menu_button (tile, "Alert me about the occupancy of ");
+  g_assert_nonnull (button);
+  tooltip = g_strdup_printf ("Alert me about the occupancy of %s",
+                             atrium_live_space_get_name (
+                               atrium_space_tile_get_space (ATRIUM_SPACE_TILE (tile))));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (button)), ==, tooltip);
+  gtk_menu_button_popup (button);
+  atrium_ui_test_spin_until (popover_open, button, 10);
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (button));
+  directions = GTK_DROP_DOWN (atrium_ui_test_find_widget (popover, GTK_TYPE_DROP_DOWN));
+  /* Capacity alerts for staff only. */
+  g_assert_cmpint (gtk_widget_get_visible (GTK_WIDGET (directions)), ==,
+                   direction == ATRIUM_ALERT_AT_OR_ABOVE);
+  if (direction == ATRIUM_ALERT_AT_OR_ABOVE)
+    gtk_drop_down_set_selected (directions, 1);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (atrium_ui_test_find_widget (popover,
+                                                                        GTK_TYPE_SPIN_BUTTON)),
+                             percent);
+  /* The popover is a surface of its own: drawn alone. */
+  atrium_ui_test_save_screenshot (popover, screenshot);
+  /* A button's activation clicks it once it is drawn pressed: the popover closes then. */
+  gtk_widget_activate (GTK_WIDGET (find_button (popover, "Save Alert")));
+  atrium_ui_test_spin_until (popover_closed, button, 10);
+  return g_object_ref (atrium_space_tile_get_space (ATRIUM_SPACE_TILE (tile)));
+}
+
+/* A patron asks to be told when the first room gets quiet, through its tile; staff adds
+ * a capacity alert on it; the patron removes the first one. */
+static void
+test_alert_on_a_tile (void)
+{
+  AtriumAlerts *alerts;
+  g_autoptr(AtriumLiveSpace) space = NULL;
+  g_autoptr(AtriumLiveSpace) again = NULL;
+  const AtriumAlertRule *rule;
+  AtriumOccupancyPage *occupancy;
+  GtkWidget *tile;
+  GtkMenuButton *button;
+  GtkWidget *indicator;
+  GtkWidget *popover;
+
+  start_app ();
+  /* Should a rule fire while the tests go on, the notification has somewhere to go. */
+  atrium_ui_test_own_notifications ();
+  alerts = atrium_application_get_alerts (the_app);
+  g_assert_nonnull (alerts);
+  sign_in ("demo-patron", FALSE);
+  space = set_alert_on_first_tile (ATRIUM_ALERT_BELOW, 55, "patron-alert.png");
+  rule = atrium_alerts_lookup (alerts, atrium_live_space_get_id (space), ATRIUM_ALERT_BELOW);
+  g_assert_nonnull (rule);
+  g_assert_cmpuint (rule->percent, ==, 55);
+  g_assert_cmpstr (rule->space_name, ==, atrium_live_space_get_name (space));
+  occupancy = ATRIUM_OCCUPANCY_PAGE (atrium_ui_test_find_widget (GTK_WIDGET (window ()),
+                                                                 ATRIUM_TYPE_OCCUPANCY_PAGE));
+  tile = atrium_ui_test_find_widget (GTK_WIDGET (atrium_occupancy_page_get_space_box (occupancy)),
+                                     ATRIUM_TYPE_SPACE_TILE);
+  indicator = alert_indicator (tile);
+  g_assert_nonnull (indicator);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (indicator), ==, "Alert set: Below 55 %");
+  atrium_ui_test_save_screenshot (GTK_WIDGET (window ()), "patron-alert-set.png");
+  sign_out ();
+
+  sign_in ("demo-staff", TRUE);
+  again = set_alert_on_first_tile (ATRIUM_ALERT_AT_OR_ABOVE, 90, "staff-alert.png");
+  g_assert_cmpint (atrium_live_space_get_id (again), ==, atrium_live_space_get_id (space));
+  rule = atrium_alerts_lookup (alerts, atrium_live_space_get_id (space),
+                               ATRIUM_ALERT_AT_OR_ABOVE);
+  g_assert_nonnull (rule);
+  g_assert_cmpuint (rule->percent, ==, 90);
+  g_assert_nonnull (atrium_alerts_lookup (alerts, atrium_live_space_get_id (space),
+                                          ATRIUM_ALERT_BELOW));
+  tile = atrium_ui_test_find_widget (GTK_WIDGET (atrium_occupancy_page_get_space_box (occupancy)),
+                                     ATRIUM_TYPE_SPACE_TILE);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (alert_indicator (tile)), ==,
+                   "Alert set: Below 55 %, At 90 % or more");
+
+  /* Removed through the popover: the rule of the direction shown goes. */
+  button = find_menu_button (tile, "Alert me about the occupancy of ");
+  gtk_menu_button_popup (button);
+  atrium_ui_test_spin_until (popover_open, button, 10);
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (button));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (atrium_ui_test_find_widget (popover,
+                                                                         GTK_TYPE_DROP_DOWN)),
+                              0);
+  /* The level shown is the rule's. */
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (
+                     GTK_SPIN_BUTTON (atrium_ui_test_find_widget (popover, GTK_TYPE_SPIN_BUTTON))),
+                   ==, 55);
+  gtk_widget_activate (GTK_WIDGET (find_button (popover, "Remove")));
+  atrium_ui_test_spin_until (popover_closed, button, 10);
+  g_assert_null (atrium_alerts_lookup (alerts, atrium_live_space_get_id (space),
+                                       ATRIUM_ALERT_BELOW));
+  g_assert_nonnull (atrium_alerts_lookup (alerts, atrium_live_space_get_id (space),
+                                          ATRIUM_ALERT_AT_OR_ABOVE));
+  atrium_alerts_remove_rule (alerts, atrium_live_space_get_id (space),
+                             ATRIUM_ALERT_AT_OR_ABOVE);
+  g_assert_null (alert_indicator (tile));
+  sign_out ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -534,6 +709,7 @@ main (int    argc,
   g_test_add_func ("/ui/staff-cancels", test_staff_cancels);
   g_test_add_func ("/ui/session-expired", test_session_expired);
   g_test_add_func ("/ui/admin", test_admin);
+  g_test_add_func ("/ui/alert-on-a-tile", test_alert_on_a_tile);
 
   status = g_test_run ();
   atrium_ui_test_quit (&the_app);
