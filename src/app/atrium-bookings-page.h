@@ -20,8 +20,7 @@ void       atrium_bookings_page_set_api  (AtriumBookingsPage *self,
 /* Reads my bookings again. */
 void       atrium_bookings_page_refresh  (AtriumBookingsPage *self);
 /* For tests: the rows shown (each with the booking's id as "booking-id" data, its JSON
- * object as "booking") and the
- * search's result rows ("resource-id", "site-id"). */
+ * object as "booking") and the search's result rows ("resource-id", "site-id"). */
 GtkListBox *atrium_bookings_page_get_mine_list    (AtriumBookingsPage *self);
 GtkListBox *atrium_bookings_page_get_results_list (AtriumBookingsPage *self);
 /* "Add to Calendar" once the dialog has answered: saves the calendar file of my booking
