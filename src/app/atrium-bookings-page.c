@@ -7,7 +7,9 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
+#include <string.h>
 
+#include "atrium-booking-ics.h"
 #include "atrium-qr.h"
 #include "atrium-ui-text.h"
 #include "atrium-widget.h"
@@ -30,6 +32,9 @@ struct _AtriumBookingsPage
   GPtrArray    *result_rows;
   char         *free_from;     /* of the last search, to book what it found */
   char         *free_to;
+  GtkFileChooserNative *chooser;   /* "Add to Calendar", asking where */
+  JsonObject   *chooser_booking;
+  char         *calendar_message;  /* what the last "Add to Calendar" said */
 
   GtkListBox   *mine_list;
   AdwComboRow  *type_row;
@@ -139,6 +144,129 @@ show_code (GtkButton          *button,
     atrium_toast (GTK_WIDGET (self), error->message);
 }
 
+/* ---- add to calendar --------------------------------------------------------------- */
+
+static void
+calendar_said (AtriumBookingsPage *self,
+               char               *message)
+{
+  g_free (self->calendar_message);
+  self->calendar_message = message;
+  atrium_toast (GTK_WIDGET (self), message);
+}
+
+static char *
+calendar_failure (const GError *error)
+{
+  g_autofree char *why = atrium_ui_error_text (error);
+
+  /* TRANSLATORS: %s is the reason, a sentence */
+  return g_strdup_printf (_("The calendar file was not saved. %s"), why);
+}
+
+static void
+calendar_saved (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(AtriumBookingsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        calendar_said (self, calendar_failure (error));
+      return;
+    }
+  name = g_file_get_basename (G_FILE (source));
+  /* TRANSLATORS: %s is a file name, "atrium-booking-12.ics" */
+  calendar_said (self, g_strdup_printf (_("Saved %s: open it to add the booking to your "
+                                          "calendar."), name));
+}
+
+/* My booking @booking_id's row's booking, or NULL. */
+static JsonObject *
+my_booking (AtriumBookingsPage *self,
+            gint64              booking_id)
+{
+  for (guint i = 0; i < self->mine_rows->len; i++)
+    {
+      JsonObject *booking = g_object_get_data (self->mine_rows->pdata[i], "booking");
+
+      if (booking != NULL && json_object_get_int_member_with_default (booking, "id", 0) ==
+                               booking_id)
+        return booking;
+    }
+  return NULL;
+}
+
+void
+atrium_bookings_page_save_calendar (AtriumBookingsPage *self,
+                                    gint64              booking_id,
+                                    GFile              *file)
+{
+  g_autoptr(GError) error = NULL;
+  JsonObject *booking;
+  char *text = NULL;
+
+  g_return_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  g_clear_pointer (&self->calendar_message, g_free);
+  booking = my_booking (self, booking_id);
+  if (booking == NULL)
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                         _("This booking is no longer in your list."));
+  else
+    text = atrium_booking_ics_new (booking, self->api != NULL
+                                            ? atrium_api_get_base_url (self->api) : NULL,
+                                   g_get_real_time () / G_USEC_PER_SEC, &error);
+  if (text == NULL)
+    {
+      calendar_said (self, calendar_failure (error));
+      return;
+    }
+  /* Through a temporary file beside it: a failure leaves @file as it was. */
+  g_file_replace_contents_bytes_async (file, g_bytes_new_take (text, strlen (text)), NULL,
+                                       FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+                                       self->cancellable, calendar_saved, g_object_ref (self));
+}
+
+const char *
+atrium_bookings_page_get_calendar_message (AtriumBookingsPage *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self), NULL);
+  return self->calendar_message;
+}
+
+static void
+calendar_response (AtriumBookingsPage *self,
+                   int                 response)
+{
+  g_autoptr(GFile) file = atrium_widget_chosen_file (self->chooser, response);
+  g_autoptr(JsonObject) booking = g_steal_pointer (&self->chooser_booking);
+
+  atrium_widget_close_chooser (&self->chooser, self);
+  if (file != NULL)
+    atrium_bookings_page_save_calendar (self, json_object_get_int_member_with_default (
+                                          booking, "id", 0), file);
+}
+
+static void
+calendar_clicked (GtkButton          *button,
+                  AtriumBookingsPage *self)
+{
+  JsonObject *booking = g_object_get_data (G_OBJECT (button), "booking");
+  g_autofree char *name = atrium_booking_ics_file_name (booking);
+
+  if (self->chooser != NULL || name == NULL)
+    return;
+  self->chooser_booking = json_object_ref (booking);
+  self->chooser = atrium_widget_save_chooser (GTK_WIDGET (self), _("Add to Calendar"), name,
+                                              G_CALLBACK (calendar_response), self);
+}
+
 /* ---- my bookings ------------------------------------------------------------------- */
 
 static void
@@ -174,7 +302,7 @@ booking_button (const char         *label,
                 GCallback           callback,
                 AtriumBookingsPage *self)
 {
-  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+  GtkWidget *button = label != NULL ? gtk_button_new_with_mnemonic (label) : gtk_button_new ();
 
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -207,6 +335,16 @@ booking_row (AtriumBookingsPage *self,
       g_autofree char *code_label = g_strdup_printf (_("Show the check-in code of %s, %s"),
                                                      name, when);
 
+      /* TRANSLATORS: the accessible name of a button, "…of Seat 12, Wed 25 Nov, 14:30–15:30" */
+      g_autofree char *calendar_label = g_strdup_printf (_("Add the booking of %s, %s to "
+                                                           "a calendar"), name, when);
+      GtkWidget *calendar = booking_button (NULL, calendar_label, booking,
+                                            G_CALLBACK (calendar_clicked), self);
+
+      gtk_button_set_icon_name (GTK_BUTTON (calendar), "x-office-calendar-symbolic");
+      gtk_widget_set_tooltip_text (calendar, _("Add to Calendar"));
+      gtk_widget_add_css_class (calendar, "flat");
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), calendar);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                  booking_button (_("Show _Code"), code_label, booking,
                                                  G_CALLBACK (show_code), self));
@@ -226,6 +364,8 @@ booking_row (AtriumBookingsPage *self,
                      GINT_TO_POINTER ((int) json_object_get_int_member_with_default (booking,
                                                                                     "id", 0)));
   g_object_set_data (G_OBJECT (row), "status", (gpointer) g_intern_string (status));
+  g_object_set_data_full (G_OBJECT (row), "booking", json_object_ref (booking),
+                          (GDestroyNotify) json_object_unref);
   return row;
 }
 
@@ -526,6 +666,8 @@ atrium_bookings_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  atrium_widget_close_chooser (&self->chooser, self);
+  g_clear_pointer (&self->chooser_booking, json_object_unref);
   g_clear_object (&self->api);
   g_clear_pointer (&self->mine_rows, g_ptr_array_unref);
   g_clear_pointer (&self->result_rows, g_ptr_array_unref);
@@ -540,6 +682,7 @@ atrium_bookings_page_finalize (GObject *object)
 
   g_free (self->free_from);
   g_free (self->free_to);
+  g_free (self->calendar_message);
   G_OBJECT_CLASS (atrium_bookings_page_parent_class)->finalize (object);
 }
 

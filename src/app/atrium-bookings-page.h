@@ -7,8 +7,8 @@
 
 G_BEGIN_DECLS
 
-/* The patron's page: my bookings (with the check-in code to show at the kiosk, and
- * cancel) and "find something free" by kind, time and attributes, to book it. */
+/* The patron's page: my bookings (with the check-in code to show at the kiosk, a
+ * calendar file to save, and cancel) and "find something free" by kind, time and attributes, to book it. */
 
 #define ATRIUM_TYPE_BOOKINGS_PAGE (atrium_bookings_page_get_type ())
 G_DECLARE_FINAL_TYPE (AtriumBookingsPage, atrium_bookings_page, ATRIUM, BOOKINGS_PAGE,
@@ -19,10 +19,17 @@ void       atrium_bookings_page_set_api  (AtriumBookingsPage *self,
                                           AtriumApi          *api);
 /* Reads my bookings again. */
 void       atrium_bookings_page_refresh  (AtriumBookingsPage *self);
-/* For tests: the rows shown (each with the booking's id as "booking-id" data) and the
- * search's result rows ("resource-id", "site-id"). */
+/* For tests: the rows shown (each with the booking's id as "booking-id" data, its JSON
+ * object as "booking") and the search's result rows ("resource-id", "site-id"). */
 GtkListBox *atrium_bookings_page_get_mine_list    (AtriumBookingsPage *self);
 GtkListBox *atrium_bookings_page_get_results_list (AtriumBookingsPage *self);
+/* "Add to Calendar" once the dialog has answered: saves the calendar file of my booking
+ * @booking_id (one of the rows) into @file, and says so in a toast. */
+void       atrium_bookings_page_save_calendar        (AtriumBookingsPage *self,
+                                                      gint64              booking_id,
+                                                      GFile              *file);
+/* For tests: what the last of those said, NULL while it runs. */
+const char *atrium_bookings_page_get_calendar_message (AtriumBookingsPage *self);
 /* Sets the search to @day_offset days from today, at @hour:@minute local time, for
  * @minutes, and runs it. */
 void       atrium_bookings_page_find     (AtriumBookingsPage *self,

@@ -989,20 +989,16 @@ static void
 chooser_response (AtriumStatsPage *self,
                   int              response)
 {
-  g_autoptr(GtkFileChooserNative) chooser = g_steal_pointer (&self->chooser);
-  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFile) file = atrium_widget_chosen_file (self->chooser, response);
 
-  if (response != GTK_RESPONSE_ACCEPT || chosen_table (self) == NULL)
-    return;
-  file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  if (file != NULL)
+  atrium_widget_close_chooser (&self->chooser, self);
+  if (file != NULL && chosen_table (self) != NULL)
     atrium_stats_page_export_to (self, chosen_table (self), chosen_format (self), file);
 }
 
 static void
 export_clicked (AtriumStatsPage *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *date = g_date_time_format (now, "%Y-%m-%d");
   g_autofree char *name = NULL;
@@ -1010,14 +1006,8 @@ export_clicked (AtriumStatsPage *self)
   if (chosen_table (self) == NULL || self->chooser != NULL || self->export_cancellable != NULL)
     return;
   name = g_strdup_printf ("atrium-%s-%s.%s", chosen_table (self), date, chosen_format (self));
-  self->chooser = gtk_file_chooser_native_new (_("Export"), GTK_IS_WINDOW (root)
-                                                            ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
-                                               _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
-  g_signal_connect_swapped (self->chooser, "response", G_CALLBACK (chooser_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  self->chooser = atrium_widget_save_chooser (GTK_WIDGET (self), _("Export"), name,
+                                              G_CALLBACK (chooser_response), self);
 }
 
 /* ---- the page ------------------------------------------------------------------------ */
@@ -1136,12 +1126,7 @@ atrium_stats_page_dispose (GObject *object)
   g_cancellable_cancel (self->sites_cancellable);
   g_clear_object (&self->sites_cancellable);
   g_cancellable_cancel (self->export_cancellable);
-  if (self->chooser != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->chooser, self);
-      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-      g_clear_object (&self->chooser);
-    }
+  atrium_widget_close_chooser (&self->chooser, self);
   atrium_widget_dispose_children (GTK_WIDGET (self), ATRIUM_TYPE_STATS_PAGE);
   g_clear_object (&self->api);
   g_clear_object (&self->session);

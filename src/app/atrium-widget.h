@@ -10,4 +10,21 @@ G_BEGIN_DECLS
 void atrium_widget_dispose_children (GtkWidget *widget,
                                      GType      widget_type);
 
+/* Saving what a page makes (exports, calendar files): a modal native "Save" dialog for
+ * the window of @widget, suggesting the file name @name, already shown. @response is
+ * connected to its "response" signal, swapped (@data first). The caller owns the dialog:
+ * it takes the file with atrium_widget_chosen_file() and ends it with
+ * atrium_widget_close_chooser(), in the response or in its dispose. */
+GtkFileChooserNative *atrium_widget_save_chooser (GtkWidget             *widget,
+                                                  const char            *title,
+                                                  const char            *name,
+                                                  GCallback              response,
+                                                  gpointer               data);
+/* The file chosen, or NULL when the dialog was dismissed. */
+GFile                *atrium_widget_chosen_file  (GtkFileChooserNative  *chooser,
+                                                  int                    response);
+/* Disconnects @data's handlers, closes the dialog if it is open and drops it. */
+void                  atrium_widget_close_chooser (GtkFileChooserNative **chooser,
+                                                   gpointer               data);
+
 G_END_DECLS

@@ -3,11 +3,13 @@
  * The desktop app driven through its real widgets, against its real embedded demo
  * backend (a SQLCipher store and a SoupServer on a Unix socket in this process), in a
  * real display (Xvfb in `make check`): signing in with TOTP and with a wrong code,
- * booking a seat and finding it in "my bookings", staff checking it in.
+ * booking a seat and finding it in "my bookings" (its code, its calendar file), staff
+ * checking it in.
  */
 #include "config.h"
 
 #include <locale.h>
+#include <string.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -20,6 +22,7 @@
 #include "atrium-space-tile.h"
 #include "atrium-today-page.h"
 #include "atrium-totp.h"
+#include "atrium-ui-text.h"
 #include "atrium-window.h"
 
 static AtriumApplication *the_app;
@@ -125,6 +128,98 @@ has_tiles (gpointer data)
 }
 
 static int booked_id;
+
+/* The button under @root showing @icon, or NULL. */
+static GtkWidget *
+icon_button (GtkWidget  *root,
+             const char *icon)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (root)), icon) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = icon_button (child, icon);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+calendar_said (gpointer data)
+{
+  return atrium_bookings_page_get_calendar_message (data) != NULL;
+}
+
+/* "Add to Calendar" on my booking's @row: the button, named for assistive technologies,
+ * and what it saves once the dialog has answered (the dialog itself is the desktop's). */
+static void
+check_add_to_calendar (AtriumBookingsPage *page,
+                       GtkListBoxRow      *row)
+{
+  JsonObject *booking = g_object_get_data (G_OBJECT (row), "booking");
+  GtkWidget *button = icon_button (GTK_WIDGET (row), "x-office-calendar-symbolic");
+  g_autofree char *when = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *uid = NULL;
+  g_autofree char *saved = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFile) nowhere = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *code;
+
+  g_assert_nonnull (booking);
+  code = json_object_get_string_member (booking, "checkin_code");
+  g_assert_nonnull (code);
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_visible (button) && gtk_widget_get_sensitive (button));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, "Add to Calendar");
+  when = atrium_ui_interval (json_object_get_string_member (booking, "start"),
+                             json_object_get_string_member (booking, "end"));
+  label = g_strdup_printf ("Add the booking of %s, %s to a calendar",
+                           json_object_get_string_member (booking, "resource_name"), when);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       label);
+
+  dir = g_dir_make_tmp ("atrium-ics-XXXXXX", &error);
+  g_assert_no_error (error);
+  name = g_strdup_printf ("atrium-booking-%d.ics", booked_id);
+  path = g_build_filename (dir, name, NULL);
+  file = g_file_new_for_path (path);
+  atrium_bookings_page_save_calendar (page, booked_id, file);
+  g_assert_null (atrium_bookings_page_get_calendar_message (page));
+  atrium_ui_test_spin_until (calendar_said, page, 30);
+  saved = g_strdup_printf ("Saved %s: open it to add the booking to your calendar.", name);
+  g_assert_cmpstr (atrium_bookings_page_get_calendar_message (page), ==, saved);
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (text, "BEGIN:VCALENDAR\r\n"));
+  /* The embedded backend is on loopback: the event is named for Atrium. */
+  uid = g_strdup_printf ("\r\nUID:booking-%d@atrium\r\n", booked_id);
+  g_assert_nonnull (strstr (text, uid));
+  g_assert_nonnull (strstr (text, "\r\nSTATUS:CONFIRMED\r\n"));
+  g_assert_nonnull (strstr (text, "\r\nBEGIN:VALARM\r\n"));
+  g_assert_null (strstr (text, code));
+  g_assert_cmpint (g_unlink (path), ==, 0);
+
+  /* A folder that is gone: a sentence, and nothing written. */
+  g_clear_pointer (&path, g_free);
+  path = g_build_filename (dir, "gone", name, NULL);
+  nowhere = g_file_new_for_path (path);
+  atrium_bookings_page_save_calendar (page, booked_id, nowhere);
+  atrium_ui_test_spin_until (calendar_said, page, 30);
+  g_assert_true (g_str_has_prefix (atrium_bookings_page_get_calendar_message (page),
+                                   "The calendar file was not saved."));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 static int booked_resource;
 static GDateTime *booked_start;   /* the quarter hour the booking starts at */
 
@@ -188,6 +283,8 @@ test_book_a_seat (void)
           }
       }
   g_assert_nonnull (qr);
+
+  check_add_to_calendar (page, row);
   sign_out ();
 }
 

@@ -7,6 +7,7 @@
 #include <libical/ical.h>
 
 #include "atrium-ics.h"
+#include "atrium-test-ics.h"
 
 /* 2026-11-24T09:00:00Z to 11:00, stamped the day before. */
 #define START G_GINT64_CONSTANT (1795510800)
@@ -38,78 +39,6 @@ sample_event (void)
   return event;
 }
 
-/* The physical lines: CRLF after each, at most 75 octets, each valid UTF-8 on its own
- * (a fold never splits a character), continuations starting with one space. Returns the
- * logical lines, unfolded. */
-static GPtrArray *
-check_lines (const char *ics)
-{
-  g_autoptr(GPtrArray) logical = g_ptr_array_new_with_free_func (g_free);
-  g_auto(GStrv) lines = NULL;
-  guint n;
-
-  g_assert_true (g_str_has_suffix (ics, "\r\n"));
-  for (const char *p = ics; *p != '\0'; p++)
-    {
-      if (*p == '\n')
-        g_assert_true (p > ics && p[-1] == '\r');
-      if (*p == '\r')
-        g_assert_true (p[1] == '\n');
-    }
-
-  lines = g_strsplit (ics, "\r\n", -1);
-  n = g_strv_length (lines);
-  g_assert_cmpstr (lines[n - 1], ==, "");
-  for (guint i = 0; i + 1 < n; i++)
-    {
-      const char *line = lines[i];
-
-      g_assert_cmpuint (strlen (line), <=, 75);
-      g_assert_cmpuint (strlen (line), >, 0);
-      g_assert_true (g_utf8_validate (line, -1, NULL));
-      if (line[0] == ' ')
-        {
-          GString *last;
-
-          g_assert_cmpuint (logical->len, >, 0);
-          last = g_string_new (g_ptr_array_index (logical, logical->len - 1));
-          g_string_append (last, line + 1);
-          g_free (logical->pdata[logical->len - 1]);
-          logical->pdata[logical->len - 1] = g_string_free (last, FALSE);
-        }
-      else
-        g_ptr_array_add (logical, g_strdup (line));
-    }
-  return g_steal_pointer (&logical);
-}
-
-/* Parses @ics, checks it is free of parse errors and obeys the rules of its method;
- * returns its VCALENDAR. */
-static icalcomponent *
-parse_valid (const char *ics)
-{
-  icalcomponent *calendar = icalparser_parse_string (ics);
-
-  g_assert_nonnull (calendar);
-  g_assert_cmpint (icalcomponent_isa (calendar), ==, ICAL_VCALENDAR_COMPONENT);
-  g_assert_cmpint (icalcomponent_count_errors (calendar), ==, 0);
-  if (!icalrestriction_check (calendar))
-    g_error ("iTIP restrictions failed:\n%s", icalcomponent_as_ical_string (calendar));
-  g_assert_cmpint (icalcomponent_count_errors (calendar), ==, 0);
-  return calendar;
-}
-
-static icalcomponent *
-event_of (icalcomponent *calendar)
-{
-  icalcomponent *event = icalcomponent_get_first_component (calendar,
-                                                            ICAL_VEVENT_COMPONENT);
-
-  g_assert_nonnull (event);
-  g_assert_null (icalcomponent_get_next_component (calendar, ICAL_VEVENT_COMPONENT));
-  return event;
-}
-
 static const char *
 param_cn (icalproperty *property)
 {
@@ -123,9 +52,9 @@ test_request (void)
 {
   AtriumIcsEvent booking = sample_event ();
   g_autofree char *ics = atrium_ics_build (&booking, ATRIUM_ICS_REQUEST);
-  g_autoptr(GPtrArray) lines = check_lines (ics);
-  icalcomponent *calendar = parse_valid (ics);
-  icalcomponent *event = event_of (calendar);
+  g_autoptr(GPtrArray) lines = atrium_test_ics_lines (ics);
+  icalcomponent *calendar = atrium_test_ics_parse (ics, TRUE);
+  icalcomponent *event = atrium_test_ics_event (calendar);
   struct icaltimetype start = icalcomponent_get_dtstart (event);
   struct icaltimetype end = icalcomponent_get_dtend (event);
   struct icaltimetype stamp = icalcomponent_get_dtstamp (event);
@@ -162,8 +91,8 @@ test_request (void)
 
     booking.space = booking.description = booking.organizer_name = booking.attendee_name = NULL;
     bare = atrium_ics_build (&booking, ATRIUM_ICS_REQUEST);
-    bare_calendar = parse_valid (bare);
-    g_assert_cmpstr (icalcomponent_get_location (event_of (bare_calendar)), ==,
+    bare_calendar = atrium_test_ics_parse (bare, TRUE);
+    g_assert_cmpstr (icalcomponent_get_location (atrium_test_ics_event (bare_calendar)), ==,
                      "Seat 12, Central Library");
     g_assert_null (strstr (bare, "DESCRIPTION"));
     g_assert_null (strstr (bare, "CN="));
@@ -179,25 +108,25 @@ test_cancel (void)
   g_autofree char *request = atrium_ics_build (&booking, ATRIUM_ICS_REQUEST);
   g_autofree char *cancel = NULL;
   g_autoptr(GPtrArray) lines = NULL;
-  icalcomponent *first = parse_valid (request);
+  icalcomponent *first = atrium_test_ics_parse (request, TRUE);
   icalcomponent *calendar;
   icalcomponent *event;
 
   booking.sequence = 1;
   booking.stamp = START - 600;
   cancel = atrium_ics_build (&booking, ATRIUM_ICS_CANCEL);
-  lines = check_lines (cancel);
-  calendar = parse_valid (cancel);
-  event = event_of (calendar);
+  lines = atrium_test_ics_lines (cancel);
+  calendar = atrium_test_ics_parse (cancel, TRUE);
+  event = atrium_test_ics_event (calendar);
 
   g_assert_cmpint (icalcomponent_get_method (calendar), ==, ICAL_METHOD_CANCEL);
   g_assert_cmpint (icalcomponent_get_status (event), ==, ICAL_STATUS_CANCELLED);
   g_assert_cmpint (icalcomponent_get_sequence (event), ==, 1);
   /* The same event, a later version of it. */
   g_assert_cmpstr (icalcomponent_get_uid (event), ==,
-                   icalcomponent_get_uid (event_of (first)));
+                   icalcomponent_get_uid (atrium_test_ics_event (first)));
   g_assert_cmpint (icalcomponent_get_sequence (event), >,
-                   icalcomponent_get_sequence (event_of (first)));
+                   icalcomponent_get_sequence (atrium_test_ics_event (first)));
   g_assert_cmpint (icaltime_as_timet (icalcomponent_get_dtstamp (event)), ==, START - 600);
   g_assert_cmpstr (atrium_ics_content_type (ATRIUM_ICS_CANCEL), ==,
                    "text/calendar; charset=UTF-8; method=CANCEL");
@@ -232,13 +161,13 @@ test_escaping (void)
   booking.site = "C:\\Library";
   booking.description = "bell\a and escape\x1b gone\x7f";
   ics = atrium_ics_build (&booking, ATRIUM_ICS_REQUEST);
-  lines = check_lines (ics);
+  lines = atrium_test_ics_lines (ics);
   g_assert_true (g_ptr_array_find_with_equal_func (
     lines, "SUMMARY:Room \"A\\\\B\"\\; quiet\\, really\\nsecond line\\nthird\ttab",
     g_str_equal, NULL));
 
-  calendar = parse_valid (ics);
-  event = event_of (calendar);
+  calendar = atrium_test_ics_parse (ics, TRUE);
+  event = atrium_test_ics_event (calendar);
   g_assert_cmpstr (icalcomponent_get_summary (event), ==,
                    "Room \"A\\B\"; quiet, really\nsecond line\nthird\ttab");
   g_assert_cmpstr (icalcomponent_get_location (event), ==,
@@ -251,7 +180,7 @@ test_escaping (void)
   g_clear_pointer (&ics, g_free);
   ics = atrium_ics_build (&booking, ATRIUM_ICS_REQUEST);
   g_assert_true (g_utf8_validate (ics, -1, NULL));
-  calendar = parse_valid (ics);
+  calendar = atrium_test_ics_parse (ics, TRUE);
   icalcomponent_free (calendar);
 }
 
@@ -280,10 +209,10 @@ test_folding (void)
         booking.space = name->str;
         booking.attendee_name = name->str;
         ics = atrium_ics_build (&booking, ATRIUM_ICS_REQUEST);
-        lines = check_lines (ics);
+        lines = atrium_test_ics_lines (ics);
 
-        calendar = parse_valid (ics);
-        event = event_of (calendar);
+        calendar = atrium_test_ics_parse (ics, TRUE);
+        event = atrium_test_ics_event (calendar);
         /* A name loses white space and backslashes at its end (see quoted_param()). */
         cn = g_strdup (name->str);
         while (g_str_has_suffix (cn, "\\") || g_str_has_suffix (cn, " "))

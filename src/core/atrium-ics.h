@@ -5,14 +5,16 @@
 
 G_BEGIN_DECLS
 
-/* Calendar files (RFC 5545, with the iTIP methods of RFC 5546) for the booking mails:
- * a confirmation carries METHOD:REQUEST, a cancellation or release METHOD:CANCEL with
- * the same UID and a higher SEQUENCE, so that mail clients update the event they added. */
+/* Calendar files (RFC 5545, with the iTIP methods of RFC 5546). The booking mails: a
+ * confirmation carries METHOD:REQUEST, a cancellation or release METHOD:CANCEL with the
+ * same UID and a higher SEQUENCE, so that mail clients update the event they added. The
+ * desktop app's "Add to Calendar" saves a METHOD:PUBLISH file of the same shape. */
 
 typedef enum
 {
   ATRIUM_ICS_REQUEST,   /* the booking was made or changed */
   ATRIUM_ICS_CANCEL,    /* the booking was cancelled or released */
+  ATRIUM_ICS_PUBLISH,   /* a file to import, as the booking stands (see cancelled) */
 } AtriumIcsMethod;
 
 /* One booking as the calendar shows it. Strings are UTF-8 (anything else is repaired);
@@ -29,12 +31,16 @@ typedef struct
   const char *summary;       /* "Seat 12, Central Library" */
   const char *resource;      /* LOCATION is "resource, space, site" */
   const char *space;         /* optional */
-  const char *site;
+  const char *site;          /* optional for PUBLISH */
   const char *description;   /* optional; newlines allowed */
-  const char *organizer;     /* the library's address (the mail's sender) */
+  const char *organizer;     /* the library's address (the mail's sender); optional for
+                              * PUBLISH, where the app does not know it */
   const char *organizer_name;  /* optional */
-  const char *attendee;      /* the patron's address */
+  const char *attendee;      /* the patron's address; optional for PUBLISH */
   const char *attendee_name;   /* optional */
+  gboolean    cancelled;     /* PUBLISH only: STATUS:CANCELLED (CANCEL always is) */
+  guint       alarm_minutes; /* a DISPLAY alarm this long before the start; 0: none */
+  const char *alarm_text;    /* the alarm's words; needed with alarm_minutes */
 } AtriumIcsEvent;
 
 /* The VCALENDAR with one VEVENT, CRLF line ends, lines folded at 75 octets. */

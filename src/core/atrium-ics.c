@@ -12,8 +12,16 @@
 const char *
 atrium_ics_content_type (AtriumIcsMethod method)
 {
-  return method == ATRIUM_ICS_CANCEL ? "text/calendar; charset=UTF-8; method=CANCEL"
-                                     : "text/calendar; charset=UTF-8; method=REQUEST";
+  switch (method)
+    {
+    case ATRIUM_ICS_CANCEL:
+      return "text/calendar; charset=UTF-8; method=CANCEL";
+    case ATRIUM_ICS_PUBLISH:
+      return "text/calendar; charset=UTF-8; method=PUBLISH";
+    case ATRIUM_ICS_REQUEST:
+    default:
+      return "text/calendar; charset=UTF-8; method=REQUEST";
+    }
 }
 
 /* Appends one content line, folded: after at most 75 octets a CRLF and a space, never
@@ -156,6 +164,21 @@ format_utc (gint64 seconds)
   return time != NULL ? g_date_time_format (time, "%Y%m%dT%H%M%SZ") : NULL;
 }
 
+static const char *
+method_name (AtriumIcsMethod method)
+{
+  switch (method)
+    {
+    case ATRIUM_ICS_CANCEL:
+      return "CANCEL";
+    case ATRIUM_ICS_PUBLISH:
+      return "PUBLISH";
+    case ATRIUM_ICS_REQUEST:
+    default:
+      return "REQUEST";
+    }
+}
+
 char *
 atrium_ics_build (const AtriumIcsEvent *event,
                   AtriumIcsMethod       method)
@@ -165,14 +188,18 @@ atrium_ics_build (const AtriumIcsEvent *event,
   g_autofree char *stamp = NULL;
   g_autofree char *start = NULL;
   g_autofree char *end = NULL;
-  gboolean cancel = method == ATRIUM_ICS_CANCEL;
+  gboolean publish = method == ATRIUM_ICS_PUBLISH;
+  gboolean cancel = method == ATRIUM_ICS_CANCEL || (publish && event->cancelled);
 
   g_return_val_if_fail (event != NULL, NULL);
   g_return_val_if_fail (event->booking_id > 0 && event->start < event->end, NULL);
   g_return_val_if_fail (event->host != NULL && event->summary != NULL &&
-                        event->resource != NULL && event->site != NULL &&
-                        event->organizer != NULL && event->attendee != NULL, NULL);
-  g_return_val_if_fail (!cancel || event->sequence > 0, NULL);
+                        event->resource != NULL, NULL);
+  /* An iTIP request or cancellation is a message between two people. */
+  g_return_val_if_fail (publish || (event->site != NULL && event->organizer != NULL &&
+                                    event->attendee != NULL), NULL);
+  g_return_val_if_fail (method != ATRIUM_ICS_CANCEL || event->sequence > 0, NULL);
+  g_return_val_if_fail (event->alarm_minutes == 0 || event->alarm_text != NULL, NULL);
 
   stamp = format_utc (event->stamp);
   start = format_utc (event->start);
@@ -188,15 +215,18 @@ atrium_ics_build (const AtriumIcsEvent *event,
       g_string_append (location, "\\, ");
       append_text (location, event->space);
     }
-  g_string_append (location, "\\, ");
-  append_text (location, event->site);
+  if (event->site != NULL)
+    {
+      g_string_append (location, "\\, ");
+      append_text (location, event->site);
+    }
 
   out = g_string_new (NULL);
   add_line (out, "BEGIN:VCALENDAR");
   add_line (out, "VERSION:2.0");
   add_line (out, "PRODID:-//Atrium//Atrium " PACKAGE_VERSION "//EN");
   add_line (out, "CALSCALE:GREGORIAN");
-  add_line (out, cancel ? "METHOD:CANCEL" : "METHOD:REQUEST");
+  add_printf (out, "METHOD:%s", method_name (method));
   add_line (out, "BEGIN:VEVENT");
   add_printf (out, "UID:booking-%" G_GINT64_FORMAT "@%s", event->booking_id, event->host);
   add_printf (out, "SEQUENCE:%u", event->sequence);
@@ -207,12 +237,23 @@ atrium_ics_build (const AtriumIcsEvent *event,
   add_line (out, location->str);
   if (event->description != NULL)
     add_text (out, "DESCRIPTION", event->description);
-  add_address (out, "ORGANIZER", "", event->organizer_name, event->organizer);
+  if (event->organizer != NULL)
+    add_address (out, "ORGANIZER", "", event->organizer_name, event->organizer);
   /* The patron asked for the booking: nothing to answer. */
-  add_address (out, "ATTENDEE", ";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE",
-               event->attendee_name, event->attendee);
+  if (event->attendee != NULL)
+    add_address (out, "ATTENDEE", ";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE",
+                 event->attendee_name, event->attendee);
   add_line (out, cancel ? "STATUS:CANCELLED" : "STATUS:CONFIRMED");
   add_line (out, cancel ? "TRANSP:TRANSPARENT" : "TRANSP:OPAQUE");
+  /* No reminder of what will not happen. */
+  if (event->alarm_minutes > 0 && !cancel)
+    {
+      add_line (out, "BEGIN:VALARM");
+      add_line (out, "ACTION:DISPLAY");
+      add_printf (out, "TRIGGER:-PT%uM", event->alarm_minutes);
+      add_text (out, "DESCRIPTION", event->alarm_text);
+      add_line (out, "END:VALARM");
+    }
   add_line (out, "END:VEVENT");
   add_line (out, "END:VCALENDAR");
   return g_string_free (g_steal_pointer (&out), FALSE);
