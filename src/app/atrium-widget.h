@@ -10,4 +10,8 @@ G_BEGIN_DECLS
 void atrium_widget_dispose_children (GtkWidget *widget,
                                      GType      widget_type);
 
+/* Gives @window (an AdwWindow) a header bar over a scrolled, clamped column and returns
+ * that column (a vertical GtkBox) to fill; it fits 360 px. */
+GtkWidget *atrium_widget_dialog_column (GtkWidget *window);
+
 G_END_DECLS

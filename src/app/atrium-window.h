@@ -23,4 +23,11 @@ AdwViewStack    *atrium_window_get_view_stack (AtriumWindow      *self);
 void             atrium_toast                 (GtkWidget         *widget,
                                                const char        *text);
 
+/* The answer of an AtriumApi call made for @widget, or NULL once its error has been said
+ * in a toast of @widget's window (a cancelled call is not an error: the widget went away
+ * or started over). */
+JsonNode        *atrium_toast_document_finish (GtkWidget         *widget,
+                                               GObject           *source,
+                                               GAsyncResult      *result);
+
 G_END_DECLS
