@@ -160,7 +160,7 @@ second_factor_reset (GObject      *source,
                      gpointer      user_data)
 {
   AtriumAdminPage *self = user_data;
-  g_autoptr(JsonNode) answer = atrium_toast_document_finish (GTK_WIDGET (self), source, result);
+  g_autoptr(JsonNode) answer = atrium_toast_document_finish (self, source, result);
 
   if (answer == NULL)
     return;
@@ -243,7 +243,7 @@ users_read (GObject      *source,
             gpointer      user_data)
 {
   AtriumAdminPage *self = user_data;
-  g_autoptr(JsonNode) document = atrium_toast_document_finish (GTK_WIDGET (self), source, result);
+  g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
   JsonArray *users;
 
   if (document == NULL)
@@ -285,7 +285,7 @@ created (GObject      *source,
          gpointer      user_data)
 {
   AtriumAdminPage *self = user_data;
-  g_autoptr(JsonNode) answer = atrium_toast_document_finish (GTK_WIDGET (self), source, result);
+  g_autoptr(JsonNode) answer = atrium_toast_document_finish (self, source, result);
   JsonObject *user;
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->create_button), TRUE);
@@ -330,7 +330,7 @@ sites_read (GObject      *source,
             gpointer      user_data)
 {
   AtriumAdminPage *self = user_data;
-  g_autoptr(JsonNode) document = atrium_toast_document_finish (GTK_WIDGET (self), source, result);
+  g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
   JsonArray *sites;
 
@@ -374,7 +374,7 @@ audit_read (GObject      *source,
             gpointer      user_data)
 {
   AtriumAdminPage *self = user_data;
-  g_autoptr(JsonNode) document = atrium_toast_document_finish (GTK_WIDGET (self), source, result);
+  g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
   JsonArray *entries;
 
   if (document == NULL)
@@ -452,7 +452,7 @@ blocks_read (GObject      *source,
              gpointer      user_data)
 {
   AtriumAdminPage *self = user_data;
-  g_autoptr(JsonNode) document = atrium_toast_document_finish (GTK_WIDGET (self), source, result);
+  g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
   JsonArray *blocks;
 
   if (document == NULL)
@@ -490,7 +490,7 @@ events_read (GObject      *source,
              gpointer      user_data)
 {
   AtriumAdminPage *self = user_data;
-  g_autoptr(JsonNode) document = atrium_toast_document_finish (GTK_WIDGET (self), source, result);
+  g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
   JsonArray *events;
 
   if (document == NULL)

@@ -128,7 +128,7 @@ cancelled (GObject      *source,
            gpointer      user_data)
 {
   AtriumBookingsPage *self = user_data;
-  g_autoptr(JsonNode) answer = atrium_toast_document_finish (GTK_WIDGET (self), source, result);
+  g_autoptr(JsonNode) answer = atrium_toast_document_finish (self, source, result);
 
   if (answer == NULL)
     return;
@@ -216,7 +216,7 @@ mine_read (GObject      *source,
            gpointer      user_data)
 {
   AtriumBookingsPage *self = user_data;
-  g_autoptr(JsonNode) document = atrium_toast_document_finish (GTK_WIDGET (self), source, result);
+  g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
 
   if (document == NULL)
     return;
@@ -243,7 +243,7 @@ booked (GObject      *source,
         gpointer      user_data)
 {
   AtriumBookingsPage *self = user_data;
-  g_autoptr(JsonNode) answer = atrium_toast_document_finish (GTK_WIDGET (self), source, result);
+  g_autoptr(JsonNode) answer = atrium_toast_document_finish (self, source, result);
   g_autofree char *text = NULL;
   JsonObject *booking;
 

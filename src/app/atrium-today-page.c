@@ -320,7 +320,7 @@ action_done (AtriumTodayPage *self,
              GAsyncResult    *result,
              const char      *done)
 {
-  g_autoptr(JsonNode) answer = atrium_toast_document_finish (GTK_WIDGET (self), source, result);
+  g_autoptr(JsonNode) answer = atrium_toast_document_finish (self, source, result);
 
   if (answer == NULL)
     return;
@@ -658,7 +658,7 @@ resources_read (GObject      *source,
                 gpointer      user_data)
 {
   AtriumTodayPage *self = user_data;
-  g_autoptr(JsonNode) document = atrium_toast_document_finish (GTK_WIDGET (self), source, result);
+  g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
   JsonArray *resources;
 
   if (document == NULL)

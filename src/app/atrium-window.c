@@ -71,7 +71,7 @@ atrium_toast (GtkWidget  *widget,
 }
 
 JsonNode *
-atrium_toast_document_finish (GtkWidget    *widget,
+atrium_toast_document_finish (gpointer      widget,
                               GObject      *source,
                               GAsyncResult *result)
 {
@@ -82,7 +82,7 @@ atrium_toast_document_finish (GtkWidget    *widget,
     {
       g_autofree char *text = atrium_ui_error_text (error);
 
-      atrium_toast (widget, text);
+      atrium_toast (GTK_WIDGET (widget), text);
     }
   return answer;
 }
