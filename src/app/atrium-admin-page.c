@@ -62,24 +62,6 @@ text_row (const char *title,
   return row;
 }
 
-/* The answer, or NULL once its error has been shown (not for a cancelled call). */
-static JsonNode *
-finish_document (AtriumAdminPage *self,
-                 GObject         *source,
-                 GAsyncResult    *result)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *answer = atrium_api_document_finish (ATRIUM_API (source), result, &error);
-
-  if (answer == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_autofree char *text = atrium_ui_error_text (error);
-
-      atrium_toast (GTK_WIDGET (self), text);
-    }
-  return answer;
-}
-
 static JsonArray *
 member_array (JsonNode   *document,
               const char *name)
@@ -178,7 +160,7 @@ second_factor_reset (GObject      *source,
                      gpointer      user_data)
 {
   AtriumAdminPage *self = user_data;
-  g_autoptr(JsonNode) answer = finish_document (self, source, result);
+  g_autoptr(JsonNode) answer = atrium_toast_document_finish (self, source, result);
 
   if (answer == NULL)
     return;
@@ -261,7 +243,7 @@ users_read (GObject      *source,
             gpointer      user_data)
 {
   AtriumAdminPage *self = user_data;
-  g_autoptr(JsonNode) document = finish_document (self, source, result);
+  g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
   JsonArray *users;
 
   if (document == NULL)
@@ -303,7 +285,7 @@ created (GObject      *source,
          gpointer      user_data)
 {
   AtriumAdminPage *self = user_data;
-  g_autoptr(JsonNode) answer = finish_document (self, source, result);
+  g_autoptr(JsonNode) answer = atrium_toast_document_finish (self, source, result);
   JsonObject *user;
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->create_button), TRUE);
@@ -348,7 +330,7 @@ sites_read (GObject      *source,
             gpointer      user_data)
 {
   AtriumAdminPage *self = user_data;
-  g_autoptr(JsonNode) document = finish_document (self, source, result);
+  g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
   JsonArray *sites;
 
@@ -392,7 +374,7 @@ audit_read (GObject      *source,
             gpointer      user_data)
 {
   AtriumAdminPage *self = user_data;
-  g_autoptr(JsonNode) document = finish_document (self, source, result);
+  g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
   JsonArray *entries;
 
   if (document == NULL)
@@ -470,7 +452,7 @@ blocks_read (GObject      *source,
              gpointer      user_data)
 {
   AtriumAdminPage *self = user_data;
-  g_autoptr(JsonNode) document = finish_document (self, source, result);
+  g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
   JsonArray *blocks;
 
   if (document == NULL)
@@ -508,7 +490,7 @@ events_read (GObject      *source,
              gpointer      user_data)
 {
   AtriumAdminPage *self = user_data;
-  g_autoptr(JsonNode) document = finish_document (self, source, result);
+  g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
   JsonArray *events;
 
   if (document == NULL)

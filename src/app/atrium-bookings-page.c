@@ -10,17 +10,13 @@
 #include <string.h>
 
 #include "atrium-booking-ics.h"
+#include "atrium-booking-times.h"
 #include "atrium-qr.h"
 #include "atrium-ui-text.h"
 #include "atrium-widget.h"
 #include "atrium-window.h"
 
-/* The search offers starts every quarter of an hour (the finest slot of the rules) and
- * these lengths. */
-#define START_STEP_MINUTES 15
-static const guint lengths[] = { 30, 60, 90, 120, 180, 240 };
 static const char *types[] = { "seat", "room", "equipment" };
-#define N_DAYS 7
 
 struct _AtriumBookingsPage
 {
@@ -67,21 +63,6 @@ toast_error (AtriumBookingsPage *self,
   g_autofree char *text = atrium_ui_error_text (error);
 
   atrium_toast (GTK_WIDGET (self), text);
-}
-
-/* The answer of a call, or NULL once its error has been shown (a cancelled call is
- * not an error: the page went away or started over). */
-static JsonNode *
-finish_or_toast (AtriumBookingsPage *self,
-                 GObject            *source,
-                 GAsyncResult       *result)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *answer = atrium_api_document_finish (ATRIUM_API (source), result, &error);
-
-  if (answer == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    toast_error (self, error);
-  return answer;
 }
 
 typedef GtkWidget *(*RowFunc) (AtriumBookingsPage *self,
@@ -275,7 +256,7 @@ cancelled (GObject      *source,
            gpointer      user_data)
 {
   AtriumBookingsPage *self = user_data;
-  g_autoptr(JsonNode) answer = finish_or_toast (self, source, result);
+  g_autoptr(JsonNode) answer = atrium_toast_document_finish (self, source, result);
 
   if (answer == NULL)
     return;
@@ -356,7 +337,7 @@ booking_row (AtriumBookingsPage *self,
       GtkWidget *button = booking_button (_("C_ancel"), cancel_label, booking,
                                           G_CALLBACK (cancel_clicked), self);
 
-      gtk_widget_add_css_class (button, "destructive-action");
+      gtk_widget_add_css_class (button, "error");
       gtk_widget_add_css_class (button, "flat");
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
     }
@@ -375,7 +356,7 @@ mine_read (GObject      *source,
            gpointer      user_data)
 {
   AtriumBookingsPage *self = user_data;
-  g_autoptr(JsonNode) document = finish_or_toast (self, source, result);
+  g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
 
   if (document == NULL)
     return;
@@ -396,21 +377,13 @@ atrium_bookings_page_refresh (AtriumBookingsPage *self)
 
 /* ---- finding and booking ------------------------------------------------------------ */
 
-static char *
-utc_text (GDateTime *time)
-{
-  g_autoptr(GDateTime) utc = g_date_time_to_utc (time);
-
-  return g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
-}
-
 static void
 booked (GObject      *source,
         GAsyncResult *result,
         gpointer      user_data)
 {
   AtriumBookingsPage *self = user_data;
-  g_autoptr(JsonNode) answer = finish_or_toast (self, source, result);
+  g_autoptr(JsonNode) answer = atrium_toast_document_finish (self, source, result);
   g_autofree char *text = NULL;
   JsonObject *booking;
 
@@ -517,32 +490,23 @@ found (GObject      *source,
 static void
 find_clicked (AtriumBookingsPage *self)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr(GDateTime) day = NULL;
-  g_autoptr(GDateTime) from = NULL;
-  g_autoptr(GDateTime) to = NULL;
   g_autoptr(GHashTable) query = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr(GPtrArray) attrs = g_ptr_array_new ();
-  guint start = adw_combo_row_get_selected (self->start_row);
-  guint length = adw_combo_row_get_selected (self->length_row);
+  g_autoptr(GError) error = NULL;
+  char *from = NULL, *to = NULL;
 
-  if (self->api == NULL || start == GTK_INVALID_LIST_POSITION ||
-      length == GTK_INVALID_LIST_POSITION)
+  if (self->api == NULL)
     return;
-  day = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
-                               g_date_time_get_day_of_month (now), 0, 0, 0);
-  from = g_date_time_add_minutes (day, (int) (adw_combo_row_get_selected (self->day_row) *
-                                              24 * 60 + start * START_STEP_MINUTES));
-  to = g_date_time_add_minutes (from, (int) lengths[MIN (length, G_N_ELEMENTS (lengths) - 1)]);
-  if (g_date_time_compare (to, now) <= 0)
+  if (!atrium_booking_times_get (self->day_row, self->start_row, self->length_row, &from, &to,
+                                 &error))
     {
-      atrium_toast (GTK_WIDGET (self), _("This time is already over: pick a later one."));
+      atrium_toast (GTK_WIDGET (self), error->message);
       return;
     }
   g_free (self->free_from);
   g_free (self->free_to);
-  self->free_from = utc_text (from);
-  self->free_to = utc_text (to);
+  self->free_from = from;
+  self->free_to = to;
 
   if (gtk_switch_get_active (self->quiet_switch))
     g_ptr_array_add (attrs, "quiet");
@@ -569,65 +533,10 @@ atrium_bookings_page_find (AtriumBookingsPage *self,
                            guint               minutes)
 {
   g_return_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self));
-  g_return_if_fail (day_offset < N_DAYS && hour < 24 && minute % START_STEP_MINUTES == 0);
 
-  adw_combo_row_set_selected (self->day_row, day_offset);
-  adw_combo_row_set_selected (self->start_row, (hour * 60 + minute) / START_STEP_MINUTES);
-  for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
-    if (lengths[i] == minutes)
-      adw_combo_row_set_selected (self->length_row, i);
+  atrium_booking_times_select (self->day_row, self->start_row, self->length_row, day_offset,
+                               hour, minute, minutes);
   find_clicked (self);
-}
-
-/* The choices of day, start and length, in the user's words. */
-static void
-fill_choices (AtriumBookingsPage *self)
-{
-  g_autoptr(GtkStringList) days = gtk_string_list_new (NULL);
-  g_autoptr(GtkStringList) starts = gtk_string_list_new (NULL);
-  g_autoptr(GtkStringList) spans = gtk_string_list_new (NULL);
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  int next;
-
-  for (guint i = 0; i < N_DAYS; i++)
-    {
-      g_autoptr(GDateTime) day = g_date_time_add_days (now, (int) i);
-      g_autofree char *text = NULL;
-
-      if (i == 0)
-        text = g_strdup (_("Today"));
-      else if (i == 1)
-        text = g_strdup (_("Tomorrow"));
-      else
-        text = g_date_time_format (day, C_("booking day", "%a %e %b"));
-      gtk_string_list_append (days, text);
-    }
-  for (guint m = 0; m < 24 * 60; m += START_STEP_MINUTES)
-    {
-      g_autofree char *text = g_strdup_printf ("%02u:%02u", m / 60, m % 60);
-
-      gtk_string_list_append (starts, text);
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
-    {
-      g_autofree char *text = NULL;
-
-      if (lengths[i] < 60)
-        text = g_strdup_printf (_("%u minutes"), lengths[i]);
-      else if (lengths[i] % 60 == 0)
-        text = g_strdup_printf (ngettext ("%u hour", "%u hours", lengths[i] / 60),
-                                lengths[i] / 60);
-      else
-        text = g_strdup_printf (_("%u h %02u"), lengths[i] / 60, lengths[i] % 60);
-      gtk_string_list_append (spans, text);
-    }
-  adw_combo_row_set_model (self->day_row, G_LIST_MODEL (days));
-  adw_combo_row_set_model (self->start_row, G_LIST_MODEL (starts));
-  adw_combo_row_set_model (self->length_row, G_LIST_MODEL (spans));
-  /* The next quarter hour, today. */
-  next = (g_date_time_get_hour (now) * 60 + g_date_time_get_minute (now)) / START_STEP_MINUTES + 1;
-  adw_combo_row_set_selected (self->start_row, MIN (next, 24 * 60 / START_STEP_MINUTES - 1));
-  adw_combo_row_set_selected (self->length_row, 1);
 }
 
 void
@@ -718,7 +627,7 @@ atrium_bookings_page_init (AtriumBookingsPage *self)
   self->cancellable = g_cancellable_new ();
   self->mine_rows = g_ptr_array_new ();
   self->result_rows = g_ptr_array_new ();
-  fill_choices (self);
+  atrium_booking_times_fill (self->day_row, self->start_row, self->length_row);
 }
 
 GtkWidget *

@@ -9,6 +9,8 @@
 #include <inttypes.h>
 #include <glib/gi18n.h>
 
+#include "atrium-book-for-dialog.h"
+#include "atrium-booking-details.h"
 #include "atrium-ui-text.h"
 #include "atrium-widget.h"
 #include "atrium-window.h"
@@ -27,6 +29,7 @@ struct _AtriumBookingItem
   char    *status;     /* the server's word */
   char    *status_text;
   char    *code;       /* the check-in code */
+  JsonObject *booking; /* everything the server said, for the details */
 };
 
 G_DEFINE_FINAL_TYPE (AtriumBookingItem, atrium_booking_item, G_TYPE_OBJECT)
@@ -75,6 +78,7 @@ atrium_booking_item_finalize (GObject *object)
   g_free (self->status);
   g_free (self->status_text);
   g_free (self->code);
+  g_clear_pointer (&self->booking, json_object_unref);
   G_OBJECT_CLASS (atrium_booking_item_parent_class)->finalize (object);
 }
 
@@ -117,6 +121,7 @@ atrium_booking_item_new (JsonObject *booking)
   self->status_text = g_strdup (atrium_ui_booking_status (self->status));
   self->code = g_strdup (json_object_get_string_member_with_default (booking, "checkin_code",
                                                                      NULL));
+  self->booking = json_object_ref (booking);
   return self;
 }
 
@@ -134,6 +139,20 @@ atrium_booking_item_get_status (AtriumBookingItem *self)
   return self->status;
 }
 
+const char *
+atrium_booking_item_get_patron (AtriumBookingItem *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_BOOKING_ITEM (self), NULL);
+  return self->patron;
+}
+
+JsonObject *
+atrium_booking_item_get_booking (AtriumBookingItem *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_BOOKING_ITEM (self), NULL);
+  return self->booking;
+}
+
 /* ---- the page --------------------------------------------------------------------- */
 
 static const char *status_filters[] = { NULL, "booked", "checked_in", "break", "no_show",
@@ -149,12 +168,14 @@ struct _AtriumTodayPage
   GListStore      *store;
   GtkCustomFilter *filter;
   GtkFilterListModel *filtered;
+  JsonArray       *resources;     /* of the site shown: its places and their rooms */
 
   GtkDropDown     *site_dropdown;
   GtkSearchEntry  *search_entry;
   GtkDropDown     *status_dropdown;
   GtkColumnView   *column_view;
   GtkLabel        *summary_label;
+  GtkButton       *book_for_button;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumTodayPage, atrium_today_page, GTK_TYPE_WIDGET)
@@ -299,20 +320,10 @@ action_done (AtriumTodayPage *self,
              GAsyncResult    *result,
              const char      *done)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = atrium_api_document_finish (ATRIUM_API (source), result,
-                                                           &error);
+  g_autoptr(JsonNode) answer = atrium_toast_document_finish (self, source, result);
 
   if (answer == NULL)
-    {
-      g_autofree char *text = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      text = atrium_ui_error_text (error);
-      atrium_toast (GTK_WIDGET (self), text);
-      return;
-    }
+    return;
   atrium_toast (GTK_WIDGET (self), done);
   atrium_today_page_refresh (self);
 }
@@ -360,15 +371,113 @@ atrium_today_page_cancel (AtriumTodayPage   *self,
   atrium_api_cancel_booking_async (self->api, item->id, self->cancellable, cancelled, self);
 }
 
+/* The booking of the row that holds @button, or NULL. */
+static AtriumBookingItem *
+button_item (GtkButton *button)
+{
+  GtkListItem *list_item = g_object_get_data (G_OBJECT (button), "list-item");
+
+  return list_item != NULL ? gtk_list_item_get_item (list_item) : NULL;
+}
+
 static void
 check_in_clicked (GtkButton       *button,
                   AtriumTodayPage *self)
 {
-  GtkListItem *list_item = g_object_get_data (G_OBJECT (button), "list-item");
-  AtriumBookingItem *item = gtk_list_item_get_item (list_item);
+  AtriumBookingItem *item = button_item (button);
 
   if (item != NULL)
     atrium_today_page_check_in (self, item);
+}
+
+/* ---- details and booking for a patron ----------------------------------------------- */
+
+static const char *
+selected_site_name (AtriumTodayPage *self)
+{
+  GObject *item = gtk_drop_down_get_selected_item (self->site_dropdown);
+
+  return GTK_IS_STRING_OBJECT (item) ? gtk_string_object_get_string (GTK_STRING_OBJECT (item))
+                                     : NULL;
+}
+
+/* The name of the room that holds @resource_id, from the site's resources. */
+static const char *
+space_name (AtriumTodayPage *self,
+            gint64           resource_id)
+{
+  for (guint i = 0; self->resources != NULL && i < json_array_get_length (self->resources); i++)
+    {
+      JsonObject *resource = json_array_get_object_element (self->resources, i);
+      JsonObject *space;
+
+      if (resource == NULL || json_object_get_int_member_with_default (resource, "id", 0) !=
+                              resource_id)
+        continue;
+      space = json_object_get_object_member (resource, "space");
+      return space != NULL ? json_object_get_string_member_with_default (space, "name", NULL)
+                           : NULL;
+    }
+  return NULL;
+}
+
+GtkWindow *
+atrium_today_page_show_details (AtriumTodayPage   *self,
+                                AtriumBookingItem *item)
+{
+  GtkWindow *window;
+
+  g_return_val_if_fail (ATRIUM_IS_TODAY_PAGE (self), NULL);
+  g_return_val_if_fail (ATRIUM_IS_BOOKING_ITEM (item), NULL);
+
+  window = atrium_booking_details_new (self, item, selected_site_name (self),
+                                       space_name (self, json_object_get_int_member_with_default (
+                                                     item->booking, "resource_id", 0)));
+  gtk_window_present (window);
+  return window;
+}
+
+GtkWindow *
+atrium_today_page_book_for (AtriumTodayPage *self)
+{
+  GtkWindow *window;
+
+  g_return_val_if_fail (ATRIUM_IS_TODAY_PAGE (self), NULL);
+
+  if (self->api == NULL || self->resources == NULL)
+    return NULL;
+  window = GTK_WINDOW (atrium_book_for_dialog_new (self, self->api, selected_site_name (self),
+                                                   self->resources));
+  gtk_window_present (window);
+  return window;
+}
+
+static void
+book_for_clicked (AtriumTodayPage *self)
+{
+  atrium_today_page_book_for (self);
+}
+
+static void
+row_activated (GtkColumnView   *view,
+               guint            position,
+               AtriumTodayPage *self)
+{
+  g_autoptr(AtriumBookingItem) item = g_list_model_get_item (
+    G_LIST_MODEL (gtk_column_view_get_model (view)), position);
+
+  if (item != NULL)
+    atrium_today_page_show_details (self, item);
+}
+
+static void
+details_clicked (GtkButton       *button,
+                 AtriumTodayPage *self)
+{
+  AtriumBookingItem *item = button_item (button);
+
+  if (item != NULL)
+    atrium_today_page_show_details (self, item);
 }
 
 /* ---- columns ---------------------------------------------------------------------- */
@@ -400,8 +509,7 @@ static void
 cancel_clicked (GtkButton       *button,
                 AtriumTodayPage *self)
 {
-  GtkListItem *list_item = g_object_get_data (G_OBJECT (button), "list-item");
-  AtriumBookingItem *item = gtk_list_item_get_item (list_item);
+  AtriumBookingItem *item = button_item (button);
 
   if (item != NULL)
     atrium_today_page_cancel (self, item);
@@ -421,20 +529,30 @@ action_button (GtkListItem     *list_item,
   return button;
 }
 
+/* The buttons of a row (those of @list_item; of none for a measure). */
+static GtkWidget *
+action_box (GtkListItem     *list_item,
+            AtriumTodayPage *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *cancel;
+
+  gtk_box_append (GTK_BOX (box), action_button (list_item, _("_Details"),
+                                                G_CALLBACK (details_clicked), self));
+  gtk_box_append (GTK_BOX (box), action_button (list_item, _("Check _In"),
+                                                G_CALLBACK (check_in_clicked), self));
+  cancel = action_button (list_item, _("C_ancel"), G_CALLBACK (cancel_clicked), self);
+  gtk_widget_add_css_class (cancel, "error");
+  gtk_box_append (GTK_BOX (box), cancel);
+  return box;
+}
+
 static void
 setup_action (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
               AtriumTodayPage          *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  GtkWidget *cancel;
-
-  gtk_box_append (GTK_BOX (box), action_button (list_item, _("Check _In"),
-                                                G_CALLBACK (check_in_clicked), self));
-  cancel = action_button (list_item, _("C_ancel"), G_CALLBACK (cancel_clicked), self);
-  gtk_widget_add_css_class (cancel, "destructive-action");
-  gtk_box_append (GTK_BOX (box), cancel);
-  gtk_list_item_set_child (list_item, box);
+  gtk_list_item_set_child (list_item, action_box (list_item, self));
 }
 
 static void
@@ -443,13 +561,16 @@ bind_action (GtkSignalListItemFactory *factory,
              AtriumTodayPage          *self)
 {
   AtriumBookingItem *item = gtk_list_item_get_item (list_item);
-  GtkWidget *check_in = gtk_widget_get_first_child (gtk_list_item_get_child (list_item));
+  GtkWidget *details = gtk_widget_get_first_child (gtk_list_item_get_child (list_item));
+  GtkWidget *check_in = gtk_widget_get_next_sibling (details);
   GtkWidget *cancel = gtk_widget_get_next_sibling (check_in);
   gboolean booked = g_strcmp0 (item->status, "booked") == 0;
   g_autofree char *check_in_label = g_strdup_printf (_("Check in %s at %s"), item->patron,
                                                      item->resource);
   g_autofree char *cancel_label = g_strdup_printf (_("Cancel the booking of %s at %s"),
                                                    item->patron, item->resource);
+  g_autofree char *details_label = g_strdup_printf (_("Details of the booking of %s at %s"),
+                                                    item->patron, item->resource);
 
   gtk_widget_set_visible (check_in, booked);
   gtk_widget_set_visible (cancel, booked);
@@ -457,6 +578,8 @@ bind_action (GtkSignalListItemFactory *factory,
                                   check_in_label, -1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (cancel), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   cancel_label, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (details), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  details_label, -1);
 }
 
 static void
@@ -482,6 +605,18 @@ add_text_column (AtriumTodayPage *self,
   g_object_unref (column);
 }
 
+static int
+action_width (AtriumTodayPage *self)
+{
+  GtkWidget *box = g_object_ref_sink (action_box (NULL, self));
+  int width = 0;
+
+  gtk_widget_measure (box, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &width, NULL, NULL);
+  g_object_unref (box);
+  /* and the cell's padding */
+  return width + 24;
+}
+
 static void
 build_columns (AtriumTodayPage *self)
 {
@@ -498,6 +633,9 @@ build_columns (AtriumTodayPage *self)
   g_signal_connect (factory, "setup", G_CALLBACK (setup_action), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_action), self);
   column = gtk_column_view_column_new (_("Action"), factory);
+  /* GTK 4.8 sizes a column by the cells it first measures and keeps that width when the
+   * rows that come later are wider: this one is as wide as all its buttons. */
+  gtk_column_view_column_set_fixed_width (column, action_width (self));
   gtk_column_view_append_column (self->column_view, column);
   g_object_unref (column);
 
@@ -513,11 +651,38 @@ build_columns (AtriumTodayPage *self)
   g_object_unref (column);
 }
 
+/* The site's resources: the rooms of the details, the places to book for a patron. */
+static void
+resources_read (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  AtriumTodayPage *self = user_data;
+  g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
+  JsonArray *resources;
+
+  if (document == NULL)
+    return;
+  resources = json_object_get_array_member (json_node_get_object (document), "resources");
+  g_clear_pointer (&self->resources, json_array_unref);
+  self->resources = json_array_ref (resources);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->book_for_button), TRUE);
+}
+
 static void
 site_changed (AtriumTodayPage *self)
 {
+  g_autoptr(GHashTable) query = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  gint64 site = selected_site (self);
+
   g_list_store_remove_all (self->store);
+  g_clear_pointer (&self->resources, json_array_unref);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->book_for_button), FALSE);
   atrium_today_page_refresh (self);
+  if (self->api == NULL || site <= 0)
+    return;
+  g_hash_table_insert (query, "site", g_strdup_printf ("%" G_GINT64_FORMAT, site));
+  atrium_api_search_resources_async (self->api, query, self->cancellable, resources_read, self);
 }
 
 /* The drop-down names the user's sites as GET /sites does. */
@@ -599,6 +764,7 @@ atrium_today_page_dispose (GObject *object)
   g_clear_object (&self->filter);
   g_clear_object (&self->store);
   g_clear_object (&self->api);
+  g_clear_pointer (&self->resources, json_array_unref);
   g_clear_pointer (&self->site_ids, g_array_unref);
   G_OBJECT_CLASS (atrium_today_page_parent_class)->dispose (object);
 }
@@ -617,9 +783,12 @@ atrium_today_page_class_init (AtriumTodayPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AtriumTodayPage, status_dropdown);
   gtk_widget_class_bind_template_child (widget_class, AtriumTodayPage, column_view);
   gtk_widget_class_bind_template_child (widget_class, AtriumTodayPage, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, AtriumTodayPage, book_for_button);
   gtk_widget_class_bind_template_callback (widget_class, filters_changed);
   gtk_widget_class_bind_template_callback (widget_class, site_changed);
   gtk_widget_class_bind_template_callback (widget_class, atrium_today_page_refresh);
+  gtk_widget_class_bind_template_callback (widget_class, book_for_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, row_activated);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

@@ -18,6 +18,9 @@ G_DECLARE_FINAL_TYPE (AtriumBookingItem, atrium_booking_item, ATRIUM, BOOKING_IT
 
 gint64      atrium_booking_item_get_id     (AtriumBookingItem *self);
 const char *atrium_booking_item_get_status (AtriumBookingItem *self);
+const char *atrium_booking_item_get_patron (AtriumBookingItem *self);
+/* The booking as the server answered it (GET /api/v1/bookings?site&date). */
+JsonObject *atrium_booking_item_get_booking (AtriumBookingItem *self);
 
 GtkWidget  *atrium_today_page_new      (void);
 /* @sites: the ids of the sites the user works at; a drop-down picks one. */
@@ -35,5 +38,12 @@ void        atrium_today_page_check_in  (AtriumTodayPage   *self,
 /* What the row's "Cancel" button does. */
 void        atrium_today_page_cancel    (AtriumTodayPage   *self,
                                          AtriumBookingItem *item);
+/* What activating a row (or its "Details" button) does: the booking's details in a
+ * window of their own, shown and returned. */
+GtkWindow  *atrium_today_page_show_details (AtriumTodayPage   *self,
+                                            AtriumBookingItem *item);
+/* What "Book for a Patron" does: the form, shown and returned; NULL while the site's
+ * resources are still being read. */
+GtkWindow  *atrium_today_page_book_for  (AtriumTodayPage   *self);
 
 G_END_DECLS

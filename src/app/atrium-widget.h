@@ -26,5 +26,8 @@ GFile                *atrium_widget_chosen_file  (GtkFileChooserNative  *chooser
 /* Disconnects @data's handlers, closes the dialog if it is open and drops it. */
 void                  atrium_widget_close_chooser (GtkFileChooserNative **chooser,
                                                    gpointer               data);
+/* Gives @window (an AdwWindow) a header bar over a scrolled, clamped column and returns
+ * that column (a vertical GtkBox) to fill; it fits 360 px. */
+GtkWidget *atrium_widget_dialog_column (GtkWidget *window);
 
 G_END_DECLS

@@ -70,6 +70,23 @@ atrium_toast (GtkWidget  *widget,
     atrium_window_toast (ATRIUM_WINDOW (root), text);
 }
 
+JsonNode *
+atrium_toast_document_finish (gpointer      widget,
+                              GObject      *source,
+                              GAsyncResult *result)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *answer = atrium_api_document_finish (ATRIUM_API (source), result, &error);
+
+  if (answer == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *text = atrium_ui_error_text (error);
+
+      atrium_toast (GTK_WIDGET (widget), text);
+    }
+  return answer;
+}
+
 static void
 show_page (AtriumWindow *self,
            const char   *name)

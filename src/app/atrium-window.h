@@ -23,4 +23,11 @@ AdwViewStack    *atrium_window_get_view_stack (AtriumWindow      *self);
 void             atrium_toast                 (GtkWidget         *widget,
                                                const char        *text);
 
+/* The answer of an AtriumApi call made for @widget, or NULL once its error has been said
+ * in a toast of @widget's window. A cancelled call is not an error: the widget went away
+ * or started over, and is not touched (it may be gone: hence a pointer, not cast). */
+JsonNode        *atrium_toast_document_finish (gpointer           widget,
+                                               GObject           *source,
+                                               GAsyncResult      *result);
+
 G_END_DECLS

@@ -4,9 +4,11 @@
 #include "atrium-ui-test.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include "atrium-totp.h"
 
 static AtriumApplication *ui_app;
+static char *ui_config_dir;    /* of atrium_ui_test_start_demo_with() */
 
 void
 atrium_ui_test_spin_until (gboolean (*done) (gpointer),
@@ -120,10 +122,15 @@ GtkButton *
 atrium_ui_test_find_button (GtkWidget  *root,
                             const char *label)
 {
-  if (GTK_IS_BUTTON (root) && gtk_widget_get_visible (root) &&
-      gtk_button_get_label (GTK_BUTTON (root)) != NULL)
+  GtkWidget *content = GTK_IS_BUTTON (root) ? gtk_button_get_child (GTK_BUTTON (root)) : NULL;
+  /* A button with an icon beside its label holds them in an AdwButtonContent. */
+  const char *text = ADW_IS_BUTTON_CONTENT (content)
+    ? adw_button_content_get_label (ADW_BUTTON_CONTENT (content))
+    : GTK_IS_BUTTON (root) ? gtk_button_get_label (GTK_BUTTON (root)) : NULL;
+
+  if (GTK_IS_BUTTON (root) && gtk_widget_get_visible (root) && text != NULL)
     {
-      g_autoptr(GString) plain = g_string_new (gtk_button_get_label (GTK_BUTTON (root)));
+      g_autoptr(GString) plain = g_string_new (text);
 
       g_string_replace (plain, "_", "", 0);
       if (g_str_equal (plain->str, label))
@@ -193,9 +200,17 @@ GtkWidget *
 atrium_ui_test_find_row (GtkWidget  *root,
                          const char *row_title)
 {
+  return atrium_ui_test_find_titled (root, ADW_TYPE_ENTRY_ROW, row_title);
+}
+
+GtkWidget *
+atrium_ui_test_find_titled (GtkWidget  *root,
+                            GType       row_type,
+                            const char *row_title)
+{
   for (GtkWidget *w = root; w != NULL; )
     {
-      if (ADW_IS_ENTRY_ROW (w) &&
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, row_type) &&
           g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (w)), row_title) == 0)
         return w;
       /* depth-first walk */
@@ -350,6 +365,21 @@ atrium_ui_test_start_demo (const char *config_file)
 }
 
 AtriumApplication *
+atrium_ui_test_start_demo_with (const char *config_text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config = NULL;
+
+  g_assert_null (ui_config_dir);
+  ui_config_dir = g_dir_make_tmp ("atrium-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  config = g_build_filename (ui_config_dir, "server.conf", NULL);
+  g_assert_true (g_file_set_contents (config, config_text, -1, &error));
+  g_assert_no_error (error);
+  return atrium_ui_test_start_demo (config);
+}
+
+AtriumApplication *
 atrium_ui_test_start_kiosk (void)
 {
   return start_demo (NULL, TRUE);
@@ -372,6 +402,28 @@ atrium_ui_test_quit (AtriumApplication **app)
   atrium_application_disconnect (*app);
   g_clear_object (app);
   ui_app = NULL;
+  if (ui_config_dir != NULL)
+    {
+      g_autofree char *config = g_build_filename (ui_config_dir, "server.conf", NULL);
+
+      g_unlink (config);
+      g_rmdir (ui_config_dir);
+      g_clear_pointer (&ui_config_dir, g_free);
+    }
+}
+
+void
+atrium_ui_test_took_result (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+gboolean
+atrium_ui_test_has_result (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
 }
 
 /* ---- bookings ------------------------------------------------------------------------- */

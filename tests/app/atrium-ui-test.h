@@ -33,6 +33,9 @@ void       atrium_ui_test_apply_style     (GtkWindow  *window);
 /* A new application on its embedded demo backend (@config_file: nullable), its window
  * on the login page; and its end, windows closed and the demo's data removed. */
 AtriumApplication       *atrium_ui_test_start_demo   (const char        *config_file);
+/* The same with a server configuration of @config_text, in a file that
+ * atrium_ui_test_quit() removes. */
+AtriumApplication       *atrium_ui_test_start_demo_with (const char      *config_text);
 /* The same as `atrium --kiosk --demo`: the kiosk's window. */
 AtriumApplication       *atrium_ui_test_start_kiosk  (void);
 void                     atrium_ui_test_quit         (AtriumApplication **app);
@@ -43,7 +46,8 @@ AtriumWindow            *atrium_ui_test_window       (void);
 gboolean                 atrium_ui_test_on_page      (gpointer           data);
 gboolean                 atrium_ui_test_step_is_code (gpointer           data);
 AtriumLoginPage         *atrium_ui_test_login_page   (void);
-/* The visible button under @root labelled @label (mnemonics removed), or NULL. */
+/* The visible button under @root labelled @label (mnemonics removed; a plain label or an
+ * AdwButtonContent's), or NULL. */
 GtkButton               *atrium_ui_test_find_button  (GtkWidget         *root,
                                                       const char        *label);
 /* The entry row titled @row_title under @root, or NULL. */
@@ -53,6 +57,10 @@ GtkWidget               *atrium_ui_test_find_row     (GtkWidget         *root,
  * needed; fails the test for a character it has no key for. */
 void                     atrium_ui_test_type_on_keyboard (AtriumKeyboard *keyboard,
                                                           const char     *text);
+/* The row of @row_type (an AdwPreferencesRow's) titled @row_title under @root, or NULL. */
+GtkWidget               *atrium_ui_test_find_titled  (GtkWidget         *root,
+                                                      GType              row_type,
+                                                      const char        *row_title);
 /* Types @text into the entry row titled @row_title under @root. */
 void                     atrium_ui_test_type_into    (GtkWidget         *root,
                                                       const char        *row_title,
@@ -68,6 +76,13 @@ char                    *atrium_ui_test_fresh_totp_code (const AtriumDemoAccount
 void                     atrium_ui_test_sign_in      (const char        *name,
                                                       gboolean           second_factor);
 void                     atrium_ui_test_sign_out     (void);
+
+/* An async call's callback that keeps its result in the GAsyncResult * at @user_data;
+ * for atrium_ui_test_spin_until(): that result has come (@data the same pointer). */
+void                     atrium_ui_test_took_result  (GObject           *source,
+                                                      GAsyncResult      *result,
+                                                      gpointer           user_data);
+gboolean                 atrium_ui_test_has_result   (gpointer           data);
 
 /* The bookings page: its search answered (@data the page); the first row of @list whose
  * object data @key is @value; a booking of "my bookings" still to come (@data the page). */
