@@ -399,6 +399,15 @@ atrium_kiosk_window_check_in (AtriumKioskWindow *self,
 
 /* ---- the server's keys ---------------------------------------------------------------- */
 
+/* Keys leave no copy in freed memory (an empty array may have no data at all). */
+static void
+forget_keys (GArray *keys)
+{
+  if (keys->len > 0)
+    memset (keys->data, 0, (gsize) keys->len * sizeof (AtriumCheckinKey));
+  g_array_set_size (keys, 0);
+}
+
 /* GET /keys: the keys codes are verified with, from the server or the cache. */
 static void
 take_keys (AtriumKioskWindow *self,
@@ -414,10 +423,9 @@ take_keys (AtriumKioskWindow *self,
     }
   if (skipped > 0)
     g_message ("%u check-in keys this kiosk cannot read were skipped", skipped);
-  memset (self->keys->data, 0, (gsize) self->keys->len * sizeof (AtriumCheckinKey));
-  g_array_set_size (self->keys, 0);
+  forget_keys (self->keys);
   g_array_append_vals (self->keys, keys->data, keys->len);
-  memset (keys->data, 0, (gsize) keys->len * sizeof (AtriumCheckinKey));
+  forget_keys (keys);
   g_debug ("%u check-in keys read", self->keys->len);
 }
 
@@ -1332,7 +1340,7 @@ atrium_kiosk_window_finalize (GObject *object)
   AtriumKioskWindow *self = ATRIUM_KIOSK_WINDOW (object);
 
   if (self->keys != NULL)
-    memset (self->keys->data, 0, (gsize) self->keys->len * sizeof (AtriumCheckinKey));
+    forget_keys (self->keys);
   g_clear_pointer (&self->keys, g_array_unref);
   G_OBJECT_CLASS (atrium_kiosk_window_parent_class)->finalize (object);
 }
