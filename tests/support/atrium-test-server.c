@@ -40,24 +40,104 @@ server_binary (void)
   return path;
 }
 
+/* A CLI command that runs longer than this has hung: the test names it and stops it
+ * with SIGABRT instead of waiting for meson's timeout, which names nothing. */
+#define RUN_SERVER_LIMIT_S 150
+
+typedef struct
+{
+  GBytes  *out;
+  GBytes  *err;
+  GError  *error;
+  gboolean done;
+} RunState;
+
+static void
+communicated (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  RunState *state = user_data;
+
+  g_subprocess_communicate_finish (G_SUBPROCESS (source), result, &state->out, &state->err,
+                                   &state->error);
+  state->done = TRUE;
+}
+
+static gboolean
+time_is_up (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static char *
+bytes_to_string (GBytes *bytes)
+{
+  gsize size = 0;
+  const char *data = bytes == NULL ? NULL : g_bytes_get_data (bytes, &size);
+
+  return g_strndup (data != NULL ? data : "", size);
+}
+
 int
 atrium_test_run_server (char              **out,
                         char              **err,
                         const char * const *args)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  GSpawnFlags flags = (out == NULL ? G_SPAWN_STDOUT_TO_DEV_NULL : 0) |
-                      (err == NULL ? G_SPAWN_STDERR_TO_DEV_NULL : 0);
-  int wait_status = 0;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GSource) limit = g_timeout_source_new_seconds (RUN_SERVER_LIMIT_S);
+  GSubprocessFlags flags = (out == NULL ? G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                        : G_SUBPROCESS_FLAGS_STDOUT_PIPE) |
+                           (err == NULL ? G_SUBPROCESS_FLAGS_STDERR_SILENCE
+                                        : G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  RunState state = { 0 };
+  gboolean timed_out = FALSE;
+  int wait_status;
 
   g_ptr_array_add (argv, (char *) server_binary ());
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (char *) args[i]);
   g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, flags, NULL, NULL,
-                               out, err, &wait_status, &error));
-  g_assert_no_error (error);
+  child = g_subprocess_newv ((const char * const *) argv->pdata, flags, &state.error);
+  g_assert_no_error (state.error);
+
+  g_main_context_push_thread_default (context);
+  g_subprocess_communicate_async (child, NULL, NULL, communicated, &state);
+  g_source_set_callback (limit, time_is_up, &timed_out, NULL);
+  g_source_attach (limit, context);
+  while (!state.done && !timed_out)
+    g_main_context_iteration (context, TRUE);
+  if (timed_out)
+    {
+      g_autofree char *command = g_strjoinv (" ", (char **) argv->pdata);
+
+      g_printerr ("# atrium-server has run for %d s and is stopped with SIGABRT: %s\n",
+                  RUN_SERVER_LIMIT_S, command);
+      g_subprocess_send_signal (child, SIGABRT);
+      while (!state.done)
+        g_main_context_iteration (context, TRUE);
+      if (state.err != NULL)
+        {
+          g_autofree char *text = bytes_to_string (state.err);
+
+          g_printerr ("# its standard error:\n%s\n", text);
+        }
+      g_error ("atrium-server %s hung", (const char *) argv->pdata[1]);
+    }
+  g_source_destroy (limit);
+  g_main_context_pop_thread_default (context);
+  g_assert_no_error (state.error);
+
+  if (out != NULL)
+    *out = bytes_to_string (state.out);
+  if (err != NULL)
+    *err = bytes_to_string (state.err);
+  g_clear_pointer (&state.out, g_bytes_unref);
+  g_clear_pointer (&state.err, g_bytes_unref);
+  wait_status = g_subprocess_get_status (child);
   g_assert_true (WIFEXITED (wait_status));
   return WEXITSTATUS (wait_status);
 }
