@@ -978,6 +978,10 @@ test_confirmation_ics (Fixture       *f,
   g_assert_cmpint (icaltime_as_timet (end), ==, T0 / SEC + 3600 + 90 * 60);
   g_assert_cmpint (icalcomponent_get_sequence (event), ==, 0);
   g_assert_cmpint (icalcomponent_get_status (event), ==, ICAL_STATUS_CONFIRMED);
+  /* The code is a credential: the mail carries it, the calendar file does not. */
+  g_assert_nonnull (icalcomponent_get_description (event));
+  g_assert_null (strstr (icalcomponent_get_description (event),
+                         member (booking, "checkin_code")));
   icalcomponent_free (calendar);
 
   /* Cancelled: the same UID, a higher sequence, METHOD:CANCEL. */

@@ -161,6 +161,11 @@ calendar_file (const Facts           *facts,
 {
   g_autofree char *summary = g_strdup_printf ("%s, %s", facts->booking->resource_name,
                                               facts->site->name);
+  /* Without the check-in code: a calendar copies its events to other services and
+   * devices, and the code opens the seat to whoever holds it. The mail has it. */
+  const char *description = kind == ATRIUM_BOOKING_MAIL_CONFIRMATION
+                            ? "Check in at the kiosk or the desk with the code in the "
+                              "confirmation mail or the Atrium app." : NULL;
   const char *host = facts->config->public_host != NULL ? facts->config->public_host
                                                         : g_get_host_name ();
   AtriumIcsEvent event = {
@@ -175,7 +180,7 @@ calendar_file (const Facts           *facts,
     .resource = facts->booking->resource_name,
     .space = facts->space != NULL ? facts->space->name : NULL,
     .site = facts->site->name,
-    .description = facts->code != NULL ? facts->code : NULL,
+    .description = description,
     .organizer = facts->config->mail_from,
     .organizer_name = facts->config->mail_from_name,
     .attendee = facts->user->email,
