@@ -675,6 +675,11 @@ test_objects (Fixture       *f,
 
   g_assert_cmpuint (book (f, s->alice, body, &json), ==, 201);
   id = booking_id_of (json);
+  /* Where it is, in words, for calendars and lists. */
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (json), "site_name"), ==,
+                   "Central Library");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (json), "space_name"),
+                   ==, "Reading Room");
 
   /* Bob cannot see, list or cancel Alice's booking: it does not exist for him (404, the
    * same as a booking that does not exist at all). */

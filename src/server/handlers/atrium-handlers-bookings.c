@@ -93,12 +93,11 @@ add_booking (JsonBuilder         *builder,
   json_builder_add_string_value (builder, booking->resource_type);
   json_builder_set_member_name (builder, "site_id");
   json_builder_add_int_value (builder, booking->site_id);
+  json_builder_set_member_name (builder, "site_name");
+  json_builder_add_string_value (builder, booking->site_name);
+  atrium_handlers_add_text (builder, "space_name", booking->space_name);
   add_id (builder, "user_id", booking->user_id);
-  json_builder_set_member_name (builder, "username");
-  if (booking->user_name != NULL)
-    json_builder_add_string_value (builder, booking->user_name);
-  else
-    json_builder_add_null_value (builder);
+  atrium_handlers_add_text (builder, "username", booking->user_name);
   add_id (builder, "created_by", booking->created_by);
   atrium_handlers_add_time (builder, "start", booking->starts);
   atrium_handlers_add_time (builder, "end", booking->ends);
@@ -110,11 +109,7 @@ add_booking (JsonBuilder         *builder,
   atrium_handlers_add_time (builder, "cancelled_at", booking->cancelled_at);
   atrium_handlers_add_time (builder, "check_in_at", booking->check_in_at);
   atrium_handlers_add_time (builder, "break_until", booking->break_until);
-  json_builder_set_member_name (builder, "checkin_code");
-  if (code != NULL)
-    json_builder_add_string_value (builder, code);
-  else
-    json_builder_add_null_value (builder);
+  atrium_handlers_add_text (builder, "checkin_code", code);
   json_builder_end_object (builder);
 }
 

@@ -92,11 +92,7 @@ atrium_handlers_add_user_members (JsonBuilder      *builder,
     {
       json_builder_set_member_name (builder, "email");
       json_builder_add_string_value (builder, user->email);
-      json_builder_set_member_name (builder, "phone");
-      if (user->phone != NULL)
-        json_builder_add_string_value (builder, user->phone);
-      else
-        json_builder_add_null_value (builder);
+      atrium_handlers_add_text (builder, "phone", user->phone);
       json_builder_set_member_name (builder, "totp");
       json_builder_add_boolean_value (builder, user->totp_confirmed);
       json_builder_set_member_name (builder, "disabled");
@@ -162,6 +158,19 @@ atrium_handlers_reply_store_error (AtriumRequest *request,
   else
     atrium_server_log_error (request->server, request->request_id, "%s",
                              error != NULL ? error->message : "store error");
+}
+
+/* A string member, or null for NULL. */
+void
+atrium_handlers_add_text (JsonBuilder *builder,
+                          const char  *name,
+                          const char  *text)
+{
+  json_builder_set_member_name (builder, name);
+  if (text != NULL)
+    json_builder_add_string_value (builder, text);
+  else
+    json_builder_add_null_value (builder);
 }
 
 /* An RFC 3339 time in UTC, or null for 0 (never). */

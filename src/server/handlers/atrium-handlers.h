@@ -33,6 +33,9 @@ gboolean    atrium_handlers_param_id         (AtriumRequest    *request,
 void        atrium_handlers_add_time         (JsonBuilder      *builder,
                                               const char       *name,
                                               gint64            seconds);
+void        atrium_handlers_add_text         (JsonBuilder      *builder,
+                                              const char       *name,
+                                              const char       *text);
 void        atrium_handlers_reply_store_error (AtriumRequest   *request,
                                               const GError     *error,
                                               const char       *conflict);

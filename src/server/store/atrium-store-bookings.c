@@ -232,14 +232,18 @@ atrium_booking_free (AtriumBooking *booking)
   g_free (booking->resource_name);
   g_free (booking->resource_type);
   g_free (booking->user_name);
+  g_free (booking->site_name);
+  g_free (booking->space_name);
   g_free (booking);
 }
 
 #define BOOKING_COLUMNS \
   "SELECT b.id, b.resource_id, ifnull (b.user_id, 0), ifnull (b.created_by, 0), b.starts," \
   " b.ends, b.status, b.group_size, b.created_at, ifnull (b.cancelled_at, 0)," \
-  " ifnull (b.check_in_at, 0), ifnull (b.break_until, 0), r.site_id, r.name, r.type, u.name" \
+  " ifnull (b.check_in_at, 0), ifnull (b.break_until, 0), r.site_id, r.name, r.type, u.name," \
+  " si.name, sp.name" \
   " FROM booking b JOIN resource r ON r.id = b.resource_id" \
+  " JOIN site si ON si.id = r.site_id LEFT JOIN space sp ON sp.id = r.space_id" \
   " LEFT JOIN user u ON u.id = b.user_id"
 
 static gpointer
@@ -264,6 +268,8 @@ booking_from_row (sqlite3_stmt *stmt)
   booking->resource_name = text_or_null (stmt, 13);
   booking->resource_type = text_or_null (stmt, 14);
   booking->user_name = text_or_null (stmt, 15);
+  booking->site_name = text_or_null (stmt, 16);
+  booking->space_name = text_or_null (stmt, 17);
   return booking;
 }
 

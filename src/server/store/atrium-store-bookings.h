@@ -71,6 +71,8 @@ typedef struct
   char   *resource_name;
   char   *resource_type;
   char   *user_name;      /* NULL when anonymised */
+  char   *site_name;
+  char   *space_name;     /* NULL: the resource is in no space */
 } AtriumBooking;
 
 void            atrium_booking_free             (AtriumBooking  *booking);
