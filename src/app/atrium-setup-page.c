@@ -287,6 +287,7 @@ checked (GObject      *source,
   show_error (self->totp_error_label, NULL);
   gtk_stack_set_visible_child_name (self->steps, "totp");
   gtk_widget_grab_focus (GTK_WIDGET (self->code_row));
+  gtk_label_select_region (self->secret_label, 0, 0);
 }
 
 static void

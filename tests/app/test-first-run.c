@@ -79,6 +79,18 @@ step_child (const char *name)
   return gtk_stack_get_child_by_name (steps (), name);
 }
 
+/* The page itself asks no more than the 360 px of a phone (the window's own minimum
+ * comes from its other pages). */
+static void
+assert_fits_narrow (void)
+{
+  int minimum = 0;
+
+  gtk_widget_measure (setup_page (), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL,
+                      NULL);
+  g_assert_cmpint (minimum, <=, 360);
+}
+
 static gboolean
 error_shown (gpointer data)
 {
@@ -150,6 +162,7 @@ test_first_run_this_computer (void)
   atrium_ui_test_spin_until (atrium_ui_test_on_page, "setup", 10);
   atrium_ui_test_save_screenshot (GTK_WIDGET (atrium_ui_test_window ()),
                                   "first-run-1-choose.png");
+  assert_fits_narrow ();
   page = setup_page ();
   click (page, "Keep the Data on This Computer");
   atrium_ui_test_spin_until (on_step, (gpointer) "admin", 10);
@@ -170,6 +183,7 @@ test_first_run_this_computer (void)
                      atrium_ui_test_find_row (page, "User Name"))), ==, ADMIN_NAME);
   atrium_ui_test_save_screenshot (GTK_WIDGET (atrium_ui_test_window ()),
                                   "first-run-2-weak-password.png");
+  assert_fits_narrow ();
 
   /* A strong one: the second factor's QR code and key. */
   atrium_ui_test_type_into (page, "Password", GOOD_PASSWORD);
@@ -177,6 +191,7 @@ test_first_run_this_computer (void)
   atrium_ui_test_spin_until (on_step, (gpointer) "totp", 30);
   atrium_ui_test_save_screenshot (GTK_WIDGET (atrium_ui_test_window ()),
                                   "first-run-3-second-factor.png");
+  assert_fits_narrow ();
   label = find_label (step_child ("totp"), "monospace");
   g_assert_nonnull (label);
   key = g_strdup (gtk_label_get_text (label));
@@ -217,6 +232,7 @@ test_first_run_this_computer (void)
     atrium_ui_test_spin_until (error_shown, (gpointer) "totp", 30);
     atrium_ui_test_save_screenshot (GTK_WIDGET (atrium_ui_test_window ()),
                                     "first-run-3b-wrong-code.png");
+    assert_fits_narrow ();
     g_assert_true (on_step ((gpointer) "totp"));
   }
 
@@ -231,6 +247,7 @@ test_first_run_this_computer (void)
   g_assert_cmpuint (g_strv_length (codes), ==, 10);
   atrium_ui_test_save_screenshot (GTK_WIDGET (atrium_ui_test_window ()),
                                   "first-run-4-recovery-codes.png");
+  assert_fits_narrow ();
   click (page, "Continue to Sign In");
 
   /* Signed in as the new administrator, out, and in again. */
