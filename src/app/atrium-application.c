@@ -494,20 +494,52 @@ atrium_application_use_this_computer (AtriumApplication *self)
   g_settings_set_boolean (settings, "this-computer", TRUE);
 }
 
-void
-atrium_application_choose_again (AtriumApplication *self)
+static void
+forget_backend (AtriumApplication *self)
 {
-  g_return_if_fail (ATRIUM_IS_APPLICATION (self));
-  g_return_if_fail (!self->kiosk);
-
-  if (self->user != NULL)
-    atrium_application_sign_out (self);
   atrium_application_disconnect (self);
   self->demo = FALSE;
   self->this_computer = FALSE;
   self->print_demo_accounts = FALSE;
   g_clear_pointer (&self->server, g_free);
   set_backend_state (self, ATRIUM_BACKEND_NONE, NULL);
+}
+
+/* The backend stops once the server has ended the session (or failed to): stopped
+ * first, the request would fail and the pages say the server cannot be reached. */
+static void
+logged_out_for_choice (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(AtriumApplication) self = user_data;
+
+  if (ATRIUM_IS_SESSION (source))
+    atrium_session_logout_finish (ATRIUM_SESSION (source), result, NULL);
+  else
+    atrium_api_logout_finish (ATRIUM_API (source), result, NULL);
+  forget_backend (self);
+}
+
+void
+atrium_application_choose_again (AtriumApplication *self)
+{
+  g_return_if_fail (ATRIUM_IS_APPLICATION (self));
+  g_return_if_fail (!self->kiosk);
+
+  self->session_expired = FALSE;
+  if (self->session != NULL && self->user != NULL)
+    atrium_session_logout_async (self->session, NULL, logged_out_for_choice,
+                                 g_object_ref (self));
+  else if (self->api != NULL && atrium_api_get_token (self->api) != NULL)
+    atrium_api_logout_async (self->api, NULL, logged_out_for_choice, g_object_ref (self));
+  else
+    {
+      forget_user (self);
+      forget_backend (self);
+      return;
+    }
+  forget_user (self);
 }
 
 gboolean

@@ -215,6 +215,7 @@ admin_refused (AtriumSetupPage *self,
       text = g_strdup (_("This computer already keeps Atrium data with accounts. Use it and "
                          "sign in with one of them."));
       gtk_widget_set_visible (self->existing_button, TRUE);
+      gtk_widget_set_visible (self->create_button, FALSE);
       focus = self->existing_button;
     }
   else
@@ -295,6 +296,7 @@ this_computer_clicked (AtriumSetupPage *self)
 {
   show_error (self->admin_error_label, NULL);
   gtk_widget_set_visible (self->existing_button, FALSE);
+  gtk_widget_set_visible (self->create_button, TRUE);
   gtk_stack_set_visible_child_name (self->steps, "admin");
   gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
 }

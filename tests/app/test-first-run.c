@@ -262,6 +262,25 @@ test_first_run_this_computer (void)
   atrium_ui_test_sign_out ();
   sign_in (&admin);
   assert_store_encrypted ();
+
+  /* The menu's "Change Where the Data Is…": the first-run page again, which finds the
+   * accounts already made and offers to use them. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "choose-backend", NULL);
+  atrium_ui_test_spin_until (atrium_ui_test_on_page, "setup", 10);
+  g_assert_null (atrium_application_get_user (app));
+  page = setup_page ();
+  click (page, "Keep the Data on This Computer");
+  atrium_ui_test_spin_until (on_step, (gpointer) "admin", 10);
+  atrium_ui_test_type_into (page, "User Name", "second.admin");
+  atrium_ui_test_type_into (page, "Email Address", "second@library.example");
+  atrium_ui_test_type_into (page, "Password", GOOD_PASSWORD);
+  click (page, "Create");
+  atrium_ui_test_spin_until (error_shown, (gpointer) "admin", 30);
+  atrium_ui_test_save_screenshot (GTK_WIDGET (atrium_ui_test_window ()),
+                                  "first-run-8-existing-data.png");
+  assert_fits_narrow ();
+  click (page, "Use the Existing Data");
+  atrium_ui_test_spin_until (atrium_ui_test_on_page, "login", 30);
   atrium_ui_test_quit (&app);
   g_free (admin.totp_uri);
 
