@@ -424,7 +424,9 @@ atrium_application_connect (AtriumApplication *self)
     return;
 
   settings = g_settings_new (BASE_APPLICATION_ID);
-  if (!self->demo && self->server == NULL && g_settings_get_boolean (settings, "this-computer"))
+  /* Not a kiosk: its device token is the demo's, or a real server's. */
+  if (!self->demo && !self->kiosk && self->server == NULL &&
+      g_settings_get_boolean (settings, "this-computer"))
     self->this_computer = TRUE;
   if (self->demo || self->this_computer)
     {
