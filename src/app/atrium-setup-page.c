@@ -228,17 +228,24 @@ admin_refused (AtriumSetupPage *self,
   gtk_widget_grab_focus (focus);
 }
 
+/* Without a code: the checks before the key is shown; with one: the account made. */
 static void
-check_in_thread (GTask        *task,
+admin_in_thread (GTask        *task,
                  gpointer      source,
                  gpointer      task_data,
                  GCancellable *cancellable)
 {
   AdminJob *job = task_data;
   GError *error = NULL;
+  gboolean ok;
 
-  if (atrium_first_run_check_admin (NULL, job->name, job->email, job->password, &job->rule,
-                                    &job->policy, &error))
+  if (job->code == NULL)
+    ok = atrium_first_run_check_admin (NULL, job->name, job->email, job->password,
+                                       &job->rule, &job->policy, &error);
+  else
+    ok = atrium_first_run_create_admin (NULL, job->name, job->email, job->password,
+                                        job->secret, job->code, &job->codes, &error);
+  if (ok)
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -313,7 +320,7 @@ create_clicked (AtriumSetupPage *self)
   set_busy (self, TRUE);
   task = g_task_new (self, self->cancellable, checked, NULL);
   g_task_set_task_data (task, admin_job_new (self), admin_job_free);
-  g_task_run_in_thread (task, check_in_thread);
+  g_task_run_in_thread (task, admin_in_thread);
 }
 
 static void
@@ -329,22 +336,6 @@ totp_back_clicked (AtriumSetupPage *self)
   gtk_label_set_text (self->secret_label, "");
   gtk_picture_set_paintable (self->qr_picture, NULL);
   gtk_stack_set_visible_child_name (self->steps, "admin");
-}
-
-static void
-create_in_thread (GTask        *task,
-                  gpointer      source,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
-{
-  AdminJob *job = task_data;
-  GError *error = NULL;
-
-  if (atrium_first_run_create_admin (NULL, job->name, job->email, job->password, job->secret,
-                                     job->code, &job->codes, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
 }
 
 static void
@@ -403,7 +394,7 @@ confirm_clicked (AtriumSetupPage *self)
   memcpy (job->secret, self->secret, sizeof job->secret);
   task = g_task_new (self, self->cancellable, created, NULL);
   g_task_set_task_data (task, job, admin_job_free);
-  g_task_run_in_thread (task, create_in_thread);
+  g_task_run_in_thread (task, admin_in_thread);
 }
 
 /* Continue (after the recovery codes), or use the data an earlier run left. */
