@@ -12,6 +12,7 @@
 #include "atrium-alerts.h"
 #include "atrium-kiosk-window.h"
 #include "atrium-password.h"
+#include "atrium-keyring.h"
 #include "atrium-random.h"
 #include "atrium-session.h"
 #include "atrium-window.h"
@@ -22,6 +23,7 @@ struct _AtriumApplication
 
   gboolean kiosk;
   gboolean demo;
+  gboolean this_computer;    /* the embedded backend on $XDG_DATA_HOME/atrium */
   char    *server;
   char    *demo_config;
   gboolean print_demo_accounts;
@@ -324,7 +326,13 @@ api_ready (AtriumApplication *self)
                            G_CONNECT_SWAPPED);
   if (self->demo || self->kiosk)
     return;
-  self->session = atrium_session_new (self->api, NULL);
+  {
+    /* The keyring, or the key file beside the embedded backend's data. */
+    g_autoptr(AtriumSecrets) secrets = atrium_secrets_new (
+      self->embedded != NULL ? atrium_embedded_get_data_dir (self->embedded) : NULL, 0);
+
+    self->session = atrium_session_new (self->api, secrets);
+  }
   atrium_session_restore_async (self->session, self->cancellable, session_restored,
                                 g_object_ref (self));
 }
@@ -415,9 +423,14 @@ atrium_application_connect (AtriumApplication *self)
       self->backend_state == ATRIUM_BACKEND_READY)
     return;
 
-  if (self->demo)
+  settings = g_settings_new (BASE_APPLICATION_ID);
+  /* Not a kiosk: its device token is the demo's, or a real server's. */
+  if (!self->demo && !self->kiosk && self->server == NULL &&
+      g_settings_get_boolean (settings, "this-computer"))
+    self->this_computer = TRUE;
+  if (self->demo || self->this_computer)
     {
-      self->embedded = atrium_embedded_new (TRUE, self->demo_config);
+      self->embedded = atrium_embedded_new (self->demo, self->demo ? self->demo_config : NULL);
       g_clear_object (&self->cancellable);
       self->cancellable = g_cancellable_new ();
       set_backend_state (self, ATRIUM_BACKEND_STARTING, NULL);
@@ -426,7 +439,6 @@ atrium_application_connect (AtriumApplication *self)
       return;
     }
 
-  settings = g_settings_new (BASE_APPLICATION_ID);
   url = self->server != NULL ? g_strdup (self->server)
                              : g_settings_get_string (settings, "server-url");
   if (*url == '\0')
@@ -463,9 +475,80 @@ atrium_application_use_demo (AtriumApplication *self,
   g_return_if_fail (self->backend_state == ATRIUM_BACKEND_NONE);
 
   self->demo = TRUE;
+  self->this_computer = FALSE;
   g_clear_pointer (&self->server, g_free);
   g_free (self->demo_config);
   self->demo_config = g_strdup (config_file);
+}
+
+void
+atrium_application_use_this_computer (AtriumApplication *self)
+{
+  g_autoptr(GSettings) settings = NULL;
+
+  g_return_if_fail (ATRIUM_IS_APPLICATION (self));
+  g_return_if_fail (self->backend_state == ATRIUM_BACKEND_NONE);
+
+  self->demo = FALSE;
+  self->this_computer = TRUE;
+  g_clear_pointer (&self->server, g_free);
+  settings = g_settings_new (BASE_APPLICATION_ID);
+  g_settings_set_boolean (settings, "this-computer", TRUE);
+}
+
+static void
+forget_backend (AtriumApplication *self)
+{
+  atrium_application_disconnect (self);
+  self->demo = FALSE;
+  self->this_computer = FALSE;
+  self->print_demo_accounts = FALSE;
+  g_clear_pointer (&self->server, g_free);
+  set_backend_state (self, ATRIUM_BACKEND_NONE, NULL);
+}
+
+/* The backend stops once the server has ended the session (or failed to): stopped
+ * first, the request would fail and the pages say the server cannot be reached. */
+static void
+logged_out_for_choice (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(AtriumApplication) self = user_data;
+
+  if (ATRIUM_IS_SESSION (source))
+    atrium_session_logout_finish (ATRIUM_SESSION (source), result, NULL);
+  else
+    atrium_api_logout_finish (ATRIUM_API (source), result, NULL);
+  forget_backend (self);
+}
+
+void
+atrium_application_choose_again (AtriumApplication *self)
+{
+  g_return_if_fail (ATRIUM_IS_APPLICATION (self));
+  g_return_if_fail (!self->kiosk);
+
+  self->session_expired = FALSE;
+  if (self->session != NULL && self->user != NULL)
+    atrium_session_logout_async (self->session, NULL, logged_out_for_choice,
+                                 g_object_ref (self));
+  else if (self->api != NULL && atrium_api_get_token (self->api) != NULL)
+    atrium_api_logout_async (self->api, NULL, logged_out_for_choice, g_object_ref (self));
+  else
+    {
+      forget_user (self);
+      forget_backend (self);
+      return;
+    }
+  forget_user (self);
+}
+
+gboolean
+atrium_application_get_this_computer (AtriumApplication *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), FALSE);
+  return self->this_computer;
 }
 
 static void
@@ -735,8 +818,17 @@ show_occupancy_activated (GSimpleAction *action,
 
 /* Not on a kiosk: its screen is shared, and the help viewer is a way out of it; its
  * board is public, and alerts are for one person. */
+static void
+choose_backend_activated (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  atrium_application_choose_again (ATRIUM_APPLICATION (user_data));
+}
+
 static const GActionEntry desktop_actions[] = {
   { "help", help_activated },
+  { "choose-backend", choose_backend_activated },
   { "show-occupancy", show_occupancy_activated },
 };
 

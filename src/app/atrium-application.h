@@ -40,6 +40,13 @@ void               atrium_application_set_kiosk  (AtriumApplication *self,
                                                   gboolean           kiosk);
 void               atrium_application_use_demo   (AtriumApplication *self,
                                                   const char        *config_file);
+/* The first run's "on this computer": the embedded backend on its own data, remembered
+ * in the settings ("this-computer") for the next start. */
+void               atrium_application_use_this_computer (AtriumApplication *self);
+gboolean           atrium_application_get_this_computer (AtriumApplication *self);
+/* Signs out, disconnects and goes back to the first-run page (its choice is changed
+ * there); the menu's "Change Where the Data Is…". */
+void               atrium_application_choose_again      (AtriumApplication *self);
 
 AtriumBackendState atrium_application_get_backend_state (AtriumApplication *self);
 const GError      *atrium_application_get_backend_error (AtriumApplication *self);

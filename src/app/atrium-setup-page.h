@@ -5,8 +5,10 @@
 
 G_BEGIN_DECLS
 
-/* The first run: connect to the library's server (its address is kept in the settings)
- * or try the demo. Emits "chosen" once the application can connect. */
+/* The first run: connect to the library's server (its address is kept in the settings),
+ * try the demo, or keep the data on this computer, whose first administrator (password,
+ * then a TOTP key confirmed by a code, then the recovery codes) is made here. Emits
+ * "chosen" once the application can connect. */
 
 #define ATRIUM_TYPE_SETUP_PAGE (atrium_setup_page_get_type ())
 G_DECLARE_FINAL_TYPE (AtriumSetupPage, atrium_setup_page, ATRIUM, SETUP_PAGE, GtkWidget)

@@ -364,6 +364,22 @@ atrium_ui_test_start_demo (const char *config_file)
   return start_demo (config_file, FALSE);
 }
 
+/* A new application with nothing chosen on the command line: the first-run page, or
+ * whatever the settings remembered. */
+AtriumApplication *
+atrium_ui_test_start_plain (void)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumApplication *app = atrium_application_new (G_APPLICATION_NON_UNIQUE);
+
+  ui_app = app;
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  atrium_ui_test_apply_style (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  return app;
+}
+
 AtriumApplication *
 atrium_ui_test_start_demo_with (const char *config_text)
 {

@@ -36,6 +36,8 @@ AtriumApplication       *atrium_ui_test_start_demo   (const char        *config_
 /* The same with a server configuration of @config_text, in a file that
  * atrium_ui_test_quit() removes. */
 AtriumApplication       *atrium_ui_test_start_demo_with (const char      *config_text);
+/* `atrium` alone: the first-run page, or the backend the settings remembered. */
+AtriumApplication       *atrium_ui_test_start_plain  (void);
 /* The same as `atrium --kiosk --demo`: the kiosk's window. */
 AtriumApplication       *atrium_ui_test_start_kiosk  (void);
 void                     atrium_ui_test_quit         (AtriumApplication **app);

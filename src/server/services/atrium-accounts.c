@@ -98,13 +98,30 @@ atrium_account_enrol_totp (AtriumDb      *writer,
                            GError       **error)
 {
   guint8 secret[ATRIUM_TOTP_SECRET_BYTES];
+  gboolean ok;
+
+  atrium_totp_generate_secret (secret);
+  ok = atrium_account_enrol_totp_secret (writer, secrets_key, user_id, name, secret,
+                                         otpauth_uri_out, recovery_codes_out, error);
+  atrium_secure_zero (secret, sizeof secret);
+  return ok;
+}
+
+gboolean
+atrium_account_enrol_totp_secret (AtriumDb      *writer,
+                                  const guint8   secrets_key[ATRIUM_SEAL_KEY_LEN],
+                                  gint64         user_id,
+                                  const char    *name,
+                                  const guint8   secret[ATRIUM_TOTP_SECRET_BYTES],
+                                  char         **otpauth_uri_out,
+                                  char        ***recovery_codes_out,
+                                  GError       **error)
+{
   g_autofree char *sealed = NULL;
   g_auto(GStrv) codes = atrium_recovery_codes_generate (RECOVERY_CODES);
 
-  atrium_totp_generate_secret (secret);
-  sealed = atrium_seal (secrets_key, secret, sizeof secret);
-  *otpauth_uri_out = atrium_totp_uri ("Atrium", name, secret, sizeof secret);
-  atrium_secure_zero (secret, sizeof secret);
+  sealed = atrium_seal (secrets_key, secret, ATRIUM_TOTP_SECRET_BYTES);
+  *otpauth_uri_out = atrium_totp_uri ("Atrium", name, secret, ATRIUM_TOTP_SECRET_BYTES);
 
   if (!atrium_store_user_set_totp (writer, user_id, sealed, TRUE, error) ||
       atrium_store_exec_bound (writer, "DELETE FROM recovery_code WHERE user_id = ?1;", error,

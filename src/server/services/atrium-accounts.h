@@ -4,6 +4,7 @@
 #include "atrium-db.h"
 #include "atrium-seal.h"
 #include "atrium-store-users.h"
+#include "atrium-totp.h"
 
 G_BEGIN_DECLS
 
@@ -39,5 +40,16 @@ gboolean  atrium_account_enrol_totp    (AtriumDb      *writer,
                                         char         **otpauth_uri_out,
                                         char        ***recovery_codes_out,
                                         GError       **error);
+
+/* The same with a secret the caller chose (the app's first run shows it before the
+ * account exists, and creates the account once a code proves it was taken). */
+gboolean  atrium_account_enrol_totp_secret (AtriumDb      *writer,
+                                            const guint8   secrets_key[ATRIUM_SEAL_KEY_LEN],
+                                            gint64         user_id,
+                                            const char    *name,
+                                            const guint8   secret[ATRIUM_TOTP_SECRET_BYTES],
+                                            char         **otpauth_uri_out,
+                                            char        ***recovery_codes_out,
+                                            GError       **error);
 
 G_END_DECLS
