@@ -268,7 +268,8 @@ test_refusals (Fixture       *f,
                                            f->patron_id);
   g_autofree char *one = g_strdup_printf ("%s/%" G_GINT64_FORMAT, list, own_session (f, patron));
   const char *bad[] = { "/api/v1/users/abc/sessions", "/api/v1/users/0/sessions",
-                        "/api/v1/users/-3/sessions", "/api/v1/users/99999999999999999999/sessions" };
+                        "/api/v1/users/-3/sessions",
+                        "/api/v1/users/99999999999999999999/sessions" };
   g_autofree char *bad_session = g_strdup_printf ("%s/x1", list);
   g_autoptr(JsonNode) error = NULL;
 
