@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "atrium-qr.h"
+#include "atrium-sessions-window.h"
 #include "atrium-ui-text.h"
 #include "atrium-widget.h"
 #include "atrium-window.h"
@@ -175,8 +176,14 @@ user_action (GtkButton       *button,
 {
   const char *what = g_object_get_data (G_OBJECT (button), "action");
   gint64 id = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "user-id"));
+  GtkWidget *popover = gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_POPOVER);
 
-  if (g_str_equal (what, "disable") || g_str_equal (what, "enable"))
+  if (popover != NULL)
+    gtk_popover_popdown (GTK_POPOVER (popover));
+  if (g_str_equal (what, "sessions"))
+    atrium_sessions_window_new (GTK_WIDGET (self), self->api, id,
+                                g_object_get_data (G_OBJECT (button), "user-name"));
+  else if (g_str_equal (what, "disable") || g_str_equal (what, "enable"))
     atrium_api_set_user_disabled_async (self->api, id, g_str_equal (what, "disable"),
                                         self->cancellable, user_changed, self);
   else if (g_str_equal (what, "unlock"))
@@ -187,7 +194,7 @@ user_action (GtkButton       *button,
 }
 
 /* @accessible: what the button does, with the user's name (it is taken). */
-static void
+static GtkWidget *
 add_user_button (AtriumAdminPage *self,
                  GtkWidget       *box,
                  gint64           id,
@@ -205,6 +212,7 @@ add_user_button (AtriumAdminPage *self,
   g_signal_connect (button, "clicked", G_CALLBACK (user_action), self);
   gtk_box_append (GTK_BOX (box), button);
   g_free (accessible);
+  return button;
 }
 
 /* The row's actions in a menu, so that the row fits a narrow window. */
@@ -217,6 +225,7 @@ user_actions (AtriumAdminPage *self,
   GtkWidget *menu = gtk_menu_button_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *popover = gtk_popover_new ();
+  GtkWidget *sessions;
   g_autofree char *label = g_strdup_printf (_("Actions for %s"), name);
 
   gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "view-more-symbolic");
@@ -232,6 +241,9 @@ user_actions (AtriumAdminPage *self,
   add_user_button (self, box, id, "unlock", _("_Unlock"), g_strdup_printf (_("Unlock %s"), name));
   add_user_button (self, box, id, "reset-2fa", _("Reset _Second Factor"),
                    g_strdup_printf (_("Reset the second factor of %s"), name));
+  sessions = add_user_button (self, box, id, "sessions", _("Sess_ions"),
+                              g_strdup_printf (_("Sessions of %s"), name));
+  g_object_set_data_full (G_OBJECT (sessions), "user-name", g_strdup (name), g_free);
   gtk_popover_set_child (GTK_POPOVER (popover), box);
   gtk_menu_button_set_popover (GTK_MENU_BUTTON (menu), popover);
   return menu;

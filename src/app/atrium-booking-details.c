@@ -16,12 +16,8 @@ static char *
 date_and_time (JsonObject *booking,
                const char *member)
 {
-  const char *text = json_object_get_string_member_with_default (booking, member, NULL);
-  g_autoptr(GDateTime) time = text != NULL ? g_date_time_new_from_iso8601 (text, NULL) : NULL;
-  g_autoptr(GDateTime) local = time != NULL ? g_date_time_to_local (time) : NULL;
-
-  return local != NULL ? g_date_time_format (local, C_("date and time", "%a %e %b, %H:%M"))
-                       : NULL;
+  return atrium_ui_date_and_time (json_object_get_string_member_with_default (booking, member,
+                                                                              NULL));
 }
 
 static const char *

@@ -142,6 +142,15 @@ atrium_ui_time_of_day (const char *rfc3339)
 }
 
 char *
+atrium_ui_date_and_time (const char *rfc3339)
+{
+  g_autoptr(GDateTime) time = local_time (rfc3339);
+
+  return time != NULL ? g_date_time_format (time, C_("date and time", "%a %e %b, %H:%M"))
+                      : NULL;
+}
+
+char *
 atrium_ui_interval (const char *start,
                     const char *end)
 {

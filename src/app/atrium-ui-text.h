@@ -18,6 +18,8 @@ const char *atrium_ui_level_words      (const char   *level);
 const char *atrium_ui_booking_status   (const char   *status);
 /* "14:30" in the local time zone for an RFC 3339 time; NULL when it does not parse. */
 char       *atrium_ui_time_of_day      (const char   *rfc3339);
+/* "Wed 25 Nov, 14:30" in the local time zone; NULL when it does not parse. */
+char       *atrium_ui_date_and_time    (const char   *rfc3339);
 /* "Wed 25 Nov, 14:30–15:30" for a booking's interval. */
 char       *atrium_ui_interval         (const char   *start,
                                         const char   *end);

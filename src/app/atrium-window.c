@@ -11,6 +11,7 @@
 #include "atrium-bookings-page.h"
 #include "atrium-login-page.h"
 #include "atrium-occupancy-page.h"
+#include "atrium-sessions-window.h"
 #include "atrium-setup-page.h"
 #include "atrium-stats-page.h"
 #include "atrium-today-page.h"
@@ -97,6 +98,7 @@ show_page (AtriumWindow *self,
   gtk_stack_set_visible_child_name (self->title_stack, main ? "switcher" : "title");
   gtk_widget_set_visible (GTK_WIDGET (self->switcher_bar), main);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", main);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-sessions", main);
 }
 
 /* The banner says when the figures on screen stopped being live. */
@@ -239,6 +241,18 @@ sign_out_activated (GtkWidget  *widget,
   atrium_login_page_reset (self->login_page, NULL);
 }
 
+/* One's own sessions, the current one marked. */
+static void
+show_sessions_activated (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  AtriumApi *api = atrium_application_get_api (ATRIUM_WINDOW (widget)->app);
+
+  if (api != NULL)
+    atrium_sessions_window_new (widget, api, 0, NULL);
+}
+
 /* win.show-view::NAME: a view of the main page, when it is there for this user. */
 static void
 show_view_activated (GtkWidget  *widget,
@@ -325,6 +339,8 @@ atrium_window_class_init (AtriumWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, stats_stack_page);
   gtk_widget_class_bind_template_callback (widget_class, login_signed_in);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-sessions", NULL,
+                                   show_sessions_activated);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_activated);
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_L,

@@ -1959,6 +1959,48 @@ atrium_api_revoke_session_async (AtriumApi           *self,
               EXPECT_NOTHING, NULL, 0, cancellable, callback, user_data);
 }
 
+/* An administrator's view of a user's sessions, the same objects as one's own. */
+void
+atrium_api_list_user_sessions_async (AtriumApi           *self,
+                                     gint64               user_id,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (user_id > 0);
+
+  path = g_strdup_printf ("/api/v1/users/%" G_GINT64_FORMAT "/sessions", user_id);
+  get_list (self, atrium_api_list_user_sessions_async, path, "sessions", cancellable,
+            callback, user_data);
+}
+
+/* An administrator ends one of a user's sessions, or all of them when @session_id is 0;
+ * finish with atrium_api_done_finish(). */
+void
+atrium_api_revoke_user_sessions_async (AtriumApi           *self,
+                                       gint64               user_id,
+                                       gint64               session_id,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (user_id > 0);
+  g_return_if_fail (session_id >= 0);
+
+  path = session_id > 0
+         ? g_strdup_printf ("/api/v1/users/%" G_GINT64_FORMAT "/sessions/%" G_GINT64_FORMAT,
+                            user_id, session_id)
+         : g_strdup_printf ("/api/v1/users/%" G_GINT64_FORMAT "/sessions", user_id);
+  start_call (self, atrium_api_revoke_user_sessions_async, "DELETE", path, NULL, NULL,
+              EXPECT_NOTHING, NULL, 0, cancellable, callback, user_data);
+}
+
 /**
  * atrium_api_get_audit_async:
  * @from: (nullable): RFC 3339

@@ -350,6 +350,17 @@ void      atrium_api_revoke_session_async   (AtriumApi           *self,
                                              GCancellable        *cancellable,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data);
+void      atrium_api_list_user_sessions_async (AtriumApi         *self,
+                                               gint64             user_id,
+                                               GCancellable      *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer           user_data);
+void      atrium_api_revoke_user_sessions_async (AtriumApi       *self,
+                                                 gint64           user_id,
+                                                 gint64           session_id,
+                                                 GCancellable    *cancellable,
+                                                 GAsyncReadyCallback callback,
+                                                 gpointer         user_data);
 void      atrium_api_get_audit_async        (AtriumApi           *self,
                                              const char          *from,
                                              const char          *to,

@@ -102,6 +102,17 @@ atrium_ui_test_save_screenshot (GtkWidget  *widget,
   g_test_message ("screenshot: %s (%dx%d)", path, width, height);
 }
 
+GtkWindow *
+atrium_ui_test_find_toplevel (GType type)
+{
+  GtkWindow *found = NULL;
+
+  for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type) && gtk_widget_get_visible (l->data))
+      found = l->data;
+  return found;
+}
+
 void
 atrium_ui_test_apply_style (GtkWindow *window)
 {

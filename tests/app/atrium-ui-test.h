@@ -22,6 +22,8 @@ void       atrium_ui_test_spin_for        (guint       milliseconds);
 /* The first widget of @type under @root, @root included, depth first; or NULL. */
 GtkWidget *atrium_ui_test_find_widget     (GtkWidget  *root,
                                            GType       type);
+/* A visible toplevel window of @type (the last listed), or NULL. */
+GtkWindow *atrium_ui_test_find_toplevel   (GType       type);
 /* Renders @widget into $ATRIUM_TEST_SCREENSHOT_DIR/@name (a PNG) for a person to look
  * at; does nothing when the variable is not set. */
 void       atrium_ui_test_save_screenshot (GtkWidget  *widget,

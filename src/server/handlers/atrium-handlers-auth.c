@@ -183,51 +183,7 @@ handle_logout (AtriumRequest *request)
 static void
 handle_sessions (AtriumRequest *request)
 {
-  AtriumStore *store = atrium_server_get_store (request->server);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  sqlite3_stmt *stmt = NULL;
-  AtriumDb *db = atrium_store_read_begin (store);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "sessions");
-  json_builder_begin_array (builder);
-  if (sqlite3_prepare_v2 (atrium_db_get_handle (db),
-                          "SELECT id, created_at, last_seen_at, ip, user_agent, second_factor"
-                          " FROM session WHERE user_id = ?1 ORDER BY last_seen_at DESC;",
-                          -1, &stmt, NULL) == SQLITE_OK)
-    {
-      sqlite3_bind_int64 (stmt, 1, request->principal.user_id);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          g_autofree char *created = atrium_time_format_iso8601 (
-            sqlite3_column_int64 (stmt, 1) * ATRIUM_USEC_PER_SEC);
-          g_autofree char *seen = atrium_time_format_iso8601 (
-            sqlite3_column_int64 (stmt, 2) * ATRIUM_USEC_PER_SEC);
-
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "id");
-          json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 0));
-          json_builder_set_member_name (builder, "created_at");
-          json_builder_add_string_value (builder, created);
-          json_builder_set_member_name (builder, "last_seen_at");
-          json_builder_add_string_value (builder, seen);
-          json_builder_set_member_name (builder, "ip");
-          json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 3));
-          json_builder_set_member_name (builder, "user_agent");
-          json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 4));
-          json_builder_set_member_name (builder, "second_factor");
-          json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 5) != 0);
-          json_builder_set_member_name (builder, "current");
-          json_builder_add_boolean_value (builder, sqlite3_column_int64 (stmt, 0) ==
-                                                   request->principal.session_id);
-          json_builder_end_object (builder);
-        }
-    }
-  sqlite3_finalize (stmt);
-  atrium_store_read_end (store, db);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
+  atrium_handlers_reply_sessions (request, request->principal.user_id);
 }
 
 /* DELETE /api/v1/auth/sessions/{id}: only one's own; another's is "not found". */
@@ -243,9 +199,7 @@ handle_session_delete (AtriumRequest *request)
                                   &id, NULL))
     {
       db = atrium_store_write_begin (store);
-      changed = atrium_store_exec_bound (db, "DELETE FROM session WHERE id = ?1 AND user_id = ?2;",
-                                         NULL, 'i', (gint64) id,
-                                         'i', request->principal.user_id, 0);
+      changed = atrium_store_session_end (db, request->principal.user_id, (gint64) id, NULL);
       atrium_store_write_end (store);
     }
   if (changed <= 0)

@@ -173,6 +173,31 @@ atrium_handlers_add_text (JsonBuilder *builder,
     json_builder_add_null_value (builder);
 }
 
+void
+atrium_handlers_reply_sessions (AtriumRequest *request,
+                                gint64         user_id)
+{
+  AtriumStore *store = atrium_server_get_store (request->server);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+  AtriumDb *db;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "sessions");
+  json_builder_begin_array (builder);
+  db = atrium_store_read_begin (store);
+  ok = atrium_store_sessions_list (db, user_id, request->principal.session_id, builder,
+                                   &error);
+  atrium_store_read_end (store, db);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  if (ok)
+    atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
+  else
+    atrium_handlers_reply_store_error (request, error, NULL);
+}
+
 /* An RFC 3339 time in UTC, or null for 0 (never). */
 void
 atrium_handlers_add_time (JsonBuilder *builder,

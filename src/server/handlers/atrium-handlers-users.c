@@ -13,6 +13,7 @@
 #include "atrium-privacy.h"
 #include "atrium-random.h"
 #include "atrium-sms.h"
+#include "atrium-store-audit.h"
 
 /* The administrators' API (DESIGN.md §3): admin role and a session that passed a
  * second factor, on every route here. */
@@ -459,6 +460,99 @@ handle_roles (AtriumRequest *request)
   reply_user (request, SOUP_STATUS_OK, updated, uri, codes);
 }
 
+/* The ids of a sessions route: the user's, and the session's when @n is 2. A malformed
+ * one is a bad request here (these routes are new; the older ones answer 404). */
+static gboolean
+sessions_params (AtriumRequest *request,
+                 guint          n,
+                 gint64        *ids)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 value = 0;
+
+      if (!g_ascii_string_to_unsigned (atrium_request_get_param (request, i), 10, 1,
+                                       G_MAXINT64, &value, NULL))
+        {
+          atrium_request_reply_error (request, SOUP_STATUS_BAD_REQUEST, "invalid_id",
+                                      "%s: not a number from 1", i == 0 ? "user" : "session");
+          return FALSE;
+        }
+      ids[i] = (gint64) value;
+    }
+  return TRUE;
+}
+
+/* GET /api/v1/users/{id}/sessions */
+static void
+handle_sessions (AtriumRequest *request)
+{
+  gint64 ids[1];
+  g_autoptr(AtriumUser) user = NULL;
+
+  if (!sessions_params (request, 1, ids) || (user = path_user (request)) == NULL)
+    return;
+  atrium_handlers_reply_sessions (request, user->id);
+}
+
+/* DELETE /api/v1/users/{id}/sessions[/{sid}]: one session or all; the tokens are refused
+ * from the next request on (the session cache sees the delete). All of one's own spares
+ * the session asking. */
+static void
+end_sessions (AtriumRequest *request,
+              guint          n_params)
+{
+  AtriumStore *store = atrium_server_get_store (request->server);
+  g_autoptr(AtriumUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *detail = NULL;
+  gint64 ids[2] = { 0, 0 };
+  gint64 ended;
+  AtriumDb *db;
+
+  if (!sessions_params (request, n_params, ids) || (user = path_user (request)) == NULL)
+    return;
+  db = atrium_store_write_begin (store);
+  atrium_db_exec (db, "BEGIN IMMEDIATE;", NULL);
+  if (n_params == 2)
+    ended = atrium_store_session_end (db, user->id, ids[1], &error);
+  else
+    ended = atrium_store_sessions_end (db, user->id,
+                                       user->id == request->principal.user_id
+                                       ? request->principal.session_id : 0, &error);
+  if (ended > 0)
+    {
+      detail = n_params == 2 ? g_strdup_printf ("session %" G_GINT64_FORMAT, ids[1])
+                             : g_strdup_printf ("all sessions (%" G_GINT64_FORMAT ")", ended);
+      audit_admin (request, db, "authn_session_revoked", user->id, detail);
+      atrium_store_security_event_add (db, atrium_server_get_clock (request->server),
+                                       "authn_session_revoked", request->client_ip, user->id,
+                                       request->request_id, detail, FALSE, NULL);
+    }
+  atrium_db_exec (db, ended >= 0 ? "COMMIT;" : "ROLLBACK;", NULL);
+  atrium_store_write_end (store);
+
+  if (ended < 0)
+    atrium_handlers_reply_store_error (request, error, NULL);
+  else if (ended == 0 && n_params == 2)
+    atrium_request_reply_error (request, SOUP_STATUS_NOT_FOUND, "not_found",
+                                "This user has no such session");
+  else
+    atrium_request_reply_bytes (request, SOUP_STATUS_NO_CONTENT, NULL, NULL);
+}
+
+static void
+handle_sessions_end (AtriumRequest *request)
+{
+  end_sessions (request, 1);
+}
+
+static void
+handle_session_end (AtriumRequest *request)
+{
+  end_sessions (request, 2);
+}
+
 static const AtriumRoute routes[] = {
   { "GET", "/api/v1/users", ADMIN, ADMIN_FLAGS, NULL, handle_list },
   { "POST", "/api/v1/users", ADMIN, ADMIN_FLAGS | ATRIUM_ROUTE_JSON_BODY, create_schema,
@@ -471,6 +565,10 @@ static const AtriumRoute routes[] = {
   { "POST", "/api/v1/users/{id}/reset-2fa", ADMIN, ADMIN_FLAGS, NULL, handle_reset_2fa },
   { "PUT", "/api/v1/users/{id}/roles", ADMIN, ADMIN_FLAGS | ATRIUM_ROUTE_JSON_BODY,
     roles_schema, handle_roles },
+  { "GET", "/api/v1/users/{id}/sessions", ADMIN, ADMIN_FLAGS, NULL, handle_sessions },
+  { "DELETE", "/api/v1/users/{id}/sessions", ADMIN, ADMIN_FLAGS, NULL, handle_sessions_end },
+  { "DELETE", "/api/v1/users/{id}/sessions/{sid}", ADMIN, ADMIN_FLAGS, NULL,
+    handle_session_end },
 };
 
 void

@@ -36,6 +36,11 @@ void        atrium_handlers_add_time         (JsonBuilder      *builder,
 void        atrium_handlers_add_text         (JsonBuilder      *builder,
                                               const char       *name,
                                               const char       *text);
+/* Answers {"sessions": [...]} with @user_id's sessions (atrium_store_sessions_list), the
+ * caller's own marked "current". */
+void        atrium_handlers_reply_sessions   (AtriumRequest    *request,
+                                              gint64            user_id);
+
 void        atrium_handlers_reply_store_error (AtriumRequest   *request,
                                               const GError     *error,
                                               const char       *conflict);

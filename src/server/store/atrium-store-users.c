@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "atrium-clock.h"
+
 static const struct
 {
   guint       role;
@@ -538,6 +540,85 @@ atrium_store_sessions_end (AtriumDb  *db,
 {
   return atrium_store_exec_bound (db, "DELETE FROM session WHERE user_id = ?1 AND id <> ?2;",
                                   error, 'i', user_id, 'i', except_session_id, 0);
+}
+
+gint64
+atrium_store_session_end (AtriumDb  *db,
+                          gint64     user_id,
+                          gint64     session_id,
+                          GError   **error)
+{
+  return atrium_store_exec_bound (db, "DELETE FROM session WHERE id = ?1 AND user_id = ?2;",
+                                  error, 'i', session_id, 'i', user_id, 0);
+}
+
+static void
+add_time_member (JsonBuilder *builder,
+                 const char  *name,
+                 gint64       unix_seconds)
+{
+  g_autofree char *text = atrium_time_format_iso8601 (unix_seconds * G_USEC_PER_SEC);
+
+  json_builder_set_member_name (builder, name);
+  if (text != NULL)
+    json_builder_add_string_value (builder, text);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_text_member (JsonBuilder  *builder,
+                 const char   *name,
+                 sqlite3_stmt *stmt,
+                 int           column)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, column);
+
+  json_builder_set_member_name (builder, name);
+  if (text != NULL)
+    json_builder_add_string_value (builder, text);
+  else
+    json_builder_add_null_value (builder);
+}
+
+gboolean
+atrium_store_sessions_list (AtriumDb     *db,
+                            gint64        user_id,
+                            gint64        current_id,
+                            JsonBuilder  *builder,
+                            GError      **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (atrium_db_get_handle (db),
+                               "SELECT id, created_at, last_seen_at, ip, user_agent,"
+                               "  second_factor FROM session WHERE user_id = ?1"
+                               " ORDER BY last_seen_at DESC, id;", -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, user_id);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          gint64 id = sqlite3_column_int64 (stmt, 0);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_int_value (builder, id);
+          add_time_member (builder, "created_at", sqlite3_column_int64 (stmt, 1));
+          add_time_member (builder, "last_seen_at", sqlite3_column_int64 (stmt, 2));
+          add_text_member (builder, "ip", stmt, 3);
+          add_text_member (builder, "user_agent", stmt, 4);
+          json_builder_set_member_name (builder, "second_factor");
+          json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 5) != 0);
+          json_builder_set_member_name (builder, "current");
+          json_builder_add_boolean_value (builder, id == current_id);
+          json_builder_end_object (builder);
+        }
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return atrium_db_set_error (db, rc, "Cannot read the sessions", error);
+  return TRUE;
 }
 
 gboolean

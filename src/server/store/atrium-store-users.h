@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "atrium-db.h"
 #include "atrium-request.h"
 
@@ -111,6 +113,20 @@ gboolean    atrium_store_user_clear_totp   (AtriumDb     *db,
 gint64      atrium_store_sessions_end      (AtriumDb     *db,
                                             gint64        user_id,
                                             gint64        except_session_id,
+                                            GError      **error);
+
+/* Ends one session of @user_id: 1, or 0 when it has no such session. */
+gint64      atrium_store_session_end       (AtriumDb     *db,
+                                            gint64        user_id,
+                                            gint64        session_id,
+                                            GError      **error);
+/* Appends @user_id's sessions, the last used first, as objects {id, created_at,
+ * last_seen_at, ip, user_agent, second_factor, current} to @builder (inside an array);
+ * "current" is the session @current_id. */
+gboolean    atrium_store_sessions_list     (AtriumDb     *db,
+                                            gint64        user_id,
+                                            gint64        current_id,
+                                            JsonBuilder  *builder,
                                             GError      **error);
 
 gint64      atrium_store_sessions_count    (AtriumDb     *db,
