@@ -149,6 +149,14 @@ rpage_clear_errors (AtriumResourcesPage *self,
 }
 
 /* @text under the form; @row (nullable) marked and focused, its text left as typed. */
+/* A marked row loses its mark as soon as it is edited. */
+static void
+unmark (GtkWidget *row)
+{
+  gtk_widget_remove_css_class (row, "error");
+  g_signal_handlers_disconnect_by_func (row, unmark, NULL);
+}
+
 void
 rpage_show_error (AtriumResourcesPage *self,
                   GtkLabel            *label,
@@ -161,6 +169,8 @@ rpage_show_error (AtriumResourcesPage *self,
     {
       gtk_widget_add_css_class (row, "error");
       g_ptr_array_add (self->marked, row);
+      if (GTK_IS_EDITABLE (row))
+        g_signal_connect (row, "changed", G_CALLBACK (unmark), NULL);
       gtk_widget_grab_focus (row);
     }
 }

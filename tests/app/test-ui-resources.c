@@ -357,6 +357,11 @@ test_rules (void)
   g_assert_true (gtk_widget_has_css_class (atrium_ui_test_find_row (root,
                                              "Longest booking (minutes)"), "error"));
   atrium_ui_test_save_screenshot (GTK_WIDGET (atrium_ui_test_window ()), "rules-refused.png");
+  /* Edited, the row loses its mark; the message stays until the next try. */
+  atrium_ui_test_type_into (root, "Longest booking (minutes)", "");
+  atrium_ui_test_type_into (root, "Longest booking (minutes)", wanted_text);
+  g_assert_false (gtk_widget_has_css_class (atrium_ui_test_find_row (root,
+                                              "Longest booking (minutes)"), "error"));
   kept = stored_rules (site, "seat");
   g_assert_cmpint (json_object_get_int_member (kept, "min_minutes"), ==, shortest);
   g_assert_cmpint (json_object_get_int_member (kept, "max_minutes"), ==, wanted);
