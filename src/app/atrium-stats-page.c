@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "atrium-application.h"
+#include "atrium-json-read.h"
 #include "atrium-transfer.h"
 #include "atrium-ui-text.h"
 #include "atrium-widget.h"
@@ -134,24 +135,6 @@ load_done (AtriumStatsPage *self)
 
 /* ---- reading the statistics answer --------------------------------------------------- */
 
-static JsonArray *
-array_member (JsonObject *object,
-              const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static JsonObject *
-object_element (JsonArray *array,
-                guint      i)
-{
-  JsonNode *node = json_array_get_element (array, i);
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
 static gint64
 time_member (JsonObject *object,
              const char *name)
@@ -171,13 +154,13 @@ site_totals (JsonNode   *answer,
              GArray     *starts)
 {
   JsonObject *root = JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
-  JsonArray *series = array_member (root, "series");
+  JsonArray *series = atrium_json_array_member (root, "series");
   GArray *totals = g_array_new (FALSE, TRUE, sizeof (double));
 
   for (guint s = 0; series != NULL && s < json_array_get_length (series); s++)
     {
-      JsonObject *one = object_element (series, s);
-      JsonArray *buckets = array_member (one, member);
+      JsonObject *one = atrium_json_object_element (series, s);
+      JsonArray *buckets = atrium_json_array_member (one, member);
 
       if (buckets == NULL || !json_object_has_member (one, "space"))
         continue;
@@ -185,7 +168,7 @@ site_totals (JsonNode   *answer,
         for (guint i = 0; i < json_array_get_length (buckets); i++)
           {
             double none = NAN;
-            JsonObject *bucket = object_element (buckets, i);
+            JsonObject *bucket = atrium_json_object_element (buckets, i);
             gint64 start = bucket != NULL ? time_member (bucket, "start") : G_MININT64;
 
             g_array_append_val (totals, none);
@@ -194,7 +177,7 @@ site_totals (JsonNode   *answer,
           }
       for (guint i = 0; i < MIN (totals->len, json_array_get_length (buckets)); i++)
         {
-          JsonObject *bucket = object_element (buckets, i);
+          JsonObject *bucket = atrium_json_object_element (buckets, i);
           double *total = &g_array_index (totals, double, i);
 
           if (bucket == NULL ||
@@ -598,11 +581,11 @@ weeks_read (GObject      *source,
   site = current_site (self);
   root = answer != NULL && JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer)
                                                            : NULL;
-  series = array_member (root, "series") != NULL &&
-           json_array_get_length (array_member (root, "series")) > 0
-           ? object_element (array_member (root, "series"), 0) : NULL;
-  buckets = array_member (series, "buckets");
-  comparison = array_member (series, "comparison");
+  series = atrium_json_array_member (root, "series") != NULL &&
+           json_array_get_length (atrium_json_array_member (root, "series")) > 0
+           ? atrium_json_object_element (atrium_json_array_member (root, "series"), 0) : NULL;
+  buckets = atrium_json_array_member (series, "buckets");
+  comparison = atrium_json_array_member (series, "comparison");
   if (site == NULL || buckets == NULL || comparison == NULL ||
       json_array_get_length (buckets) == 0)
     {
@@ -630,7 +613,7 @@ weeks_read (GObject      *source,
         break;
       for (guint w = 0; w < job->n_weeks; w++)
         {
-          JsonObject *week = object_element (weeks, w);
+          JsonObject *week = atrium_json_object_element (weeks, w);
           gint64 start = week != NULL ? time_member (week, "start") : G_MININT64;
           gint64 end = week != NULL ? time_member (week, "end") : G_MININT64;
 
@@ -788,10 +771,10 @@ sites_read (GObject      *source,
     return;
   self->sites_pending = FALSE;
   g_array_set_size (self->sites, 0);
-  sites = document != NULL ? array_member (json_node_get_object (document), "sites") : NULL;
+  sites = atrium_json_document_array (document, "sites");
   for (guint j = 0; sites != NULL && j < json_array_get_length (sites); j++)
     {
-      JsonObject *object = object_element (sites, j);
+      JsonObject *object = atrium_json_object_element (sites, j);
       gint64 id = object != NULL ? json_object_get_int_member_with_default (object, "id", 0)
                                  : 0;
       const char *zone = object != NULL

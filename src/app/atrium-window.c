@@ -11,6 +11,7 @@
 #include "atrium-bookings-page.h"
 #include "atrium-login-page.h"
 #include "atrium-occupancy-page.h"
+#include "atrium-resources-page.h"
 #include "atrium-sessions-window.h"
 #include "atrium-setup-page.h"
 #include "atrium-stats-page.h"
@@ -48,6 +49,8 @@ struct _AtriumWindow
   AdwViewStackPage    *admin_stack_page;
   AtriumStatsPage     *stats_page;
   AdwViewStackPage    *stats_stack_page;
+  AtriumResourcesPage *resources_page;
+  AdwViewStackPage    *resources_stack_page;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumWindow, atrium_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -124,7 +127,7 @@ user_changed (AtriumWindow *self)
 {
   AtriumApplication *app = self->app;
   AtriumLiveClient *live = atrium_application_get_live (app);
-  gboolean staff, admin, reporting;
+  gboolean staff, admin, reporting, managing;
 
   if (atrium_application_get_user (app) == NULL)
     {
@@ -179,6 +182,11 @@ user_changed (AtriumWindow *self)
   if (reporting)
     atrium_stats_page_set_user (self->stats_page, app);
   admin = atrium_application_has_role (app, "admin");
+  /* The server lets a site's managers and administrators change resources and rules. */
+  managing = admin || atrium_application_has_role (app, "manager");
+  adw_view_stack_page_set_visible (self->resources_stack_page, managing);
+  if (managing)
+    atrium_resources_page_set_user (self->resources_page, app);
   adw_view_stack_page_set_visible (self->admin_stack_page, admin);
   if (admin)
     atrium_admin_page_set_api (self->admin_page, atrium_application_get_api (app));
@@ -314,6 +322,7 @@ atrium_window_class_init (AtriumWindowClass *klass)
   g_type_ensure (ATRIUM_TYPE_TODAY_PAGE);
   g_type_ensure (ATRIUM_TYPE_ADMIN_PAGE);
   g_type_ensure (ATRIUM_TYPE_STATS_PAGE);
+  g_type_ensure (ATRIUM_TYPE_RESOURCES_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PATH "/atrium-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, toast_overlay);
@@ -337,6 +346,8 @@ atrium_window_class_init (AtriumWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, admin_stack_page);
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, stats_page);
   gtk_widget_class_bind_template_child (widget_class, AtriumWindow, stats_stack_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, resources_page);
+  gtk_widget_class_bind_template_child (widget_class, AtriumWindow, resources_stack_page);
   gtk_widget_class_bind_template_callback (widget_class, login_signed_in);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
   gtk_widget_class_install_action (widget_class, "win.show-sessions", NULL,
@@ -355,6 +366,8 @@ atrium_window_class_init (AtriumWindowClass *klass)
                                        "s", "statistics");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_5, GDK_ALT_MASK, "win.show-view",
                                        "s", "admin");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_6, GDK_ALT_MASK, "win.show-view",
+                                       "s", "resources");
 }
 
 static void

@@ -2093,3 +2093,96 @@ atrium_api_done_finish (AtriumApi     *self,
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/* ---- managers: resources, booking rules, opening hours ------------------------------ */
+
+static void
+send_object (AtriumApi           *self,
+             gpointer             source_tag,
+             const char          *method,
+             const char          *path,
+             JsonNode            *body,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  start_call (self, source_tag, method, path, body, NULL, EXPECT_OBJECT, NULL, 0, cancellable,
+              callback, user_data);
+}
+
+void
+atrium_api_create_resource_async (AtriumApi           *self,
+                                  gint64               site_id,
+                                  JsonNode            *body,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (site_id > 0 && body != NULL && JSON_NODE_HOLDS_OBJECT (body));
+
+  path = g_strdup_printf ("/api/v1/sites/%" G_GINT64_FORMAT "/resources", site_id);
+  send_object (self, atrium_api_create_resource_async, "POST", path, body, cancellable,
+               callback, user_data);
+}
+
+void
+atrium_api_update_resource_async (AtriumApi           *self,
+                                  gint64               resource_id,
+                                  JsonNode            *body,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (resource_id > 0 && body != NULL && JSON_NODE_HOLDS_OBJECT (body));
+
+  path = g_strdup_printf ("/api/v1/resources/%" G_GINT64_FORMAT, resource_id);
+  send_object (self, atrium_api_update_resource_async, "PATCH", path, body, cancellable,
+               callback, user_data);
+}
+
+void
+atrium_api_put_booking_rules_async (AtriumApi           *self,
+                                    gint64               site_id,
+                                    const char          *type,
+                                    JsonNode            *body,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (site_id > 0 && type != NULL);
+  g_return_if_fail (body != NULL && JSON_NODE_HOLDS_OBJECT (body));
+
+  escaped = g_uri_escape_string (type, NULL, FALSE);
+  path = g_strdup_printf ("/api/v1/sites/%" G_GINT64_FORMAT "/booking-rules/%s", site_id,
+                          escaped);
+  send_object (self, atrium_api_put_booking_rules_async, "PUT", path, body, cancellable,
+               callback, user_data);
+}
+
+void
+atrium_api_update_site_async (AtriumApi           *self,
+                              gint64               site_id,
+                              JsonNode            *body,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (ATRIUM_IS_API (self));
+  g_return_if_fail (site_id > 0 && body != NULL && JSON_NODE_HOLDS_OBJECT (body));
+
+  path = g_strdup_printf ("/api/v1/sites/%" G_GINT64_FORMAT, site_id);
+  send_object (self, atrium_api_update_site_async, "PATCH", path, body, cancellable,
+               callback, user_data);
+}

@@ -383,6 +383,35 @@ void      atrium_api_unblock_async          (AtriumApi           *self,
                                              GCancellable        *cancellable,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data);
+/* Managers (a session with the second factor): a resource added to a site or changed,
+ * a resource type's booking rules set whole, a site's opening hours and closures. @body
+ * is the request's JSON object as DESIGN.md §3 and the handlers' schemas take it; each
+ * answers the stored object (the resource, the type's rules, the site). Documents. */
+void      atrium_api_create_resource_async  (AtriumApi           *self,
+                                             gint64               site_id,
+                                             JsonNode            *body,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+void      atrium_api_update_resource_async  (AtriumApi           *self,
+                                             gint64               resource_id,
+                                             JsonNode            *body,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+void      atrium_api_put_booking_rules_async (AtriumApi          *self,
+                                              gint64              site_id,
+                                              const char         *type,
+                                              JsonNode           *body,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+void      atrium_api_update_site_async      (AtriumApi           *self,
+                                             gint64               site_id,
+                                             JsonNode            *body,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
 gboolean  atrium_api_done_finish            (AtriumApi           *self,
                                              GAsyncResult        *result,
                                              GError             **error);
