@@ -160,7 +160,7 @@ user_changed (AtriumWindow *self)
           if (!known)
             g_array_append_val (sites, site);
         }
-      atrium_today_page_set_data (self->today_page, atrium_application_get_api (app),
+      atrium_today_page_set_data (self->today_page, atrium_application_get_api (app), live,
                                   (const gint64 *) (gpointer) sites->data, sites->len);
       atrium_occupancy_page_set_staff_sites (self->occupancy_page,
                                              (const gint64 *) (gpointer) sites->data,

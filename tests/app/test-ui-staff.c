@@ -3,7 +3,8 @@
  * Staff at the desk, through the real widgets against the real embedded demo backend:
  * booking for a patron from today's list (an unknown user name refused on the form,
  * which keeps what was typed; a known one booked and listed), then that booking's
- * details and a check-in from them.
+ * details and a check-in from them; a patron's own booking and its cancelling seen on
+ * the list as they happen (the live feed, no reload); every page fitting 360 px.
  */
 #include "config.h"
 
@@ -37,29 +38,16 @@ this_quarter (guint *hour,
   *minute = (guint) g_date_time_get_minute (now) / 15 * 15;
 }
 
-/* A seat of the Science Library free for the next half hour, as the API answers it to
- * a patron (who may search, not book for others). */
-static gint64
-free_seat (void)
+/* demo-patron's own client, signed in, beside the staff's window. */
+static AtriumApi *
+patron_api (void)
 {
   AtriumEmbedded *embedded = atrium_application_get_embedded (the_app);
   const AtriumDemoAccount *patron = atrium_ui_test_demo_account ("demo-patron");
-  g_autoptr(AtriumApi) api = atrium_api_new_for_unix_socket (
-    atrium_embedded_get_socket_path (embedded));
+  AtriumApi *api = atrium_api_new_for_unix_socket (atrium_embedded_get_socket_path (embedded));
   g_autoptr(AtriumLoginResult) login = NULL;
-  g_autoptr(JsonNode) found = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr(GDateTime) from = g_date_time_add_minutes (now, -(g_date_time_get_minute (now) %
-                                                              15));
-  g_autoptr(GDateTime) to = g_date_time_add_minutes (from, 30);
-  g_autoptr(GDateTime) from_utc = g_date_time_to_utc (from);
-  g_autoptr(GDateTime) to_utc = g_date_time_to_utc (to);
-  g_autofree char *start = g_date_time_format (from_utc, "%Y-%m-%dT%H:%M:00Z");
-  g_autofree char *end = g_date_time_format (to_utc, "%Y-%m-%dT%H:%M:00Z");
   GAsyncResult *result = NULL;
-  JsonArray *resources;
 
   atrium_api_login_async (api, patron->name, patron->password, NULL,
                           atrium_ui_test_took_result, &result);
@@ -67,6 +55,40 @@ free_seat (void)
   login = atrium_api_login_finish (api, result, &error);
   g_assert_no_error (error);
   g_clear_object (&result);
+  return api;
+}
+
+/* The quarter hour under way and half an hour on, in UTC. */
+static void
+next_half_hour (char **start,
+                char **end)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) from = g_date_time_add_minutes (now, -(g_date_time_get_minute (now) %
+                                                              15));
+  g_autoptr(GDateTime) to = g_date_time_add_minutes (from, 30);
+  g_autoptr(GDateTime) from_utc = g_date_time_to_utc (from);
+  g_autoptr(GDateTime) to_utc = g_date_time_to_utc (to);
+
+  *start = g_date_time_format (from_utc, "%Y-%m-%dT%H:%M:00Z");
+  *end = g_date_time_format (to_utc, "%Y-%m-%dT%H:%M:00Z");
+}
+
+/* A seat of the Science Library free for the next half hour, as the API answers it to
+ * a patron (who may search, not book for others). */
+static gint64
+free_seat (void)
+{
+  g_autoptr(AtriumApi) api = patron_api ();
+  g_autoptr(JsonNode) found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *start = NULL;
+  g_autofree char *end = NULL;
+  GAsyncResult *result = NULL;
+  JsonArray *resources;
+
+  next_half_hour (&start, &end);
   g_hash_table_insert (query, "site", "2");
   g_hash_table_insert (query, "type", "seat");
   g_hash_table_insert (query, "free_from", start);
@@ -87,6 +109,7 @@ staff_today (void)
 {
   AtriumTodayPage *today;
 
+  start_app ();
   atrium_ui_test_sign_in ("demo-staff", TRUE);
   today = ATRIUM_TODAY_PAGE (atrium_ui_test_find_widget (GTK_WIDGET (atrium_ui_test_window ()),
                                                          ATRIUM_TYPE_TODAY_PAGE));
@@ -319,6 +342,123 @@ test_details (void)
   atrium_ui_test_sign_out ();
 }
 
+static gint64 patron_booking;     /* what demo-patron booked from their own client */
+
+/* Today's list shows demo-patron's own booking with the status @data. */
+static gboolean
+patron_booking_is (gpointer data)
+{
+  AtriumTodayPage *today = ATRIUM_TODAY_PAGE (atrium_ui_test_find_widget (
+    GTK_WIDGET (atrium_ui_test_window ()), ATRIUM_TYPE_TODAY_PAGE));
+  GListModel *model = atrium_today_page_get_model (today);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(AtriumBookingItem) item = g_list_model_get_item (model, i);
+
+      if (atrium_booking_item_get_id (item) == patron_booking)
+        return g_strcmp0 (atrium_booking_item_get_status (item), data) == 0;
+    }
+  return FALSE;
+}
+
+/* The answer of the call under way on @api into *@result, which must be one. */
+static JsonNode *
+answer (AtriumApi     *api,
+        GAsyncResult **result)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *document;
+
+  atrium_ui_test_spin_until (atrium_ui_test_has_result, result, 30);
+  document = atrium_api_document_finish (api, *result, &error);
+  g_assert_no_error (error);
+  g_clear_object (result);
+  return document;
+}
+
+/* What a patron does elsewhere shows on today's list as it happens: no reload. */
+static void
+test_live (void)
+{
+  g_autoptr(AtriumApi) api = NULL;
+  g_autoptr(JsonNode) booking = NULL;
+  g_autoptr(JsonNode) cancelled = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *end = NULL;
+  g_autofree char *key = atrium_api_new_idempotency_key ();
+  GAsyncResult *result = NULL;
+  gint64 seat;
+
+  staff_today ();
+  seat = free_seat ();
+  api = patron_api ();
+  next_half_hour (&start, &end);
+  atrium_api_create_booking_async (api, seat, start, end, 1, key, NULL,
+                                   atrium_ui_test_took_result, &result);
+  booking = answer (api, &result);
+  patron_booking = json_object_get_int_member (json_node_get_object (booking), "id");
+  atrium_ui_test_spin_until (patron_booking_is, "booked", 30);
+
+  atrium_api_cancel_booking_async (api, patron_booking, NULL, atrium_ui_test_took_result,
+                                   &result);
+  cancelled = answer (api, &result);
+  atrium_ui_test_spin_until (patron_booking_is, "cancelled", 30);
+  atrium_ui_test_sign_out ();
+}
+
+/* The widest minimum of the pages of the window's view stack, and which page it is. */
+static int
+widest_page (AtriumWindow *window,
+             char        **name)
+{
+  AdwViewStack *stack = ADW_VIEW_STACK (atrium_ui_test_find_widget (GTK_WIDGET (window),
+                                                                    ADW_TYPE_VIEW_STACK));
+  g_autoptr(GtkSelectionModel) pages = adw_view_stack_get_pages (stack);
+  int widest = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (pages)); i++)
+    {
+      g_autoptr(AdwViewStackPage) page = g_list_model_get_item (G_LIST_MODEL (pages), i);
+      int minimum = 0;
+
+      if (!adw_view_stack_page_get_visible (page))
+        continue;
+      gtk_widget_measure (adw_view_stack_page_get_child (page), GTK_ORIENTATION_HORIZONTAL, -1,
+                          &minimum, NULL, NULL, NULL);
+      g_test_message ("page %s: %d px at the least", adw_view_stack_page_get_name (page),
+                      minimum);
+      if (minimum > widest)
+        {
+          widest = minimum;
+          g_free (*name);
+          *name = g_strdup (adw_view_stack_page_get_name (page));
+        }
+    }
+  return widest;
+}
+
+/* Staff on a phone: every page fits 360 px, the window as well. */
+static void
+test_narrow (void)
+{
+  AtriumTodayPage *today = staff_today ();
+  AtriumWindow *window = atrium_ui_test_window ();
+  g_autofree char *name = NULL;
+  int minimum = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
+  atrium_ui_test_spin_until (form_ready, today, 30);
+  atrium_ui_test_spin_for (300);
+  g_assert_cmpint (widest_page (window, &name), <=, 360);
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL,
+                      NULL, NULL);
+  g_assert_cmpint (minimum, <=, 360);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 360);
+  atrium_ui_test_save_screenshot (GTK_WIDGET (window), "staff-today-360.png");
+  atrium_ui_test_sign_out ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -329,6 +469,9 @@ main (int    argc,
   atrium_application_setup_i18n ();
   g_test_init (&argc, &argv, NULL);
 
+  /* First: the patron's own booking of this quarter hour is gone before staff book one. */
+  g_test_add_func ("/ui-staff/narrow", test_narrow);
+  g_test_add_func ("/ui-staff/live", test_live);
   g_test_add_func ("/ui-staff/unknown-patron", test_unknown_patron);
   g_test_add_func ("/ui-staff/book-for-patron", test_book_for_patron);
   g_test_add_func ("/ui-staff/details", test_details);
