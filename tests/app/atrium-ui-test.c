@@ -584,3 +584,96 @@ atrium_ui_test_own_notifications (void)
   atrium_ui_test_spin_until (notifications_ready, NULL, 10);
   return notifications;
 }
+
+/* ---- a patron's own client beside the window ------------------------------------------ */
+
+AtriumApi *
+atrium_ui_test_patron_api (AtriumApplication *app)
+{
+  AtriumEmbedded *embedded = atrium_application_get_embedded (app);
+  const AtriumDemoAccount *patron = atrium_ui_test_demo_account ("demo-patron");
+  AtriumApi *api = atrium_api_new_for_unix_socket (atrium_embedded_get_socket_path (embedded));
+  g_autoptr(AtriumLoginResult) login = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  atrium_api_login_async (api, patron->name, patron->password, NULL,
+                          atrium_ui_test_took_result, &result);
+  atrium_ui_test_spin_until (atrium_ui_test_has_result, &result, 30);
+  login = atrium_api_login_finish (api, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return api;
+}
+
+JsonNode *
+atrium_ui_test_answer (AtriumApi     *api,
+                       GAsyncResult **result)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *document;
+
+  atrium_ui_test_spin_until (atrium_ui_test_has_result, result, 30);
+  document = atrium_api_document_finish (api, *result, &error);
+  g_assert_no_error (error);
+  g_clear_object (result);
+  return document;
+}
+
+void
+atrium_ui_test_half_hour (guint   minutes,
+                          char  **start,
+                          char  **end)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) from = g_date_time_add_minutes (now, (int) minutes -
+                                                            g_date_time_get_minute (now) % 15);
+  g_autoptr(GDateTime) to = g_date_time_add_minutes (from, 30);
+  g_autoptr(GDateTime) from_utc = g_date_time_to_utc (from);
+  g_autoptr(GDateTime) to_utc = g_date_time_to_utc (to);
+
+  *start = g_date_time_format (from_utc, "%Y-%m-%dT%H:%M:00Z");
+  *end = g_date_time_format (to_utc, "%Y-%m-%dT%H:%M:00Z");
+}
+
+gint64
+atrium_ui_test_free_seat (AtriumApplication *app,
+                          const char        *start,
+                          const char        *end)
+{
+  g_autoptr(AtriumApi) api = atrium_ui_test_patron_api (app);
+  g_autoptr(JsonNode) found = NULL;
+  g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
+  GAsyncResult *result = NULL;
+  JsonArray *resources;
+
+  g_hash_table_insert (query, "site", "2");
+  g_hash_table_insert (query, "type", "seat");
+  g_hash_table_insert (query, "free_from", (gpointer) start);
+  g_hash_table_insert (query, "free_to", (gpointer) end);
+  atrium_api_search_resources_async (api, query, NULL, atrium_ui_test_took_result, &result);
+  found = atrium_ui_test_answer (api, &result);
+  resources = json_object_get_array_member (json_node_get_object (found), "resources");
+  g_assert_cmpuint (json_array_get_length (resources), >, 0);
+  return json_object_get_int_member (json_array_get_object_element (resources, 0), "id");
+}
+
+gint64
+atrium_ui_test_patron_books (AtriumApplication *app,
+                             guint              minutes)
+{
+  g_autoptr(AtriumApi) api = atrium_ui_test_patron_api (app);
+  g_autoptr(JsonNode) booking = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *end = NULL;
+  g_autofree char *key = atrium_api_new_idempotency_key ();
+  GAsyncResult *result = NULL;
+  gint64 seat;
+
+  atrium_ui_test_half_hour (minutes, &start, &end);
+  seat = atrium_ui_test_free_seat (app, start, end);
+  atrium_api_create_booking_async (api, seat, start, end, 1, key, NULL,
+                                   atrium_ui_test_took_result, &result);
+  booking = atrium_ui_test_answer (api, &result);
+  return json_object_get_int_member (json_node_get_object (booking), "id");
+}

@@ -38,69 +38,15 @@ this_quarter (guint *hour,
   *minute = (guint) g_date_time_get_minute (now) / 15 * 15;
 }
 
-/* demo-patron's own client, signed in, beside the staff's window. */
-static AtriumApi *
-patron_api (void)
-{
-  AtriumEmbedded *embedded = atrium_application_get_embedded (the_app);
-  const AtriumDemoAccount *patron = atrium_ui_test_demo_account ("demo-patron");
-  AtriumApi *api = atrium_api_new_for_unix_socket (atrium_embedded_get_socket_path (embedded));
-  g_autoptr(AtriumLoginResult) login = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *result = NULL;
-
-  atrium_api_login_async (api, patron->name, patron->password, NULL,
-                          atrium_ui_test_took_result, &result);
-  atrium_ui_test_spin_until (atrium_ui_test_has_result, &result, 30);
-  login = atrium_api_login_finish (api, result, &error);
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  return api;
-}
-
-/* The quarter hour under way and half an hour on, in UTC. */
-static void
-next_half_hour (char **start,
-                char **end)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr(GDateTime) from = g_date_time_add_minutes (now, -(g_date_time_get_minute (now) %
-                                                              15));
-  g_autoptr(GDateTime) to = g_date_time_add_minutes (from, 30);
-  g_autoptr(GDateTime) from_utc = g_date_time_to_utc (from);
-  g_autoptr(GDateTime) to_utc = g_date_time_to_utc (to);
-
-  *start = g_date_time_format (from_utc, "%Y-%m-%dT%H:%M:00Z");
-  *end = g_date_time_format (to_utc, "%Y-%m-%dT%H:%M:00Z");
-}
-
-/* A seat of the Science Library free for the next half hour, as the API answers it to
- * a patron (who may search, not book for others). */
+/* A seat of the Science Library free for the quarter hour under way and the next. */
 static gint64
 free_seat (void)
 {
-  g_autoptr(AtriumApi) api = patron_api ();
-  g_autoptr(JsonNode) found = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
   g_autofree char *start = NULL;
   g_autofree char *end = NULL;
-  GAsyncResult *result = NULL;
-  JsonArray *resources;
 
-  next_half_hour (&start, &end);
-  g_hash_table_insert (query, "site", "2");
-  g_hash_table_insert (query, "type", "seat");
-  g_hash_table_insert (query, "free_from", start);
-  g_hash_table_insert (query, "free_to", end);
-  atrium_api_search_resources_async (api, query, NULL, atrium_ui_test_took_result, &result);
-  atrium_ui_test_spin_until (atrium_ui_test_has_result, &result, 30);
-  found = atrium_api_document_finish (api, result, &error);
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  resources = json_object_get_array_member (json_node_get_object (found), "resources");
-  g_assert_cmpuint (json_array_get_length (resources), >, 0);
-  return json_object_get_int_member (json_array_get_object_element (resources, 0), "id");
+  atrium_ui_test_half_hour (0, &start, &end);
+  return atrium_ui_test_free_seat (the_app, start, end);
 }
 
 /* Today's page of demo-staff, on the Science Library, its resources read. */
@@ -362,47 +308,22 @@ patron_booking_is (gpointer data)
   return FALSE;
 }
 
-/* The answer of the call under way on @api into *@result, which must be one. */
-static JsonNode *
-answer (AtriumApi     *api,
-        GAsyncResult **result)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *document;
-
-  atrium_ui_test_spin_until (atrium_ui_test_has_result, result, 30);
-  document = atrium_api_document_finish (api, *result, &error);
-  g_assert_no_error (error);
-  g_clear_object (result);
-  return document;
-}
-
 /* What a patron does elsewhere shows on today's list as it happens: no reload. */
 static void
 test_live (void)
 {
   g_autoptr(AtriumApi) api = NULL;
-  g_autoptr(JsonNode) booking = NULL;
   g_autoptr(JsonNode) cancelled = NULL;
-  g_autofree char *start = NULL;
-  g_autofree char *end = NULL;
-  g_autofree char *key = atrium_api_new_idempotency_key ();
   GAsyncResult *result = NULL;
-  gint64 seat;
 
   staff_today ();
-  seat = free_seat ();
-  api = patron_api ();
-  next_half_hour (&start, &end);
-  atrium_api_create_booking_async (api, seat, start, end, 1, key, NULL,
-                                   atrium_ui_test_took_result, &result);
-  booking = answer (api, &result);
-  patron_booking = json_object_get_int_member (json_node_get_object (booking), "id");
+  patron_booking = atrium_ui_test_patron_books (the_app, 0);
   atrium_ui_test_spin_until (patron_booking_is, "booked", 30);
 
+  api = atrium_ui_test_patron_api (the_app);
   atrium_api_cancel_booking_async (api, patron_booking, NULL, atrium_ui_test_took_result,
                                    &result);
-  cancelled = answer (api, &result);
+  cancelled = atrium_ui_test_answer (api, &result);
   atrium_ui_test_spin_until (patron_booking_is, "cancelled", 30);
   atrium_ui_test_sign_out ();
 }
