@@ -5,10 +5,13 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include "atrium-key-file.h"
+#include "atrium-keyring.h"
 #include "atrium-totp.h"
 
 static AtriumApplication *ui_app;
 static char *ui_config_dir;    /* of atrium_ui_test_start_demo_with() */
+static char *ui_credentials;   /* the cache key's, when the test gave none */
 
 void
 atrium_ui_test_spin_until (gboolean (*done) (gpointer),
@@ -344,8 +347,21 @@ start_demo (const char *config_file,
             gboolean    kiosk)
 {
   g_autoptr(GError) error = NULL;
-  AtriumApplication *app = atrium_application_new (G_APPLICATION_NON_UNIQUE);
+  AtriumApplication *app = NULL;
 
+  /* The key of the outboxes and caches as a systemd unit gives it (a credential): the
+   * tests' D-Bus session has no keyring. */
+  if (g_getenv ("CREDENTIALS_DIRECTORY") == NULL)
+    {
+      g_autofree char *key_path = NULL;
+
+      ui_credentials = g_dir_make_tmp ("atrium-ui-credentials-XXXXXX", &error);
+      g_assert_no_error (error);
+      key_path = g_build_filename (ui_credentials, ATRIUM_SECRETS_CREDENTIAL_NAME, NULL);
+      g_assert_true (atrium_key_file_create (key_path, &error));
+      g_setenv ("CREDENTIALS_DIRECTORY", ui_credentials, TRUE);
+    }
+  app = atrium_application_new (G_APPLICATION_NON_UNIQUE);
   ui_app = app;
   atrium_application_set_kiosk (app, kiosk);
   atrium_application_use_demo (app, config_file);
@@ -409,6 +425,16 @@ atrium_ui_test_quit (AtriumApplication **app)
       g_unlink (config);
       g_rmdir (ui_config_dir);
       g_clear_pointer (&ui_config_dir, g_free);
+    }
+  if (ui_credentials != NULL)
+    {
+      g_autofree char *key_path = g_build_filename (ui_credentials,
+                                                    ATRIUM_SECRETS_CREDENTIAL_NAME, NULL);
+
+      g_unlink (key_path);
+      g_rmdir (ui_credentials);
+      g_clear_pointer (&ui_credentials, g_free);
+      g_unsetenv ("CREDENTIALS_DIRECTORY");
     }
 }
 
