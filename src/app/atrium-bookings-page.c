@@ -27,6 +27,7 @@ struct _AtriumBookingsPage
   AtriumOutbox *outbox;        /* nullable: what was done offline, until sent */
   GPtrArray    *pending;       /* its queued AtriumOutboxItem, as last read */
   gboolean      flushing;
+  gboolean      flush_stopped; /* the last send stopped short: wait for the live feed */
   JsonArray    *mine;          /* the last list of "my bookings" */
   GPtrArray    *mine_rows;
   GPtrArray    *result_rows;
@@ -319,11 +320,14 @@ flushed (GObject      *source,
   g_autoptr(AtriumBookingsPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  self->flush_stopped = FALSE;
   if (!atrium_outbox_flush_finish (ATRIUM_OUTBOX (source), result, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       g_message ("Actions kept offline wait still: %s", error->message);
+      /* Not again at the next read (that would repeat a server's error in a loop). */
+      self->flush_stopped = TRUE;
     }
   self->flushing = FALSE;
   /* Sent or refused: the list says what each became. */
@@ -331,17 +335,24 @@ flushed (GObject      *source,
   atrium_bookings_page_refresh (self);
 }
 
-void
-atrium_bookings_page_send_pending (AtriumBookingsPage *self)
+static void
+send_pending (AtriumBookingsPage *self)
 {
-  g_return_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self));
-
   if (self->outbox == NULL || self->api == NULL || self->flushing ||
       atrium_outbox_get_queued (self->outbox) == 0)
     return;
   self->flushing = TRUE;
   atrium_outbox_flush_async (self->outbox, self->api, self->cancellable, flushed,
                              g_object_ref (self));
+}
+
+void
+atrium_bookings_page_send_pending (AtriumBookingsPage *self)
+{
+  g_return_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self));
+
+  self->flush_stopped = FALSE;
+  send_pending (self);
 }
 
 /* A cancellation neither made nor kept: why, and its row as it was (Cancel again). */
@@ -543,8 +554,10 @@ mine_read (GObject      *source,
   g_clear_pointer (&self->mine, json_array_unref);
   self->mine = mine != NULL ? json_array_ref (mine) : json_array_new ();
   show_mine (self);
-  /* The server answers: what was kept offline can go. */
-  atrium_bookings_page_send_pending (self);
+  /* The server answers: what was kept offline can go (unless the last try stopped
+   * short: then when the live feed is back). */
+  if (!self->flush_stopped)
+    send_pending (self);
 }
 
 void

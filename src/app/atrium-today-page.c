@@ -295,6 +295,8 @@ bookings_changed (GListModel      *model,
     {
       g_autoptr(AtriumLiveBooking) booking = g_list_model_get_item (model, i);
 
+      /* once, though a fetch may report a kept booking again */
+      g_signal_handlers_disconnect_by_func (booking, booking_notified, self);
       g_signal_connect_object (booking, "notify", G_CALLBACK (booking_notified), self, 0);
       g_ptr_array_add (items, atrium_booking_item_new (atrium_live_booking_get_object (booking)));
     }
