@@ -5,6 +5,7 @@
 
 #include "atrium-application.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -702,6 +703,52 @@ atrium_application_get_embedded (AtriumApplication *self)
   g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), NULL);
 
   return self->embedded;
+}
+
+/* The demo's stores go with its data; an institution's are the user's. */
+AtriumSecrets *
+atrium_application_new_secrets (AtriumApplication *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), NULL);
+
+  return atrium_secrets_new (self->embedded != NULL
+                             ? atrium_embedded_get_data_dir (self->embedded) : NULL, 0);
+}
+
+gboolean
+atrium_application_cache_key_finish (GObject      *source,
+                                     GAsyncResult *result,
+                                     guint8        key[ATRIUM_DB_KEY_LEN],
+                                     const char   *what)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (atrium_secrets_get_cache_key_finish (ATRIUM_SECRETS (source), result, key, NULL,
+                                           &error))
+    return TRUE;
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("No key for %s: %s", what, error->message);
+  return FALSE;
+}
+
+char *
+atrium_application_store_path (AtriumApplication *self,
+                               gboolean           cache,
+                               const char        *name)
+{
+  g_autofree char *dir = NULL;
+
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), NULL);
+
+  if (self->embedded != NULL)
+    dir = g_strdup (atrium_embedded_get_data_dir (self->embedded));
+  else
+    dir = g_build_filename (cache ? g_get_user_cache_dir () : g_get_user_data_dir (),
+                            "atrium", NULL);
+  /* A new account has no data directory yet. */
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    g_warning ("Cannot make %s: %s", dir, g_strerror (errno));
+  return g_build_filename (dir, name, NULL);
 }
 
 AtriumLiveClient *

@@ -6,6 +6,7 @@
 #include "atrium-alerts.h"
 #include "atrium-api.h"
 #include "atrium-embedded.h"
+#include "atrium-keyring.h"
 #include "atrium-live-client.h"
 
 G_BEGIN_DECLS
@@ -60,6 +61,20 @@ void               atrium_application_disconnect       (AtriumApplication *self)
 
 AtriumApi         *atrium_application_get_api       (AtriumApplication *self);
 AtriumEmbedded    *atrium_application_get_embedded  (AtriumApplication *self);
+/* Where the cache key is kept for this backend (the demo's data directory, else the
+ * keyring or the user's key file). */
+AtriumSecrets     *atrium_application_new_secrets   (AtriumApplication *self);
+/* The key of atrium_secrets_get_cache_key_async() on that, or FALSE after a warning
+ * (none when cancelled) that there is no key for @what. */
+gboolean           atrium_application_cache_key_finish (GObject      *source,
+                                                        GAsyncResult *result,
+                                                        guint8        key[ATRIUM_DB_KEY_LEN],
+                                                        const char   *what);
+/* The path of a store file @name: in the demo's data directory, else in
+ * `$XDG_CACHE_HOME/atrium` (@cache) or `$XDG_DATA_HOME/atrium`; the directory is made. */
+char              *atrium_application_store_path    (AtriumApplication *self,
+                                                     gboolean           cache,
+                                                     const char        *name);
 AtriumLiveClient  *atrium_application_get_live      (AtriumApplication *self);
 /* The user's occupancy alerts, watching the live feed's spaces; NULL on a kiosk. */
 AtriumAlerts      *atrium_application_get_alerts    (AtriumApplication *self);

@@ -24,6 +24,11 @@ struct _AtriumBookingsPage
 
   AtriumApi    *api;
   GCancellable *cancellable;
+  AtriumOutbox *outbox;        /* nullable: what was done offline, until sent */
+  GPtrArray    *pending;       /* its queued AtriumOutboxItem, as last read */
+  gboolean      flushing;
+  gboolean      flush_stopped; /* the last send stopped short: wait for the live feed */
+  JsonArray    *mine;          /* the last list of "my bookings" */
   GPtrArray    *mine_rows;
   GPtrArray    *result_rows;
   char         *free_from;     /* of the last search, to book what it found */
@@ -250,16 +255,173 @@ calendar_clicked (GtkButton          *button,
 
 /* ---- my bookings ------------------------------------------------------------------- */
 
+static GtkWidget *booking_row (AtriumBookingsPage *self,
+                               JsonObject         *booking);
+
+static void
+show_mine (AtriumBookingsPage *self)
+{
+  if (self->mine == NULL)
+    return;
+  fill_rows (self, self->mine_list, self->mine_rows, self->mine, G_MAXUINT, booking_row,
+             _("No bookings yet"), _("Find something free below and book it."));
+}
+
+/* The queued cancellation of booking @id, if one waits in the outbox. */
+static gboolean
+cancel_pending (AtriumBookingsPage *self,
+                gint64              id)
+{
+  for (guint i = 0; self->pending != NULL && i < self->pending->len; i++)
+    {
+      AtriumOutboxItem *item = g_ptr_array_index (self->pending, i);
+
+      if (item->kind == ATRIUM_OUTBOX_CANCEL &&
+          json_object_get_int_member_with_default (json_node_get_object (item->request),
+                                                   "booking_id", 0) == id)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+pending_read (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(AtriumBookingsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *items = atrium_outbox_list_finish (ATRIUM_OUTBOX (source), result, &error);
+
+  if (items == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("The actions kept offline cannot be read: %s", error->message);
+      return;
+    }
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  self->pending = items;
+  show_mine (self);
+}
+
+static void
+read_pending (AtriumBookingsPage *self)
+{
+  if (self->outbox != NULL)
+    atrium_outbox_list_async (self->outbox, FALSE, self->cancellable, pending_read,
+                              g_object_ref (self));
+}
+
+static void
+flushed (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(AtriumBookingsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->flush_stopped = FALSE;
+  if (!atrium_outbox_flush_finish (ATRIUM_OUTBOX (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_message ("Actions kept offline wait still: %s", error->message);
+      /* Not again at the next read (that would repeat a server's error in a loop). */
+      self->flush_stopped = TRUE;
+    }
+  self->flushing = FALSE;
+  /* Sent or refused: the list says what each became. */
+  read_pending (self);
+  atrium_bookings_page_refresh (self);
+}
+
+static void
+send_pending (AtriumBookingsPage *self)
+{
+  if (self->outbox == NULL || self->api == NULL || self->flushing ||
+      atrium_outbox_get_queued (self->outbox) == 0)
+    return;
+  self->flushing = TRUE;
+  atrium_outbox_flush_async (self->outbox, self->api, self->cancellable, flushed,
+                             g_object_ref (self));
+}
+
+void
+atrium_bookings_page_send_pending (AtriumBookingsPage *self)
+{
+  g_return_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self));
+
+  self->flush_stopped = FALSE;
+  send_pending (self);
+}
+
+/* A cancellation neither made nor kept: why, and its row as it was (Cancel again). */
+static void
+refused (AtriumBookingsPage *self,
+         const char         *text)
+{
+  atrium_toast (GTK_WIDGET (self), text);
+  show_mine (self);
+}
+
+static void
+cancel_kept (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(AtriumBookingsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (atrium_outbox_enqueue_finish (ATRIUM_OUTBOX (source), result, &error) == 0)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = g_strdup_printf (_("The cancellation could not be kept here: %s"),
+                              error->message);
+      refused (self, text);
+      return;
+    }
+  atrium_toast (GTK_WIDGET (self), _("Cancellation pending: it will be sent when online"));
+  read_pending (self);
+}
+
+/* A cancellation under way: which booking, to keep it if the server does not answer. */
+typedef struct
+{
+  AtriumBookingsPage *self;
+  gint64              id;
+} Cancelling;
+
 static void
 cancelled (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  AtriumBookingsPage *self = user_data;
-  g_autoptr(JsonNode) answer = atrium_toast_document_finish (self, source, result);
+  g_autofree Cancelling *cancelling = user_data;
+  g_autoptr(AtriumBookingsPage) self = cancelling->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = atrium_api_document_finish (ATRIUM_API (source), result, &error);
+  gint64 id = cancelling->id;
 
-  if (answer == NULL)
+  if (answer == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  if (answer == NULL && self->outbox != NULL &&
+      g_error_matches (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_OFFLINE) && id > 0)
+    {
+      /* No answer: kept, and sent when the server is back. */
+      atrium_outbox_enqueue_cancel_async (self->outbox, id, self->cancellable, cancel_kept,
+                                          g_object_ref (self));
+      return;
+    }
+  if (answer == NULL)
+    {
+      g_autofree char *text = atrium_ui_error_text (error);
+
+      refused (self, text);
+      return;
+    }
   atrium_toast (GTK_WIDGET (self), _("Booking cancelled"));
   atrium_bookings_page_refresh (self);
 }
@@ -270,10 +432,13 @@ cancel_clicked (GtkButton          *button,
 {
   JsonObject *booking = g_object_get_data (G_OBJECT (button), "booking");
 
+  Cancelling *cancelling = g_new0 (Cancelling, 1);
+
+  cancelling->self = g_object_ref (self);
+  cancelling->id = json_object_get_int_member_with_default (booking, "id", 0);
   gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
-  atrium_api_cancel_booking_async (self->api,
-                                   json_object_get_int_member_with_default (booking, "id", 0),
-                                   self->cancellable, cancelled, self);
+  atrium_api_cancel_booking_async (self->api, cancelling->id, self->cancellable, cancelled,
+                                   cancelling);
 }
 
 static GtkWidget *
@@ -303,7 +468,13 @@ booking_row (AtriumBookingsPage *self,
   g_autofree char *when = atrium_ui_interval (
     json_object_get_string_member_with_default (booking, "start", NULL),
     json_object_get_string_member_with_default (booking, "end", NULL));
-  g_autofree char *subtitle = g_strdup_printf ("%s · %s", when, atrium_ui_booking_status (status));
+  gboolean pending = g_str_equal (status, "booked") &&
+                     cancel_pending (self, json_object_get_int_member_with_default (booking,
+                                                                                    "id", 0));
+  /* TRANSLATORS: a cancellation made offline, not yet sent to the server */
+  const char *state = pending ? _("Cancellation pending — will be sent when online")
+                              : atrium_ui_booking_status (status);
+  g_autofree char *subtitle = g_strdup_printf ("%s · %s", when, state);
   GtkWidget *row = adw_action_row_new ();
   gboolean active = g_str_equal (status, "booked") || g_str_equal (status, "checked_in") ||
                     g_str_equal (status, "break");
@@ -330,7 +501,24 @@ booking_row (AtriumBookingsPage *self,
                                  booking_button (_("Show _Code"), code_label, booking,
                                                  G_CALLBACK (show_code), self));
     }
-  if (g_str_equal (status, "booked"))
+  if (pending)
+    {
+      GtkWidget *icon = gtk_image_new_from_icon_name ("document-send-symbolic");
+      /* TRANSLATORS: the accessible description of a booking whose cancellation waits */
+      g_autofree char *description = g_strdup_printf (_("%s, %s: cancelled on this computer "
+                                                        "while offline; the library is told "
+                                                        "when the connection is back"),
+                                                      name, when);
+
+      gtk_widget_set_tooltip_text (icon, _("Pending — will be sent when online"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Pending"), -1);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
+      gtk_widget_add_css_class (row, "pending");
+    }
+  else if (g_str_equal (status, "booked"))
     {
       g_autofree char *cancel_label = g_strdup_printf (_("Cancel the booking of %s, %s"),
                                                        name, when);
@@ -345,6 +533,7 @@ booking_row (AtriumBookingsPage *self,
                      GINT_TO_POINTER ((int) json_object_get_int_member_with_default (booking,
                                                                                     "id", 0)));
   g_object_set_data (G_OBJECT (row), "status", (gpointer) g_intern_string (status));
+  g_object_set_data (G_OBJECT (row), "pending", GINT_TO_POINTER (pending));
   g_object_set_data_full (G_OBJECT (row), "booking", json_object_ref (booking),
                           (GDestroyNotify) json_object_unref);
   return row;
@@ -357,13 +546,18 @@ mine_read (GObject      *source,
 {
   AtriumBookingsPage *self = user_data;
   g_autoptr(JsonNode) document = atrium_toast_document_finish (self, source, result);
+  JsonArray *mine;
 
   if (document == NULL)
     return;
-  fill_rows (self, self->mine_list, self->mine_rows,
-             json_object_get_array_member (json_node_get_object (document), "bookings"),
-             G_MAXUINT, booking_row, _("No bookings yet"),
-             _("Find something free below and book it."));
+  mine = json_object_get_array_member (json_node_get_object (document), "bookings");
+  g_clear_pointer (&self->mine, json_array_unref);
+  self->mine = mine != NULL ? json_array_ref (mine) : json_array_new ();
+  show_mine (self);
+  /* The server answers: what was kept offline can go (unless the last try stopped
+   * short: then when the live feed is back). */
+  if (!self->flush_stopped)
+    send_pending (self);
 }
 
 void
@@ -540,6 +734,27 @@ atrium_bookings_page_find (AtriumBookingsPage *self,
 }
 
 void
+atrium_bookings_page_set_outbox (AtriumBookingsPage *self,
+                                 AtriumOutbox       *outbox)
+{
+  g_return_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self));
+  g_return_if_fail (outbox == NULL || ATRIUM_IS_OUTBOX (outbox));
+
+  g_set_object (&self->outbox, outbox);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  self->flushing = FALSE;
+  read_pending (self);
+  atrium_bookings_page_send_pending (self);
+}
+
+AtriumOutbox *
+atrium_bookings_page_get_outbox (AtriumBookingsPage *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self), NULL);
+  return self->outbox;
+}
+
+void
 atrium_bookings_page_set_api (AtriumBookingsPage *self,
                               AtriumApi          *api)
 {
@@ -549,6 +764,8 @@ atrium_bookings_page_set_api (AtriumBookingsPage *self,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   g_set_object (&self->api, api);
+  g_clear_pointer (&self->mine, json_array_unref);
+  self->flushing = FALSE;
   clear_rows (self->results_list, self->result_rows);
   gtk_widget_set_visible (GTK_WIDGET (self->results_group), FALSE);
   atrium_bookings_page_refresh (self);
@@ -578,6 +795,9 @@ atrium_bookings_page_dispose (GObject *object)
   atrium_widget_close_chooser (&self->chooser, self);
   g_clear_pointer (&self->chooser_booking, json_object_unref);
   g_clear_object (&self->api);
+  g_clear_object (&self->outbox);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_clear_pointer (&self->mine, json_array_unref);
   g_clear_pointer (&self->mine_rows, g_ptr_array_unref);
   g_clear_pointer (&self->result_rows, g_ptr_array_unref);
   atrium_widget_dispose_children (GTK_WIDGET (self), ATRIUM_TYPE_BOOKINGS_PAGE);

@@ -4,6 +4,7 @@
 #include <gtk/gtk.h>
 
 #include "atrium-api.h"
+#include "atrium-outbox.h"
 
 G_BEGIN_DECLS
 
@@ -17,6 +18,13 @@ G_DECLARE_FINAL_TYPE (AtriumBookingsPage, atrium_bookings_page, ATRIUM, BOOKINGS
 GtkWidget *atrium_bookings_page_new      (void);
 void       atrium_bookings_page_set_api  (AtriumBookingsPage *self,
                                           AtriumApi          *api);
+/* What is done offline (a cancellation) is kept in @outbox (nullable: none; set after
+ * the API) and shown as pending; it is sent when the server answers again (a read of my
+ * bookings, or send_pending()), then the list is read again. */
+void       atrium_bookings_page_set_outbox (AtriumBookingsPage *self,
+                                            AtriumOutbox       *outbox);
+AtriumOutbox *atrium_bookings_page_get_outbox (AtriumBookingsPage *self);
+void       atrium_bookings_page_send_pending (AtriumBookingsPage *self);
 /* Reads my bookings again. */
 void       atrium_bookings_page_refresh  (AtriumBookingsPage *self);
 /* For tests: the rows shown (each with the booking's id as "booking-id" data, its JSON

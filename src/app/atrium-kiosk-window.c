@@ -577,43 +577,19 @@ key_ready (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  g_autoptr(GError) error = NULL;
   AtriumKioskWindow *self;
-  AtriumEmbedded *embedded;
   g_autofree char *outbox = NULL;
   g_autofree char *cache = NULL;
   guint8 key[ATRIUM_DB_KEY_LEN];
 
-  if (!atrium_secrets_get_cache_key_finish (ATRIUM_SECRETS (source), result, key, NULL,
-                                            &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("No key for the kiosk's outbox and cache: check-ins need the server: %s",
-                   error->message);
-      return;
-    }
+  if (!atrium_application_cache_key_finish (source, result, key,
+                                            "the kiosk's outbox and cache: check-ins need "
+                                            "the server"))
+    return;
   self = user_data;
-  embedded = atrium_application_get_embedded (self->app);
-  if (embedded != NULL)
-    {
-      outbox = g_build_filename (atrium_embedded_get_data_dir (embedded), "kiosk-outbox.db",
-                                 NULL);
-      cache = g_build_filename (atrium_embedded_get_data_dir (embedded), "kiosk-cache.db",
-                                NULL);
-    }
-  else
-    {
-      outbox = g_build_filename (g_get_user_data_dir (), "atrium", "kiosk-outbox.db", NULL);
-      cache = g_build_filename (g_get_user_cache_dir (), "atrium", "kiosk-cache.db", NULL);
-    }
+  outbox = atrium_application_store_path (self->app, FALSE, "kiosk-outbox.db");
+  cache = atrium_application_store_path (self->app, TRUE, "kiosk-cache.db");
   atrium_kiosk_cache_load_async (cache, key, self->cancellable, cache_loaded, self);
-  /* A new kiosk account has no data directory yet. */
-  {
-    g_autofree char *dir = g_path_get_dirname (outbox);
-
-    if (g_mkdir_with_parents (dir, 0700) != 0)
-      g_warning ("Cannot make %s: %s", dir, g_strerror (errno));
-  }
   atrium_outbox_open_async (outbox, key, self->cancellable, outbox_opened, self);
   memset (key, 0, sizeof key);
 }
@@ -621,12 +597,9 @@ key_ready (GObject      *source,
 static void
 open_stores (AtriumKioskWindow *self)
 {
-  AtriumEmbedded *embedded = atrium_application_get_embedded (self->app);
-
   if (self->secrets != NULL)
     return;
-  self->secrets = atrium_secrets_new (embedded != NULL ? atrium_embedded_get_data_dir (embedded)
-                                                       : NULL, 0);
+  self->secrets = atrium_application_new_secrets (self->app);
   atrium_secrets_get_cache_key_async (self->secrets, self->cancellable, key_ready, self);
 }
 

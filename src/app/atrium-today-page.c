@@ -11,6 +11,7 @@
 
 #include "atrium-book-for-dialog.h"
 #include "atrium-booking-details.h"
+#include "atrium-live-bookings.h"
 #include "atrium-ui-text.h"
 #include "atrium-widget.h"
 #include "atrium-window.h"
@@ -163,6 +164,10 @@ struct _AtriumTodayPage
   GtkWidget        parent_instance;
 
   AtriumApi       *api;
+  AtriumLiveClient *live;         /* nullable: the list is then read on demand only */
+  AtriumLiveBookings *bookings;   /* the site shown, followed live */
+  gulong           bookings_changed_id;
+  gulong           loading_id;
   GArray          *site_ids;      /* gint64, in the drop-down's order */
   GCancellable    *cancellable;
   GListStore      *store;
@@ -251,39 +256,101 @@ filters_changed (AtriumTodayPage *self)
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
+/* A booking of the live list changed in place (a live message, a fetch): its row is
+ * made again, since a column view binds a row once. */
 static void
-bookings_read (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+booking_notified (AtriumLiveBooking *booking,
+                  GParamSpec        *pspec,
+                  AtriumTodayPage   *self)
 {
-  AtriumTodayPage *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) document = atrium_api_document_finish (ATRIUM_API (source), result,
-                                                             &error);
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-  JsonArray *bookings;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
 
-  if (document == NULL)
+  for (guint i = 0; i < n; i++)
     {
-      g_autofree char *text = NULL;
+      g_autoptr(AtriumBookingItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
 
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      text = atrium_ui_error_text (error);
-      set_summary (self, text);
-      return;
-    }
-  bookings = json_object_get_array_member (json_node_get_object (document), "bookings");
-  for (guint i = 0; bookings != NULL && i < json_array_get_length (bookings); i++)
-    {
-      JsonObject *booking = json_array_get_object_element (bookings, i);
+      if (item->id == atrium_live_booking_get_id (booking))
+        {
+          g_autoptr(AtriumBookingItem) again =
+            atrium_booking_item_new (atrium_live_booking_get_object (booking));
 
-      if (booking != NULL)
-        g_ptr_array_add (items, atrium_booking_item_new (booking));
+          g_list_store_splice (self->store, i, 1, (gpointer *) &again, 1);
+          break;
+        }
     }
-  g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
-                       items->pdata, items->len);
   update_summary (self);
+}
+
+/* The live list's span @position.. replaced by @added of its items, each followed. */
+static void
+bookings_changed (GListModel      *model,
+                  guint            position,
+                  guint            removed,
+                  guint            added,
+                  AtriumTodayPage *self)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(AtriumLiveBooking) booking = g_list_model_get_item (model, i);
+
+      /* once, though a fetch may report a kept booking again */
+      g_signal_handlers_disconnect_by_func (booking, booking_notified, self);
+      g_signal_connect_object (booking, "notify", G_CALLBACK (booking_notified), self, 0);
+      g_ptr_array_add (items, atrium_booking_item_new (atrium_live_booking_get_object (booking)));
+    }
+  g_list_store_splice (self->store, position, removed, items->pdata, items->len);
+  update_summary (self);
+}
+
+/* A fetch over: the day's figures, or why the list could not be read. */
+static void
+loading_changed (AtriumLiveBookings *bookings,
+                 GParamSpec         *pspec,
+                 AtriumTodayPage    *self)
+{
+  const GError *error = atrium_live_bookings_get_error (bookings);
+
+  if (atrium_live_bookings_get_loading (bookings))
+    return;
+  if (error != NULL)
+    {
+      g_autofree char *text = atrium_ui_error_text (error);
+
+      set_summary (self, text);
+    }
+  else
+    update_summary (self);
+}
+
+/* The live list of @site, or none. */
+static void
+follow_site (AtriumTodayPage *self,
+             gint64           site)
+{
+  if (self->bookings != NULL)
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->bookings));
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(GObject) booking = g_list_model_get_item (G_LIST_MODEL (self->bookings), i);
+
+          g_signal_handlers_disconnect_by_data (booking, self);
+        }
+      g_clear_signal_handler (&self->bookings_changed_id, self->bookings);
+      g_clear_signal_handler (&self->loading_id, self->bookings);
+      g_clear_object (&self->bookings);
+    }
+  g_list_store_remove_all (self->store);
+  if (self->api == NULL || site <= 0)
+    return;
+  self->bookings = atrium_live_bookings_new (self->api, self->live, site);
+  self->bookings_changed_id = g_signal_connect (self->bookings, "items-changed",
+                                                G_CALLBACK (bookings_changed), self);
+  self->loading_id = g_signal_connect (self->bookings, "notify::loading",
+                                       G_CALLBACK (loading_changed), self);
 }
 
 static gint64
@@ -299,18 +366,10 @@ selected_site (AtriumTodayPage *self)
 void
 atrium_today_page_refresh (AtriumTodayPage *self)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *date = g_date_time_format (now, "%Y-%m-%d");
-  g_autofree char *path = NULL;
-  gint64 site = 0;
-
   g_return_if_fail (ATRIUM_IS_TODAY_PAGE (self));
 
-  site = selected_site (self);
-  if (self->api == NULL || site <= 0)
-    return;
-  path = g_strdup_printf ("/api/v1/bookings?site=%" G_GINT64_FORMAT "&date=%s", site, date);
-  atrium_api_get_document_async (self->api, path, self->cancellable, bookings_read, self);
+  if (self->bookings != NULL)
+    atrium_live_bookings_refresh (self->bookings);
 }
 
 /* A staff action's answer: its error, or @done said and the list read again. */
@@ -675,10 +734,9 @@ site_changed (AtriumTodayPage *self)
   g_autoptr(GHashTable) query = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   gint64 site = selected_site (self);
 
-  g_list_store_remove_all (self->store);
   g_clear_pointer (&self->resources, json_array_unref);
   gtk_widget_set_sensitive (GTK_WIDGET (self->book_for_button), FALSE);
-  atrium_today_page_refresh (self);
+  follow_site (self, site);
   if (self->api == NULL || site <= 0)
     return;
   g_hash_table_insert (query, "site", g_strdup_printf ("%" G_GINT64_FORMAT, site));
@@ -730,6 +788,7 @@ sites_read (GObject      *source,
 void
 atrium_today_page_set_data (AtriumTodayPage *self,
                             AtriumApi       *api,
+                            AtriumLiveClient *live,
                             const gint64    *sites,
                             guint            n_sites)
 {
@@ -739,9 +798,10 @@ atrium_today_page_set_data (AtriumTodayPage *self,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   g_set_object (&self->api, api);
+  g_set_object (&self->live, live);
   g_array_set_size (self->site_ids, 0);
   g_array_append_vals (self->site_ids, sites, n_sites);
-  g_list_store_remove_all (self->store);
+  follow_site (self, 0);
   atrium_api_get_sites_async (api, self->cancellable, sites_read, self);
 }
 
@@ -759,11 +819,13 @@ atrium_today_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  follow_site (self, 0);
   atrium_widget_dispose_children (GTK_WIDGET (self), ATRIUM_TYPE_TODAY_PAGE);
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->store);
   g_clear_object (&self->api);
+  g_clear_object (&self->live);
   g_clear_pointer (&self->resources, json_array_unref);
   g_clear_pointer (&self->site_ids, g_array_unref);
   G_OBJECT_CLASS (atrium_today_page_parent_class)->dispose (object);

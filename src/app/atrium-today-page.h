@@ -4,6 +4,7 @@
 #include <gtk/gtk.h>
 
 #include "atrium-api.h"
+#include "atrium-live-client.h"
 
 G_BEGIN_DECLS
 
@@ -23,10 +24,12 @@ const char *atrium_booking_item_get_patron (AtriumBookingItem *self);
 JsonObject *atrium_booking_item_get_booking (AtriumBookingItem *self);
 
 GtkWidget  *atrium_today_page_new      (void);
-/* @sites: the ids of the sites the user works at; a drop-down picks one. */
-void        atrium_today_page_set_data (AtriumTodayPage *self,
-                                        AtriumApi       *api,
-                                        const gint64    *sites,
+/* @sites: the ids of the sites the user works at; a drop-down picks one. The site's
+ * list follows @live's booking messages (nullable: read on demand only). */
+void        atrium_today_page_set_data (AtriumTodayPage  *self,
+                                        AtriumApi        *api,
+                                        AtriumLiveClient *live,
+                                        const gint64     *sites,
                                         guint            n_sites);
 void        atrium_today_page_refresh  (AtriumTodayPage *self);
 /* The rows shown after search and filter (AtriumBookingItem), for tests. */

@@ -6,6 +6,7 @@
 #include "atrium-window.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "atrium-admin-page.h"
 #include "atrium-bookings-page.h"
@@ -27,6 +28,8 @@ struct _AtriumWindow
   gulong          backend_id;
   gulong          user_id;
   gulong          live_state_id;
+  AtriumSecrets  *secrets;
+  GCancellable   *store_cancellable;  /* opening the signed-in user's outbox */
 
   AdwToastOverlay *toast_overlay;
   GtkStack       *title_stack;
@@ -120,6 +123,80 @@ live_state_changed (AtriumWindow *self)
       gtk_label_set_text (self->offline_label, text);
     }
   gtk_revealer_set_reveal_child (self->offline_revealer, offline);
+  if (state == ATRIUM_LIVE_STATE_LIVE)
+    atrium_bookings_page_send_pending (self->bookings_page);
+}
+
+const char *
+atrium_window_get_offline_text (AtriumWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), NULL);
+
+  return gtk_revealer_get_reveal_child (self->offline_revealer)
+         ? gtk_label_get_text (self->offline_label) : NULL;
+}
+
+static void
+outbox_opened (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumOutbox) outbox = atrium_outbox_open_finish (result, &error);
+
+  if (outbox == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("No outbox: what is done offline is refused: %s", error->message);
+      return;
+    }
+  atrium_bookings_page_set_outbox (ATRIUM_WINDOW (user_data)->bookings_page, outbox);
+}
+
+static void
+outbox_key_ready (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  AtriumWindow *self;
+  JsonObject *user;
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+  guint8 key[ATRIUM_DB_KEY_LEN];
+
+  if (!atrium_application_cache_key_finish (source, result, key,
+                                            "the outbox: what is done offline is refused"))
+    return;
+  self = user_data;
+  user = atrium_application_get_user (self->app);
+  if (user == NULL)
+    {
+      memset (key, 0, sizeof key);
+      return;
+    }
+  /* One per user of this computer's account: another's pending actions are not shown. */
+  name = g_strdup_printf ("outbox-user-%" G_GINT64_FORMAT ".db",
+                          json_object_get_int_member_with_default (user, "id", 0));
+  path = atrium_application_store_path (self->app, FALSE, name);
+  atrium_outbox_open_async (path, key, self->store_cancellable, outbox_opened, self);
+  memset (key, 0, sizeof key);
+}
+
+/* The signed-in user's outbox for the bookings page, or none when signed out. */
+static void
+open_outbox (AtriumWindow *self,
+             gboolean      signed_in)
+{
+  g_cancellable_cancel (self->store_cancellable);
+  g_clear_object (&self->store_cancellable);
+  atrium_bookings_page_set_outbox (self->bookings_page, NULL);
+  if (!signed_in)
+    return;
+  self->store_cancellable = g_cancellable_new ();
+  if (self->secrets == NULL)
+    self->secrets = atrium_application_new_secrets (self->app);
+  atrium_secrets_get_cache_key_async (self->secrets, self->store_cancellable, outbox_key_ready,
+                                      self);
 }
 
 static void
@@ -132,6 +209,7 @@ user_changed (AtriumWindow *self)
   if (atrium_application_get_user (app) == NULL)
     {
       gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
+      open_outbox (self, FALSE);
       if (atrium_application_get_session_expired (app))
         atrium_login_page_reset (self->login_page,
                                  _("Your session has ended. Sign in again to go on: what "
@@ -149,6 +227,7 @@ user_changed (AtriumWindow *self)
   adw_view_stack_page_set_visible (self->today_stack_page, staff);
 
   atrium_bookings_page_set_api (self->bookings_page, atrium_application_get_api (app));
+  open_outbox (self, TRUE);
   if (staff)
     {
       g_autoptr(GArray) sites = atrium_application_get_role_sites (app, "staff");
@@ -165,7 +244,7 @@ user_changed (AtriumWindow *self)
           if (!known)
             g_array_append_val (sites, site);
         }
-      atrium_today_page_set_data (self->today_page, atrium_application_get_api (app),
+      atrium_today_page_set_data (self->today_page, atrium_application_get_api (app), live,
                                   (const gint64 *) (gpointer) sites->data, sites->len);
       atrium_occupancy_page_set_staff_sites (self->occupancy_page,
                                              (const gint64 *) (gpointer) sites->data,
@@ -300,6 +379,9 @@ atrium_window_dispose (GObject *object)
       g_clear_signal_handler (&self->backend_id, self->app);
       g_clear_signal_handler (&self->user_id, self->app);
     }
+  g_cancellable_cancel (self->store_cancellable);
+  g_clear_object (&self->store_cancellable);
+  g_clear_object (&self->secrets);
   g_clear_object (&self->app);
   gtk_widget_dispose_template (GTK_WIDGET (self), ATRIUM_TYPE_WINDOW);
   g_clear_object (&self->settings);

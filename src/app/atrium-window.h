@@ -18,6 +18,8 @@ void             atrium_window_toast          (AtriumWindow      *self,
 const char      *atrium_window_get_page       (AtriumWindow      *self);
 AtriumLoginPage *atrium_window_get_login_page (AtriumWindow      *self);
 AdwViewStack    *atrium_window_get_view_stack (AtriumWindow      *self);
+/* The offline banner's text while it shows, else NULL. */
+const char      *atrium_window_get_offline_text (AtriumWindow    *self);
 
 /* A toast in the window that holds @widget. */
 void             atrium_toast                 (GtkWidget         *widget,

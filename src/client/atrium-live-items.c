@@ -513,6 +513,7 @@ struct _AtriumLiveBooking
   GDateTime *check_in_at;
   gint64     break_usec;
   GDateTime *break_until;
+  JsonObject *object;    /* every member heard so far, the latest of each */
 };
 
 G_DEFINE_FINAL_TYPE (AtriumLiveBooking, atrium_live_booking, G_TYPE_OBJECT)
@@ -575,6 +576,7 @@ atrium_live_booking_finalize (GObject *object)
   g_clear_pointer (&self->end, g_date_time_unref);
   g_clear_pointer (&self->check_in_at, g_date_time_unref);
   g_clear_pointer (&self->break_until, g_date_time_unref);
+  g_clear_pointer (&self->object, json_object_unref);
   G_OBJECT_CLASS (atrium_live_booking_parent_class)->finalize (object);
 }
 
@@ -603,6 +605,20 @@ atrium_live_booking_class_init (AtriumLiveBookingClass *klass)
 static void
 atrium_live_booking_init (AtriumLiveBooking *self)
 {
+  self->object = json_object_new ();
+}
+
+static void
+merge_member (JsonObject  *object,
+              const char  *name,
+              JsonNode    *node,
+              gpointer     user_data)
+{
+  AtriumLiveBooking *self = user_data;
+  JsonNode *old = json_object_get_member (self->object, name);
+
+  if (old == NULL || !json_node_equal (old, node))
+    json_object_set_member (self->object, name, json_node_copy (node));
 }
 
 /* Only the members @object has: a live message carries fewer than the day's list. */
@@ -613,6 +629,7 @@ atrium_live_booking_update (AtriumLiveBooking *self,
   GObject *gobject = G_OBJECT (self);
   gboolean changed = FALSE;
 
+  json_object_foreach_member (object, merge_member, self);
   g_object_freeze_notify (gobject);
   if (json_object_has_member (object, "site_id"))
     changed |= set_int (gobject, &self->site_id, member_int (object, "site_id", 0),
@@ -668,6 +685,12 @@ gint64
 atrium_live_booking_get_id (AtriumLiveBooking *self)
 {
   return self->id;
+}
+
+JsonObject *
+atrium_live_booking_get_object (AtriumLiveBooking *self)
+{
+  return self->object;
 }
 
 gint64

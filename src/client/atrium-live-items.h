@@ -59,6 +59,9 @@ GDateTime  *atrium_live_booking_get_end           (AtriumLiveBooking *self);
 /* NULL until checked in / when not on a break. */
 GDateTime  *atrium_live_booking_get_check_in_at   (AtriumLiveBooking *self);
 GDateTime  *atrium_live_booking_get_break_until   (AtriumLiveBooking *self);
+/* Every member the list and the live messages gave, the latest of each (the check-in
+ * code, when booked, cancelled...): for a view that shows more than the properties. */
+JsonObject *atrium_live_booking_get_object        (AtriumLiveBooking *self);
 
 /* For AtriumLiveClient: a new item from the server's JSON object of a space or queue (as
  * GET /api/v1/occupancy and the live feed write it, already checked against the

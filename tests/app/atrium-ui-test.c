@@ -5,10 +5,13 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include "atrium-key-file.h"
+#include "atrium-keyring.h"
 #include "atrium-totp.h"
 
 static AtriumApplication *ui_app;
 static char *ui_config_dir;    /* of atrium_ui_test_start_demo_with() */
+static char *ui_credentials;   /* the cache key's, when the test gave none */
 
 void
 atrium_ui_test_spin_until (gboolean (*done) (gpointer),
@@ -355,8 +358,21 @@ start_demo (const char *config_file,
             gboolean    kiosk)
 {
   g_autoptr(GError) error = NULL;
-  AtriumApplication *app = atrium_application_new (G_APPLICATION_NON_UNIQUE);
+  AtriumApplication *app = NULL;
 
+  /* The key of the outboxes and caches as a systemd unit gives it (a credential): the
+   * tests' D-Bus session has no keyring. */
+  if (g_getenv ("CREDENTIALS_DIRECTORY") == NULL)
+    {
+      g_autofree char *key_path = NULL;
+
+      ui_credentials = g_dir_make_tmp ("atrium-ui-credentials-XXXXXX", &error);
+      g_assert_no_error (error);
+      key_path = g_build_filename (ui_credentials, ATRIUM_SECRETS_CREDENTIAL_NAME, NULL);
+      g_assert_true (atrium_key_file_create (key_path, &error));
+      g_setenv ("CREDENTIALS_DIRECTORY", ui_credentials, TRUE);
+    }
+  app = atrium_application_new (G_APPLICATION_NON_UNIQUE);
   ui_app = app;
   atrium_application_set_kiosk (app, kiosk);
   atrium_application_use_demo (app, config_file);
@@ -436,6 +452,16 @@ atrium_ui_test_quit (AtriumApplication **app)
       g_unlink (config);
       g_rmdir (ui_config_dir);
       g_clear_pointer (&ui_config_dir, g_free);
+    }
+  if (ui_credentials != NULL)
+    {
+      g_autofree char *key_path = g_build_filename (ui_credentials,
+                                                    ATRIUM_SECRETS_CREDENTIAL_NAME, NULL);
+
+      g_unlink (key_path);
+      g_rmdir (ui_credentials);
+      g_clear_pointer (&ui_credentials, g_free);
+      g_unsetenv ("CREDENTIALS_DIRECTORY");
     }
 }
 
@@ -610,4 +636,97 @@ atrium_ui_test_own_notifications (void)
                                 NULL, NULL, NULL);
   atrium_ui_test_spin_until (notifications_ready, NULL, 10);
   return notifications;
+}
+
+/* ---- a patron's own client beside the window ------------------------------------------ */
+
+AtriumApi *
+atrium_ui_test_patron_api (AtriumApplication *app)
+{
+  AtriumEmbedded *embedded = atrium_application_get_embedded (app);
+  const AtriumDemoAccount *patron = atrium_ui_test_demo_account ("demo-patron");
+  AtriumApi *api = atrium_api_new_for_unix_socket (atrium_embedded_get_socket_path (embedded));
+  g_autoptr(AtriumLoginResult) login = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  atrium_api_login_async (api, patron->name, patron->password, NULL,
+                          atrium_ui_test_took_result, &result);
+  atrium_ui_test_spin_until (atrium_ui_test_has_result, &result, 30);
+  login = atrium_api_login_finish (api, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return api;
+}
+
+JsonNode *
+atrium_ui_test_answer (AtriumApi     *api,
+                       GAsyncResult **result)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *document;
+
+  atrium_ui_test_spin_until (atrium_ui_test_has_result, result, 30);
+  document = atrium_api_document_finish (api, *result, &error);
+  g_assert_no_error (error);
+  g_clear_object (result);
+  return document;
+}
+
+void
+atrium_ui_test_half_hour (guint   minutes,
+                          char  **start,
+                          char  **end)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) from = g_date_time_add_minutes (now, (int) minutes -
+                                                            g_date_time_get_minute (now) % 15);
+  g_autoptr(GDateTime) to = g_date_time_add_minutes (from, 30);
+  g_autoptr(GDateTime) from_utc = g_date_time_to_utc (from);
+  g_autoptr(GDateTime) to_utc = g_date_time_to_utc (to);
+
+  *start = g_date_time_format (from_utc, "%Y-%m-%dT%H:%M:00Z");
+  *end = g_date_time_format (to_utc, "%Y-%m-%dT%H:%M:00Z");
+}
+
+gint64
+atrium_ui_test_free_seat (AtriumApplication *app,
+                          const char        *start,
+                          const char        *end)
+{
+  g_autoptr(AtriumApi) api = atrium_ui_test_patron_api (app);
+  g_autoptr(JsonNode) found = NULL;
+  g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
+  GAsyncResult *result = NULL;
+  JsonArray *resources;
+
+  g_hash_table_insert (query, "site", "2");
+  g_hash_table_insert (query, "type", "seat");
+  g_hash_table_insert (query, "free_from", (gpointer) start);
+  g_hash_table_insert (query, "free_to", (gpointer) end);
+  atrium_api_search_resources_async (api, query, NULL, atrium_ui_test_took_result, &result);
+  found = atrium_ui_test_answer (api, &result);
+  resources = json_object_get_array_member (json_node_get_object (found), "resources");
+  g_assert_cmpuint (json_array_get_length (resources), >, 0);
+  return json_object_get_int_member (json_array_get_object_element (resources, 0), "id");
+}
+
+gint64
+atrium_ui_test_patron_books (AtriumApplication *app,
+                             guint              minutes)
+{
+  g_autoptr(AtriumApi) api = atrium_ui_test_patron_api (app);
+  g_autoptr(JsonNode) booking = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *end = NULL;
+  g_autofree char *key = atrium_api_new_idempotency_key ();
+  GAsyncResult *result = NULL;
+  gint64 seat;
+
+  atrium_ui_test_half_hour (minutes, &start, &end);
+  seat = atrium_ui_test_free_seat (app, start, end);
+  atrium_api_create_booking_async (api, seat, start, end, 1, key, NULL,
+                                   atrium_ui_test_took_result, &result);
+  booking = atrium_ui_test_answer (api, &result);
+  return json_object_get_int_member (json_node_get_object (booking), "id");
 }

@@ -109,4 +109,22 @@ typedef struct
 
 GPtrArray               *atrium_ui_test_own_notifications (void);
 
+/* demo-patron's own client (not the window's), signed in to @app's demo backend. */
+AtriumApi               *atrium_ui_test_patron_api   (AtriumApplication *app);
+/* The answer of the call under way on @api, whose callback is
+ * atrium_ui_test_took_result (@result); fails the test on an error. */
+JsonNode                *atrium_ui_test_answer       (AtriumApi         *api,
+                                                      GAsyncResult     **result);
+/* Half an hour from the quarter hour under way plus @minutes, in UTC (RFC 3339). */
+void                     atrium_ui_test_half_hour    (guint              minutes,
+                                                      char             **start,
+                                                      char             **end);
+/* A seat of the Science Library free from @start to @end, as a patron searches. */
+gint64                   atrium_ui_test_free_seat    (AtriumApplication *app,
+                                                      const char        *start,
+                                                      const char        *end);
+/* demo-patron books a free seat for atrium_ui_test_half_hour (@minutes): its id. */
+gint64                   atrium_ui_test_patron_books (AtriumApplication *app,
+                                                      guint              minutes);
+
 G_END_DECLS

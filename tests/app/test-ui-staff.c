@@ -3,7 +3,8 @@
  * Staff at the desk, through the real widgets against the real embedded demo backend:
  * booking for a patron from today's list (an unknown user name refused on the form,
  * which keeps what was typed; a known one booked and listed), then that booking's
- * details and a check-in from them.
+ * details and a check-in from them; a patron's own booking and its cancelling seen on
+ * the list as they happen (the live feed, no reload); every page fitting 360 px.
  */
 #include "config.h"
 
@@ -37,48 +38,15 @@ this_quarter (guint *hour,
   *minute = (guint) g_date_time_get_minute (now) / 15 * 15;
 }
 
-/* A seat of the Science Library free for the next half hour, as the API answers it to
- * a patron (who may search, not book for others). */
+/* A seat of the Science Library free for the quarter hour under way and the next. */
 static gint64
 free_seat (void)
 {
-  AtriumEmbedded *embedded = atrium_application_get_embedded (the_app);
-  const AtriumDemoAccount *patron = atrium_ui_test_demo_account ("demo-patron");
-  g_autoptr(AtriumApi) api = atrium_api_new_for_unix_socket (
-    atrium_embedded_get_socket_path (embedded));
-  g_autoptr(AtriumLoginResult) login = NULL;
-  g_autoptr(JsonNode) found = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr(GDateTime) from = g_date_time_add_minutes (now, -(g_date_time_get_minute (now) %
-                                                              15));
-  g_autoptr(GDateTime) to = g_date_time_add_minutes (from, 30);
-  g_autoptr(GDateTime) from_utc = g_date_time_to_utc (from);
-  g_autoptr(GDateTime) to_utc = g_date_time_to_utc (to);
-  g_autofree char *start = g_date_time_format (from_utc, "%Y-%m-%dT%H:%M:00Z");
-  g_autofree char *end = g_date_time_format (to_utc, "%Y-%m-%dT%H:%M:00Z");
-  GAsyncResult *result = NULL;
-  JsonArray *resources;
+  g_autofree char *start = NULL;
+  g_autofree char *end = NULL;
 
-  atrium_api_login_async (api, patron->name, patron->password, NULL,
-                          atrium_ui_test_took_result, &result);
-  atrium_ui_test_spin_until (atrium_ui_test_has_result, &result, 30);
-  login = atrium_api_login_finish (api, result, &error);
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  g_hash_table_insert (query, "site", "2");
-  g_hash_table_insert (query, "type", "seat");
-  g_hash_table_insert (query, "free_from", start);
-  g_hash_table_insert (query, "free_to", end);
-  atrium_api_search_resources_async (api, query, NULL, atrium_ui_test_took_result, &result);
-  atrium_ui_test_spin_until (atrium_ui_test_has_result, &result, 30);
-  found = atrium_api_document_finish (api, result, &error);
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  resources = json_object_get_array_member (json_node_get_object (found), "resources");
-  g_assert_cmpuint (json_array_get_length (resources), >, 0);
-  return json_object_get_int_member (json_array_get_object_element (resources, 0), "id");
+  atrium_ui_test_half_hour (0, &start, &end);
+  return atrium_ui_test_free_seat (the_app, start, end);
 }
 
 /* Today's page of demo-staff, on the Science Library, its resources read. */
@@ -87,6 +55,7 @@ staff_today (void)
 {
   AtriumTodayPage *today;
 
+  start_app ();
   atrium_ui_test_sign_in ("demo-staff", TRUE);
   today = ATRIUM_TODAY_PAGE (atrium_ui_test_find_widget (GTK_WIDGET (atrium_ui_test_window ()),
                                                          ATRIUM_TYPE_TODAY_PAGE));
@@ -319,6 +288,98 @@ test_details (void)
   atrium_ui_test_sign_out ();
 }
 
+static gint64 patron_booking;     /* what demo-patron booked from their own client */
+
+/* Today's list shows demo-patron's own booking with the status @data. */
+static gboolean
+patron_booking_is (gpointer data)
+{
+  AtriumTodayPage *today = ATRIUM_TODAY_PAGE (atrium_ui_test_find_widget (
+    GTK_WIDGET (atrium_ui_test_window ()), ATRIUM_TYPE_TODAY_PAGE));
+  GListModel *model = atrium_today_page_get_model (today);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(AtriumBookingItem) item = g_list_model_get_item (model, i);
+
+      if (atrium_booking_item_get_id (item) == patron_booking)
+        return g_strcmp0 (atrium_booking_item_get_status (item), data) == 0;
+    }
+  return FALSE;
+}
+
+/* What a patron does elsewhere shows on today's list as it happens: no reload. */
+static void
+test_live (void)
+{
+  g_autoptr(AtriumApi) api = NULL;
+  g_autoptr(JsonNode) cancelled = NULL;
+  GAsyncResult *result = NULL;
+
+  staff_today ();
+  patron_booking = atrium_ui_test_patron_books (the_app, 0);
+  atrium_ui_test_spin_until (patron_booking_is, "booked", 30);
+
+  api = atrium_ui_test_patron_api (the_app);
+  atrium_api_cancel_booking_async (api, patron_booking, NULL, atrium_ui_test_took_result,
+                                   &result);
+  cancelled = atrium_ui_test_answer (api, &result);
+  atrium_ui_test_spin_until (patron_booking_is, "cancelled", 30);
+  atrium_ui_test_sign_out ();
+}
+
+/* The widest minimum of the pages of the window's view stack, and which page it is. */
+static int
+widest_page (AtriumWindow *window,
+             char        **name)
+{
+  AdwViewStack *stack = ADW_VIEW_STACK (atrium_ui_test_find_widget (GTK_WIDGET (window),
+                                                                    ADW_TYPE_VIEW_STACK));
+  g_autoptr(GtkSelectionModel) pages = adw_view_stack_get_pages (stack);
+  int widest = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (pages)); i++)
+    {
+      g_autoptr(AdwViewStackPage) page = g_list_model_get_item (G_LIST_MODEL (pages), i);
+      int minimum = 0;
+
+      if (!adw_view_stack_page_get_visible (page))
+        continue;
+      gtk_widget_measure (adw_view_stack_page_get_child (page), GTK_ORIENTATION_HORIZONTAL, -1,
+                          &minimum, NULL, NULL, NULL);
+      g_test_message ("page %s: %d px at the least", adw_view_stack_page_get_name (page),
+                      minimum);
+      if (minimum > widest)
+        {
+          widest = minimum;
+          g_free (*name);
+          *name = g_strdup (adw_view_stack_page_get_name (page));
+        }
+    }
+  return widest;
+}
+
+/* Staff on a phone: every page fits 360 px, the window as well. */
+static void
+test_narrow (void)
+{
+  AtriumTodayPage *today = staff_today ();
+  AtriumWindow *window = atrium_ui_test_window ();
+  g_autofree char *name = NULL;
+  int minimum = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
+  atrium_ui_test_spin_until (form_ready, today, 30);
+  atrium_ui_test_spin_for (300);
+  g_assert_cmpint (widest_page (window, &name), <=, 360);
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL,
+                      NULL, NULL);
+  g_assert_cmpint (minimum, <=, 360);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 360);
+  atrium_ui_test_save_screenshot (GTK_WIDGET (window), "staff-today-360.png");
+  atrium_ui_test_sign_out ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -329,9 +390,13 @@ main (int    argc,
   atrium_application_setup_i18n ();
   g_test_init (&argc, &argv, NULL);
 
+  /* First: the patron's own booking of this quarter hour is gone before staff book one. */
+  g_test_add_func ("/ui-staff/live", test_live);
   g_test_add_func ("/ui-staff/unknown-patron", test_unknown_patron);
   g_test_add_func ("/ui-staff/book-for-patron", test_book_for_patron);
   g_test_add_func ("/ui-staff/details", test_details);
+  /* Last: today's list then has rows to show in the narrow window. */
+  g_test_add_func ("/ui-staff/narrow", test_narrow);
 
   status = g_test_run ();
   atrium_ui_test_quit (&the_app);
