@@ -3,6 +3,8 @@
 
 #include "atrium-ui-test.h"
 
+#include <locale.h>
+
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include "atrium-key-file.h"
@@ -12,6 +14,15 @@
 static AtriumApplication *ui_app;
 static char *ui_config_dir;    /* of atrium_ui_test_start_demo_with() */
 static char *ui_credentials;   /* the cache key's, when the test gave none */
+
+void
+atrium_ui_test_init (int    *argc,
+                     char ***argv)
+{
+  setlocale (LC_ALL, "");
+  atrium_application_setup_i18n ();
+  g_test_init (argc, argv, NULL);
+}
 
 void
 atrium_ui_test_spin_until (gboolean (*done) (gpointer),
@@ -729,4 +740,20 @@ atrium_ui_test_patron_books (AtriumApplication *app,
                                    atrium_ui_test_took_result, &result);
   booking = atrium_ui_test_answer (api, &result);
   return json_object_get_int_member (json_node_get_object (booking), "id");
+}
+
+const char *
+atrium_ui_test_today_status (AtriumTodayPage *today,
+                             gint64           id)
+{
+  GListModel *model = atrium_today_page_get_model (today);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(AtriumBookingItem) item = g_list_model_get_item (model, i);
+
+      if (atrium_booking_item_get_id (item) == id)
+        return g_intern_string (atrium_booking_item_get_status (item));
+    }
+  return NULL;
 }

@@ -7,11 +7,17 @@
 #include "atrium-bookings-page.h"
 #include "atrium-keyboard.h"
 #include "atrium-login-page.h"
+#include "atrium-today-page.h"
 #include "atrium-window.h"
 
 G_BEGIN_DECLS
 
 /* What the UI tests share: waiting on the main loop, finding widgets, screenshots. */
+
+/* The start of a UI test's main(): the locale, the app's catalogue, GLib's test
+ * framework. */
+void       atrium_ui_test_init            (int        *argc,
+                                           char     ***argv);
 
 /* Runs the main loop until @done answers TRUE; fails the test after @seconds. */
 void       atrium_ui_test_spin_until      (gboolean  (*done) (gpointer),
@@ -126,5 +132,9 @@ gint64                   atrium_ui_test_free_seat    (AtriumApplication *app,
 /* demo-patron books a free seat for atrium_ui_test_half_hour (@minutes): its id. */
 gint64                   atrium_ui_test_patron_books (AtriumApplication *app,
                                                       guint              minutes);
+
+/* The status today's list shows for booking @id, or NULL while it is not listed. */
+const char *atrium_ui_test_today_status   (AtriumTodayPage *today,
+                                           gint64           id);
 
 G_END_DECLS

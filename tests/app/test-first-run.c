@@ -11,7 +11,6 @@
 
 #include "config.h"
 
-#include <locale.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -373,9 +372,7 @@ main (int   argc,
     g_setenv ("GSETTINGS_BACKEND", "keyfile", TRUE);
   }
 
-  setlocale (LC_ALL, "");
-  atrium_application_setup_i18n ();
-  g_test_init (&argc, &argv, NULL);
+  atrium_ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/first-run-this-computer", test_first_run_this_computer);
   g_test_add_func ("/ui/first-run-next-start", test_next_start);
   status = g_test_run ();

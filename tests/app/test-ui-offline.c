@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <glib/gi18n.h>
 
 #include "atrium-outbox.h"
@@ -145,9 +144,7 @@ int
 main (int    argc,
       char **argv)
 {
-  setlocale (LC_ALL, "");
-  atrium_application_setup_i18n ();
-  g_test_init (&argc, &argv, NULL);
+  atrium_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/ui-offline/pending-cancel", test_pending_cancel);
   return g_test_run ();

@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <glib/gi18n.h>
 
 #include "atrium-resources-page.h"
@@ -440,9 +439,7 @@ main (int    argc,
 {
   int status;
 
-  setlocale (LC_ALL, "");
-  atrium_application_setup_i18n ();
-  g_test_init (&argc, &argv, NULL);
+  atrium_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/ui-resources/resource", test_resource);
   g_test_add_func ("/ui-resources/rules", test_rules);

@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <glib/gi18n.h>
 
 #include "atrium-admin-page.h"
@@ -314,9 +313,7 @@ main (int    argc,
 {
   int status;
 
-  setlocale (LC_ALL, "");
-  atrium_application_setup_i18n ();
-  g_test_init (&argc, &argv, NULL);
+  atrium_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/ui-sessions/admin-signs-out-a-session", test_admin_signs_out_a_session);
   g_test_add_func ("/ui-sessions/own-sessions", test_own_sessions);

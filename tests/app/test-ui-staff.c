@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <glib/gi18n.h>
 
 #include "atrium-book-for-dialog.h"
@@ -200,16 +199,7 @@ field (GtkWidget  *root,
 static const char *
 booked_status (AtriumTodayPage *today)
 {
-  GListModel *model = atrium_today_page_get_model (today);
-
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    {
-      g_autoptr(AtriumBookingItem) item = g_list_model_get_item (model, i);
-
-      if (atrium_booking_item_get_id (item) == booked_id)
-        return g_intern_string (atrium_booking_item_get_status (item));
-    }
-  return NULL;
+  return atrium_ui_test_today_status (today, booked_id);
 }
 
 static gboolean
@@ -386,9 +376,7 @@ main (int    argc,
 {
   int status;
 
-  setlocale (LC_ALL, "");
-  atrium_application_setup_i18n ();
-  g_test_init (&argc, &argv, NULL);
+  atrium_ui_test_init (&argc, &argv);
 
   /* First: the patron's own booking of this quarter hour is gone before staff book one. */
   g_test_add_func ("/ui-staff/live", test_live);

@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -385,9 +384,7 @@ main (int    argc,
 {
   int status;
 
-  setlocale (LC_ALL, "");
-  atrium_application_setup_i18n ();
-  g_test_init (&argc, &argv, NULL);
+  atrium_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/ui-stats/chart-data", test_chart_data);
   g_test_add_func ("/ui-stats/forecast", test_forecast);

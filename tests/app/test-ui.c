@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <string.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -307,16 +306,7 @@ today_has_booking (gpointer data)
 static const char *
 today_status (AtriumTodayPage *today)
 {
-  GListModel *model = atrium_today_page_get_model (today);
-
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    {
-      g_autoptr(AtriumBookingItem) item = g_list_model_get_item (model, i);
-
-      if (atrium_booking_item_get_id (item) == booked_id)
-        return g_intern_string (atrium_booking_item_get_status (item));
-    }
-  return NULL;
+  return atrium_ui_test_today_status (today, booked_id);
 }
 
 /* What a row's button does, on the booking under test. */
@@ -796,9 +786,7 @@ main (int    argc,
 {
   int status;
 
-  setlocale (LC_ALL, "");
-  atrium_application_setup_i18n ();
-  g_test_init (&argc, &argv, NULL);
+  atrium_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/ui/login-wrong-code-then-totp", test_login_wrong_code_then_totp);
   g_test_add_func ("/ui/book-a-seat", test_book_a_seat);

@@ -2,7 +2,6 @@
 /* The first window, in a real display (Xvfb in `make check`). */
 #include "config.h"
 
-#include <locale.h>
 #include <glib/gi18n.h>
 
 #include "atrium-application.h"
@@ -152,9 +151,7 @@ main (int    argc,
 {
   int status;
 
-  setlocale (LC_ALL, "");
-  atrium_application_setup_i18n ();
-  g_test_init (&argc, &argv, NULL);
+  atrium_ui_test_init (&argc, &argv);
 
   if (g_str_has_prefix (g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "", "fr"))
     g_test_add_func ("/app/french", test_french);
