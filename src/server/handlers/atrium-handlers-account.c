@@ -129,6 +129,7 @@ handle_reset (AtriumRequest *request)
   const char *password = atrium_handlers_member_string (request, "password");
   g_autoptr(AtriumUser) user = NULL;
   g_autofree char *password_hash = NULL;
+  g_autoptr(GError) error = NULL;
   gint64 now = atrium_clock_now (atrium_server_get_clock (request->server));
   gint64 user_id;
   AtriumDb *db;
@@ -152,8 +153,8 @@ handle_reset (AtriumRequest *request)
     return;
 
   db = atrium_store_write_begin (store);
-  atrium_db_exec (db, "BEGIN IMMEDIATE;", NULL);
-  if (atrium_store_reset_consume (db, hash, now, NULL) != user->id ||
+  if (!atrium_db_exec (db, "BEGIN IMMEDIATE;", NULL) ||
+      atrium_store_reset_consume (db, hash, now, NULL) != user->id ||
       !atrium_store_user_set_password (db, user->id, password_hash, now, NULL) ||
       atrium_store_sessions_end (db, user->id, 0, NULL) < 0)
     {
@@ -166,7 +167,12 @@ handle_reset (AtriumRequest *request)
   atrium_auth_clear_throttle (db, user);
   atrium_auth_audit (auth, db, request, "authn_password_change", ATRIUM_AUDIT_SUCCESS, user->id,
                      user->id, "reset by email");
-  atrium_db_exec (db, "COMMIT;", NULL);
+  if (!atrium_handlers_end_transaction (db, TRUE, &error))
+    {
+      atrium_store_write_end (store);
+      atrium_handlers_reply_store_error (request, error, NULL);
+      return;
+    }
   atrium_store_write_end (store);
 
   atrium_auth_notify (auth, user, "Your Atrium password was changed",
@@ -339,16 +345,13 @@ handle_totp_confirm (AtriumRequest *request)
     }
   g_ptr_array_add (hashes, NULL);
 
-  atrium_db_exec (db, "BEGIN IMMEDIATE;", NULL);
-  ok = atrium_store_user_confirm_totp (db, user->id, step, (char * const *) hashes->pdata, NULL);
+  ok = atrium_db_exec (db, "BEGIN IMMEDIATE;", NULL) &&
+       atrium_store_user_confirm_totp (db, user->id, step, (char * const *) hashes->pdata,
+                                       NULL);
   if (ok)
-    {
-      atrium_auth_audit (auth, db, request, "authn_2fa_enrol", ATRIUM_AUDIT_SUCCESS, user->id,
-                         user->id, "TOTP");
-      atrium_db_exec (db, "COMMIT;", NULL);
-    }
-  else
-    atrium_db_exec (db, "ROLLBACK;", NULL);
+    atrium_auth_audit (auth, db, request, "authn_2fa_enrol", ATRIUM_AUDIT_SUCCESS, user->id,
+                       user->id, "TOTP");
+  ok = atrium_handlers_end_transaction (db, ok, NULL);
   atrium_store_write_end (store);
   if (!ok)
     return;

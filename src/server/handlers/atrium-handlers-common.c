@@ -160,6 +160,17 @@ atrium_handlers_reply_store_error (AtriumRequest *request,
                              error != NULL ? error->message : "store error");
 }
 
+gboolean
+atrium_handlers_end_transaction (AtriumDb  *db,
+                                 gboolean   ok,
+                                 GError   **error)
+{
+  if (ok && atrium_db_exec (db, "COMMIT;", error))
+    return TRUE;
+  atrium_db_exec (db, "ROLLBACK;", NULL);
+  return FALSE;
+}
+
 /* A string member, or null for NULL. */
 void
 atrium_handlers_add_text (JsonBuilder *builder,

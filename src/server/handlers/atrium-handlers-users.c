@@ -193,7 +193,7 @@ handle_create (AtriumRequest *request)
   g_auto(GStrv) codes = NULL;
   AtriumPasswordRule rule;
   gboolean second_factor;
-  gint64 user_id;
+  gint64 user_id = 0;
   AtriumDb *db;
 
   if (!atrium_account_valid_name (name))
@@ -223,19 +223,17 @@ handle_create (AtriumRequest *request)
     return;
 
   db = atrium_store_write_begin (store);
-  atrium_db_exec (db, "BEGIN IMMEDIATE;", NULL);
-  user_id = atrium_account_create (db, atrium_auth_get_secrets_key (auth), name, email, phone,
-                                   hash, grants,
-                                   atrium_clock_now (atrium_server_get_clock (request->server)),
-                                   &uri, &codes, &error);
+  if (atrium_db_exec (db, "BEGIN IMMEDIATE;", &error))
+    user_id = atrium_account_create (db, atrium_auth_get_secrets_key (auth), name, email,
+                                     phone, hash, grants,
+                                     atrium_clock_now (atrium_server_get_clock (request->server)),
+                                     &uri, &codes, &error);
   if (user_id != 0)
-    {
-      audit_admin (request, db, "user_created", user_id, NULL);
-      atrium_db_exec (db, "COMMIT;", NULL);
-      created = atrium_store_user_get (db, user_id, NULL);
-    }
+    audit_admin (request, db, "user_created", user_id, NULL);
+  if (!atrium_handlers_end_transaction (db, user_id != 0, error == NULL ? &error : NULL))
+    user_id = 0;
   else
-    atrium_db_exec (db, "ROLLBACK;", NULL);
+    created = atrium_store_user_get (db, user_id, NULL);
   atrium_store_write_end (store);
 
   if (user_id == 0 && g_error_matches (error, ATRIUM_DB_ERROR, ATRIUM_DB_ERROR_CONSTRAINT))
@@ -280,8 +278,8 @@ handle_update (AtriumRequest *request)
     }
 
   db = atrium_store_write_begin (store);
-  atrium_db_exec (db, "BEGIN IMMEDIATE;", NULL);
-  ok = atrium_store_user_update (db, user->id, email, phone, clear_phone, &error);
+  ok = atrium_db_exec (db, "BEGIN IMMEDIATE;", &error) &&
+       atrium_store_user_update (db, user->id, email, phone, clear_phone, &error);
   if (ok && json_object_has_member (body, "disabled"))
     {
       gboolean disabled = json_object_get_boolean_member (body, "disabled");
@@ -293,7 +291,7 @@ handle_update (AtriumRequest *request)
     }
   if (ok && (email != NULL || phone != NULL || clear_phone))
     audit_admin (request, db, "user_updated", user->id, NULL);
-  atrium_db_exec (db, ok ? "COMMIT;" : "ROLLBACK;", NULL);
+  ok = atrium_handlers_end_transaction (db, ok, error == NULL ? &error : NULL);
   if (ok)
     updated = atrium_store_user_get (db, user->id, NULL);
   atrium_store_write_end (store);
@@ -376,14 +374,14 @@ handle_reset_2fa (AtriumRequest *request)
     return;
   needs = (user->roles & ~ATRIUM_ROLE_PATRON) != 0;
   db = atrium_store_write_begin (store);
-  atrium_db_exec (db, "BEGIN IMMEDIATE;", NULL);
-  ok = atrium_store_user_clear_totp (db, user->id, NULL) &&
+  ok = atrium_db_exec (db, "BEGIN IMMEDIATE;", NULL) &&
+       atrium_store_user_clear_totp (db, user->id, NULL) &&
        atrium_store_sessions_end (db, user->id, 0, NULL) >= 0 &&
        (!needs || atrium_account_enrol_totp (db, atrium_auth_get_secrets_key (auth), user->id,
                                              user->name, &uri, &codes, NULL));
   if (ok)
     audit_admin (request, db, "authn_2fa_reset", user->id, NULL);
-  atrium_db_exec (db, ok ? "COMMIT;" : "ROLLBACK;", NULL);
+  ok = atrium_handlers_end_transaction (db, ok, NULL);
   if (ok)
     updated = atrium_store_user_get (db, user->id, NULL);
   atrium_store_write_end (store);
@@ -440,14 +438,14 @@ handle_roles (AtriumRequest *request)
   detail = g_strjoinv (",", roles);
 
   db = atrium_store_write_begin (store);
-  atrium_db_exec (db, "BEGIN IMMEDIATE;", NULL);
-  ok = atrium_account_set_grants (db, user->id, grants, NULL) &&
+  ok = atrium_db_exec (db, "BEGIN IMMEDIATE;", NULL) &&
+       atrium_account_set_grants (db, user->id, grants, NULL) &&
        (!second_factor || user->totp_confirmed ||
         atrium_account_enrol_totp (db, atrium_auth_get_secrets_key (auth), user->id,
                                    user->name, &uri, &codes, NULL));
   if (ok)
     audit_admin (request, db, "privilege_permissions_changed", user->id, detail);
-  atrium_db_exec (db, ok ? "COMMIT;" : "ROLLBACK;", NULL);
+  ok = atrium_handlers_end_transaction (db, ok, NULL);
   if (ok)
     updated = atrium_store_user_get (db, user->id, NULL);
   atrium_store_write_end (store);
@@ -513,8 +511,9 @@ end_sessions (AtriumRequest *request,
   if (!sessions_params (request, n_params, ids) || (user = path_user (request)) == NULL)
     return;
   db = atrium_store_write_begin (store);
-  atrium_db_exec (db, "BEGIN IMMEDIATE;", NULL);
-  if (n_params == 2)
+  if (!atrium_db_exec (db, "BEGIN IMMEDIATE;", &error))
+    ended = -1;
+  else if (n_params == 2)
     ended = atrium_store_session_end (db, user->id, ids[1], &error);
   else
     ended = atrium_store_sessions_end (db, user->id,
@@ -529,7 +528,8 @@ end_sessions (AtriumRequest *request,
                                        "authn_session_revoked", request->client_ip, user->id,
                                        request->request_id, detail, FALSE, NULL);
     }
-  atrium_db_exec (db, ended >= 0 ? "COMMIT;" : "ROLLBACK;", NULL);
+  if (!atrium_handlers_end_transaction (db, ended >= 0, error == NULL ? &error : NULL))
+    ended = -1;
   atrium_store_write_end (store);
 
   if (ended < 0)

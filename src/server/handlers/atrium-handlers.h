@@ -33,6 +33,11 @@ gboolean    atrium_handlers_param_id         (AtriumRequest    *request,
 void        atrium_handlers_add_time         (JsonBuilder      *builder,
                                               const char       *name,
                                               gint64            seconds);
+/* Ends a write transaction: COMMIT when @ok, else (or when the commit fails) ROLLBACK.
+ * Returns whether the changes are stored. */
+gboolean    atrium_handlers_end_transaction  (AtriumDb         *db,
+                                              gboolean          ok,
+                                              GError          **error);
 void        atrium_handlers_add_text         (JsonBuilder      *builder,
                                               const char       *name,
                                               const char       *text);
