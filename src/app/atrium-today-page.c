@@ -343,7 +343,8 @@ follow_site (AtriumTodayPage *self,
       g_clear_signal_handler (&self->loading_id, self->bookings);
       g_clear_object (&self->bookings);
     }
-  g_list_store_remove_all (self->store);
+  if (self->store != NULL)
+    g_list_store_remove_all (self->store);
   if (self->api == NULL || site <= 0)
     return;
   self->bookings = atrium_live_bookings_new (self->api, self->live, site);
@@ -803,6 +804,21 @@ atrium_today_page_set_data (AtriumTodayPage *self,
   g_array_append_vals (self->site_ids, sites, n_sites);
   follow_site (self, 0);
   atrium_api_get_sites_async (api, self->cancellable, sites_read, self);
+}
+
+/* Signed out, or no longer staff: the page lets go of the site's live list and the
+ * account's API, and shows nothing until atrium_today_page_set_data(). */
+void
+atrium_today_page_clear (AtriumTodayPage *self)
+{
+  g_return_if_fail (ATRIUM_IS_TODAY_PAGE (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  g_clear_object (&self->api);
+  g_clear_object (&self->live);
+  follow_site (self, 0);
 }
 
 GListModel *

@@ -31,6 +31,7 @@ void        atrium_today_page_set_data (AtriumTodayPage  *self,
                                         AtriumLiveClient *live,
                                         const gint64     *sites,
                                         guint            n_sites);
+void        atrium_today_page_clear    (AtriumTodayPage  *self);
 void        atrium_today_page_refresh  (AtriumTodayPage *self);
 /* The rows shown after search and filter (AtriumBookingItem), for tests. */
 GListModel *atrium_today_page_get_model (AtriumTodayPage *self);

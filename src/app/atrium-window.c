@@ -210,6 +210,7 @@ user_changed (AtriumWindow *self)
     {
       gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
       open_outbox (self, FALSE);
+      atrium_today_page_clear (self->today_page);
       if (atrium_application_get_session_expired (app))
         atrium_login_page_reset (self->login_page,
                                  _("Your session has ended. Sign in again to go on: what "
@@ -251,7 +252,10 @@ user_changed (AtriumWindow *self)
                                              sites->len);
     }
   else
-    atrium_occupancy_page_set_staff_sites (self->occupancy_page, NULL, 0);
+    {
+      atrium_today_page_clear (self->today_page);
+      atrium_occupancy_page_set_staff_sites (self->occupancy_page, NULL, 0);
+    }
   atrium_occupancy_page_set_alerts (self->occupancy_page, atrium_application_get_alerts (app));
   atrium_occupancy_page_set_data (self->occupancy_page, atrium_application_get_api (app),
                                   atrium_application_get_live (app));
