@@ -150,7 +150,7 @@ resource_saved (GObject      *source,
   gpointer row = NULL;
   g_autofree char *text = NULL;
 
-  if (rpage_write_finish (user_data, source, result, _("Resource saved"), &error))
+  if (rpage_write_finish (user_data, source, result, _("Resource saved"), NULL, &error))
     {
       gtk_widget_set_visible (self->resource_form, FALSE);
       rpage_load_resources (self);

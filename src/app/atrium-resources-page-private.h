@@ -77,13 +77,17 @@ JsonNode   *rpage_read_finish    (gpointer             page,
                                   GObject             *source,
                                   GAsyncResult        *result,
                                   gboolean            *gone);
-/* A write's end: TRUE once saved, @done toasted; FALSE with @error when refused or
- * cancelled (then the page may be gone and is not touched). */
+/* A write's end: TRUE once saved, @done toasted and the server's answer in @answer_out
+ * (nullable); FALSE with @error when refused or cancelled (then the page may be gone and
+ * is not touched). */
 gboolean    rpage_write_finish   (gpointer             page,
                                   GObject             *source,
                                   GAsyncResult        *result,
                                   const char          *done,
+                                  JsonNode           **answer_out,
                                   GError             **error);
+JsonObject *rpage_site           (AtriumResourcesPage *self,
+                                  gint64               id);
 void        rpage_update_actions (AtriumResourcesPage *self);
 void        rpage_load_resources (AtriumResourcesPage *self);
 /* Inline errors: @label hidden and the rows marked before unmarked; then @text shown,

@@ -120,7 +120,7 @@ rules_saved (GObject      *source,
   g_autofree char *field = NULL;
   g_autofree char *text = NULL;
 
-  if (rpage_write_finish (user_data, source, result, _("Booking rules saved"), &error))
+  if (rpage_write_finish (user_data, source, result, _("Booking rules saved"), NULL, &error))
     {
       rpage_load_rules (self);
       return;
@@ -347,13 +347,26 @@ hours_saved (GObject      *source,
 {
   AtriumResourcesPage *self = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = NULL;
   g_autofree char *field = NULL;
   g_autofree char *text = NULL;
   gpointer row = NULL;
 
-  if (rpage_write_finish (user_data, source, result, _("Opening hours saved"), &error))
+  if (rpage_write_finish (user_data, source, result, _("Opening hours saved"), &answer,
+                          &error))
     {
-      atrium_resources_page_reload (self);
+      /* The saved site's hours as the server now has them; the other sections keep
+       * whatever is being typed there, and another site chosen meanwhile stays shown. */
+      JsonObject *saved = JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
+      JsonObject *site = rpage_site (self, atrium_json_int_member (saved, "id", 0));
+      const char *members[] = { "hours", "exceptions" };
+
+      for (guint i = 0; site != NULL && i < G_N_ELEMENTS (members); i++)
+        if (json_object_has_member (saved, members[i]))
+          json_object_set_member (site, members[i],
+                                  json_node_copy (json_object_get_member (saved, members[i])));
+      if (site != NULL && site == rpage_current_site (self))
+        rpage_show_hours (self);
       return;
     }
   if (rpage_cancelled (error))

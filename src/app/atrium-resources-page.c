@@ -95,13 +95,7 @@ rpage_kind_index (const char *kind)
 JsonObject *
 rpage_current_site (AtriumResourcesPage *self)
 {
-  JsonArray *sites = atrium_json_document_array (self->sites, "sites");
-  gint64 id = atrium_resources_page_get_site (self);
-
-  for (guint i = 0; sites != NULL && id != 0 && i < json_array_get_length (sites); i++)
-    if (atrium_json_int_member (atrium_json_object_element (sites, i), "id", 0) == id)
-      return atrium_json_object_element (sites, i);
-  return NULL;
+  return rpage_site (self, atrium_resources_page_get_site (self));
 }
 
 gboolean
@@ -109,6 +103,7 @@ rpage_write_finish (gpointer       page,
                     GObject       *source,
                     GAsyncResult  *result,
                     const char    *done,
+                    JsonNode     **answer_out,
                     GError       **error)
 {
   AtriumResourcesPage *self = page;
@@ -118,9 +113,25 @@ rpage_write_finish (gpointer       page,
     return FALSE;
   self->saving--;
   rpage_update_actions (self);
-  if (answer != NULL)
-    atrium_toast (GTK_WIDGET (self), done);
-  return answer != NULL;
+  if (answer == NULL)
+    return FALSE;
+  atrium_toast (GTK_WIDGET (self), done);
+  if (answer_out != NULL)
+    *answer_out = g_steal_pointer (&answer);
+  return TRUE;
+}
+
+/* The site @id as this page keeps it, or NULL. */
+JsonObject *
+rpage_site (AtriumResourcesPage *self,
+            gint64               id)
+{
+  JsonArray *sites = atrium_json_document_array (self->sites, "sites");
+
+  for (guint i = 0; sites != NULL && id != 0 && i < json_array_get_length (sites); i++)
+    if (atrium_json_int_member (atrium_json_object_element (sites, i), "id", 0) == id)
+      return atrium_json_object_element (sites, i);
+  return NULL;
 }
 
 void

@@ -396,11 +396,18 @@ test_hours (void)
   g_assert_true (g_str_has_prefix (shown_error (root), "Sunday:"));
   g_assert_cmpstr (row_text (root, "Sunday"), ==, "13:00-25:00");
 
+  /* Typing left unsaved in the rules is still there after the hours are saved. */
+  show_section (page, "rules");
+  atrium_ui_test_type_into (root, "Days ahead", "42");
+  show_section (page, "hours");
   atrium_ui_test_type_into (root, "Sunday", "13:00–18:00");
   atrium_ui_test_type_into (root, "Closed on", "2030-12-25");
   press (root, "Save Hours");
   wait_idle (page);
   g_assert_null (shown_error (root));
+  /* Long enough for a reload of the page, as the save once did, to have landed. */
+  atrium_ui_test_spin_for (1000);
+  g_assert_cmpstr (row_text (root, "Days ahead"), ==, "42");
   document = read_document (path);
   stored = json_node_get_object (document);
   sunday = json_object_get_array_member (json_object_get_object_member (stored, "hours"),
