@@ -51,15 +51,44 @@ publish_live (gint64      site_id,
   atrium_live_publish (user_data, site_id, key, message);
 }
 
-/* Every site may be followed; the label (who it is) only goes to the logs. */
+/* Every site may be followed; the label (who it is) only goes to the logs. A user's
+ * subscription lasts as long as the session it was opened with (see handle_live). */
 static void
 hand_to_live (AtriumServer *server,
               GIOStream    *stream,
               gpointer      upgrade_data,
               gpointer      user_data)
 {
-  atrium_live_add (user_data, stream, NULL, 0, upgrade_data);
+  const char *session = strstr (upgrade_data, " session ");
+  gint64 session_id = session != NULL ? g_ascii_strtoll (session + 9, NULL, 10) : 0;
+
+  if (session_id > 0)
+    atrium_live_add_session (user_data, stream, session_id, upgrade_data);
+  else
+    atrium_live_add (user_data, stream, NULL, 0, upgrade_data);
   g_free (upgrade_data);
+}
+
+/* On the hub's thread, at each heartbeat: a session ended (signed out, revoked by an
+ * administrator, expired, its account disabled) takes its live feed with it. A store
+ * that cannot be read keeps the subscriber: its next HTTP request is checked anyway. */
+static gboolean
+live_session_valid (gint64   session_id,
+                    gpointer user_data)
+{
+  AtriumServer *server = user_data;
+  AtriumStore *store = atrium_server_get_store (server);
+  g_autoptr(GError) error = NULL;
+  AtriumDb *db = atrium_store_read_begin (store);
+  int valid = atrium_store_session_valid (db, session_id,
+                                          atrium_clock_now (atrium_server_get_clock (server)),
+                                          &error);
+
+  atrium_store_read_end (store, db);
+  if (valid < 0)
+    g_warning ("live feed: the session %" G_GINT64_FORMAT " cannot be checked: %s",
+               session_id, error->message);
+  return valid != 0;
 }
 
 /* A data directory made before check-in codes existed gets its signing key here. */
@@ -148,6 +177,7 @@ atrium_serve_start (const AtriumServeOptions  *options,
 
     atrium_server_set_service (server, ATRIUM_SERVICE_LIVE, live,
                                (GDestroyNotify) atrium_live_free);
+    atrium_live_set_session_check (live, live_session_valid, server);
     atrium_server_set_upgrade_hook (server, hand_to_live, live);
     occupancy = atrium_occupancy_new (server, publish_live, live, error);
     if (occupancy == NULL)

@@ -13,9 +13,11 @@
 #include "atrium-test-server.h"
 #include "atrium-test-thread.h"
 #include "atrium-totp.h"
+#include "atrium-ws-client.h"
 
 #define CONFIG "[limits]\nrequests_per_minute_per_ip = 1000000\n" \
-               "requests_per_minute_per_account = 1000000\nmax_connections_per_ip = 10000\n"
+               "requests_per_minute_per_account = 1000000\nmax_connections_per_ip = 10000\n" \
+               "[live]\nheartbeat_seconds = 1\n"
 #define PASSWORD "Sunflower&Tea42x"
 
 typedef struct
@@ -305,6 +307,74 @@ test_refusals (Fixture       *f,
   g_assert_cmpuint (call (f, "GET", "/api/v1/me", patron, NULL), ==, 200);
 }
 
+/* A live feed opened with @token. */
+static AtriumWsClient *
+open_feed (Fixture    *f,
+           const char *token)
+{
+  g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
+  g_autoptr(GError) error = NULL;
+  AtriumWsClient *client = atrium_ws_client_connect ("127.0.0.1", f->port, 5000, &error);
+  guint status = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (atrium_ws_client_handshake (client, "127.0.0.1", "/api/v1/live", bearer, 5000,
+                                             &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, 101);
+  return client;
+}
+
+/* The close code @client gets within @seconds, or 0 when it stays open; pings are
+ * answered meanwhile. */
+static guint
+close_within (AtriumWsClient *client,
+              guint           seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(AtriumWsFrame) frame = atrium_ws_client_receive (client, 500, &error);
+
+      if (frame != NULL && frame->opcode == ATRIUM_WS_OPCODE_CLOSE)
+        return frame->close_code;
+      /* The hub drops a subscriber that answers nothing for three heartbeats. */
+      if (frame != NULL && frame->opcode == ATRIUM_WS_OPCODE_PING)
+        {
+          gsize size;
+          const void *payload = g_bytes_get_data (frame->payload, &size);
+
+          g_assert_true (atrium_ws_client_send_frame (client, ATRIUM_WS_OPCODE_PONG, TRUE,
+                                                      TRUE, payload, size, &error));
+        }
+    }
+  return 0;
+}
+
+/* A live feed lasts as long as its session: ended by an administrator, the feed closes
+ * (1008) at the next heartbeat, while another session's feed goes on. */
+static void
+test_live_feed_ends (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *token = sign_in (f, "alice", "");
+  g_autofree char *path = g_strdup_printf ("/api/v1/users/%" G_GINT64_FORMAT "/sessions/%"
+                                           G_GINT64_FORMAT, f->patron_id,
+                                           own_session (f, token));
+  g_autoptr(AtriumWsClient) ended = open_feed (f, token);
+  g_autoptr(AtriumWsClient) kept = NULL;
+
+  /* It stays open over several heartbeats while its session lasts. */
+  g_assert_cmpuint (close_within (ended, 3), ==, 0);
+  g_assert_cmpuint (call (f, "DELETE", path, f->admin, NULL), ==, 204);
+  g_assert_cmpuint (close_within (ended, 10), ==, 1008);
+  /* The administrator's own feed is not touched. */
+  kept = open_feed (f, f->admin);
+  g_assert_cmpuint (close_within (kept, 3), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -315,6 +385,8 @@ main (int   argc,
   g_test_add ("/sessions/revoke-all", Fixture, NULL, fixture_set_up, test_revoke_all,
               fixture_tear_down);
   g_test_add ("/sessions/refusals", Fixture, NULL, fixture_set_up, test_refusals,
+              fixture_tear_down);
+  g_test_add ("/sessions/live-feed-ends", Fixture, NULL, fixture_set_up, test_live_feed_ends,
               fixture_tear_down);
   return g_test_run ();
 }

@@ -261,11 +261,14 @@ handle_correction (AtriumRequest *request)
 static void
 handle_live (AtriumRequest *request)
 {
-  request->upgrade_data = g_strdup_printf ("%s %" G_GINT64_FORMAT,
-                                           request->principal.user_id != 0 ? "user" : "device",
-                                           request->principal.user_id != 0
-                                           ? request->principal.user_id
-                                           : request->principal.device_id);
+  /* The label for the logs, and for a user the session the feed lasts as long as. */
+  if (request->principal.user_id != 0)
+    request->upgrade_data = g_strdup_printf ("user %" G_GINT64_FORMAT " session %"
+                                             G_GINT64_FORMAT, request->principal.user_id,
+                                             request->principal.session_id);
+  else
+    request->upgrade_data = g_strdup_printf ("device %" G_GINT64_FORMAT,
+                                             request->principal.device_id);
   request->upgrade_free = g_free;
   request->status = SOUP_STATUS_SWITCHING_PROTOCOLS;
 }

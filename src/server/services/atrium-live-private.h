@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 #define ATRIUM_LIVE_OP_TEXT               0x1
 #define ATRIUM_LIVE_OP_PING               0x9
 #define ATRIUM_LIVE_CLOSE_GOING_AWAY      1001
+#define ATRIUM_LIVE_CLOSE_POLICY          1008
 #define ATRIUM_LIVE_CLOSE_TRY_AGAIN_LATER 1013
 
 typedef enum
@@ -40,6 +41,7 @@ struct _AtriumLiveSubscriber
   GSource               *out_source;   /* only while the stream takes no more */
   GSource               *linger;       /* only while closing */
   char                  *label;
+  gint64                 session_id;   /* 0: a device, or nobody to check */
   gint64                *allowed;      /* NULL: every site */
   guint                  n_allowed;
   guint                  n_sites;
@@ -90,6 +92,8 @@ struct _AtriumLive
   GSource          *window_source;
   GSource          *heartbeat_source;
   GSource          *grace_source;
+  AtriumLiveSessionCheck session_check;
+  gpointer          session_check_data;
   GHashTable       *windows;         /* "<site> <key>" → window */
   GQueue            window_order;    /* windows by deadline */
   GHashTable       *sites;           /* &site id → subscribers of the site */

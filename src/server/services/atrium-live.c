@@ -55,6 +55,7 @@ typedef struct
   GIOStream *stream;
   gint64    *allowed;
   guint      n_allowed;
+  gint64     session_id;  /* ADD */
 } Item;
 
 typedef struct
@@ -215,6 +216,7 @@ live_add (AtriumLive *live,
   sub = atrium_live_subscriber_new (live, g_steal_pointer (&item->stream),
                                     g_steal_pointer (&item->text),
                                     g_steal_pointer (&item->allowed), item->n_allowed);
+  sub->session_id = item->session_id;
   g_queue_push_tail_link (&live->subscribers, &sub->link);
 
   if (live->stopping)
@@ -359,6 +361,13 @@ on_heartbeat (gpointer data)
                   (now - sub->last_seen) / G_TIME_SPAN_MILLISECOND);
           atrium_live_count_drop (live);
           atrium_live_subscriber_kill (sub);
+          continue;
+        }
+      if (sub->session_id != 0 && live->session_check != NULL && !live->stopping &&
+          !live->session_check (sub->session_id, live->session_check_data))
+        {
+          g_info ("%s: closed, its session has ended", sub->label);
+          atrium_live_subscriber_close (sub, ATRIUM_LIVE_CLOSE_POLICY, "session ended");
           continue;
         }
       atrium_live_subscriber_send (sub, live->heartbeat);
@@ -642,36 +651,18 @@ atrium_live_free (AtriumLive *live)
   g_free (live);
 }
 
-/**
- * atrium_live_add:
- * @live: a hub
- * @stream: (transfer full): the connection after a successful WebSocket handshake;
- *   its input and output streams must be pollable
- * @allowed_sites: (array length=n_allowed) (nullable): the sites this subscriber may
- *   follow; %NULL for every site. A non-%NULL array with @n_allowed 0 allows none.
- * @n_allowed: length of @allowed_sites
- * @label: (nullable): names the subscriber in the log (no secrets)
- *
- * Hands a connection to the hub, which owns it from now on. Its socket, when the hub
- * finds one, loses any timeout (the hub has its own) and gets TCP_NODELAY. Returns at
- * once; the subscriber counts once the hub's thread has taken it, or is refused with a
- * close 1013 when the hub already has max_subscribers.
- */
-void
-atrium_live_add (AtriumLive   *live,
-                 GIOStream    *stream,
-                 const gint64 *allowed_sites,
-                 guint         n_allowed,
-                 const char   *label)
+static void
+live_add_item (AtriumLive   *live,
+               GIOStream    *stream,
+               const gint64 *allowed_sites,
+               guint         n_allowed,
+               gint64        session_id,
+               const char   *label)
 {
   GInputStream *in;
   GOutputStream *out;
   GSocket *socket;
   Item *item;
-
-  g_return_if_fail (live != NULL);
-  g_return_if_fail (G_IS_IO_STREAM (stream));
-  g_return_if_fail (allowed_sites != NULL || n_allowed == 0);
 
   in = g_io_stream_get_input_stream (stream);
   out = g_io_stream_get_output_stream (stream);
@@ -698,6 +689,7 @@ atrium_live_add (AtriumLive   *live,
   item = g_new0 (Item, 1);
   item->kind = ITEM_ADD;
   item->stream = stream;
+  item->session_id = session_id;
   item->text = g_strdup (label != NULL ? label : "subscriber");
   if (allowed_sites != NULL)
     {
@@ -707,6 +699,60 @@ atrium_live_add (AtriumLive   *live,
       item->n_allowed = n_allowed;
     }
   live_post (live, item);
+}
+
+/**
+ * atrium_live_add:
+ * @live: a hub
+ * @stream: (transfer full): the connection after a successful WebSocket handshake;
+ *   its input and output streams must be pollable
+ * @allowed_sites: (array length=n_allowed) (nullable): the sites this subscriber may
+ *   follow; %NULL for every site. A non-%NULL array with @n_allowed 0 allows none.
+ * @n_allowed: length of @allowed_sites
+ * @label: (nullable): names the subscriber in the log (no secrets)
+ *
+ * Hands a connection to the hub, which owns it from now on. Its socket, when the hub
+ * finds one, loses any timeout (the hub has its own) and gets TCP_NODELAY. Returns at
+ * once; the subscriber counts once the hub's thread has taken it, or is refused with a
+ * close 1013 when the hub already has max_subscribers.
+ */
+void
+atrium_live_add (AtriumLive   *live,
+                 GIOStream    *stream,
+                 const gint64 *allowed_sites,
+                 guint         n_allowed,
+                 const char   *label)
+{
+  g_return_if_fail (live != NULL);
+  g_return_if_fail (G_IS_IO_STREAM (stream));
+  g_return_if_fail (allowed_sites != NULL || n_allowed == 0);
+
+  live_add_item (live, stream, allowed_sites, n_allowed, 0, label);
+}
+
+void
+atrium_live_add_session (AtriumLive *live,
+                         GIOStream  *stream,
+                         gint64      session_id,
+                         const char *label)
+{
+  g_return_if_fail (live != NULL);
+  g_return_if_fail (G_IS_IO_STREAM (stream));
+  g_return_if_fail (session_id > 0);
+
+  live_add_item (live, stream, NULL, 0, session_id, label);
+}
+
+void
+atrium_live_set_session_check (AtriumLive             *live,
+                               AtriumLiveSessionCheck  check,
+                               gpointer                user_data)
+{
+  g_return_if_fail (live != NULL);
+  g_return_if_fail (g_atomic_int_get (&live->n_subscribers) == 0);
+
+  live->session_check = check;
+  live->session_check_data = user_data;
 }
 
 /**

@@ -96,6 +96,21 @@ void        atrium_live_add               (AtriumLive             *live,
                                            const gint64           *allowed_sites,
                                            guint                   n_allowed,
                                            const char             *label);
+
+/* Whether user session @session_id may still follow the feed; called on the hub's
+ * thread. */
+typedef gboolean (*AtriumLiveSessionCheck) (gint64   session_id,
+                                            gpointer user_data);
+/* Set once, before the first subscriber: at each heartbeat, every subscriber added with
+ * atrium_live_add_session() whose session @check refuses gets a close 1008. */
+void        atrium_live_set_session_check (AtriumLive             *live,
+                                           AtriumLiveSessionCheck  check,
+                                           gpointer                user_data);
+/* atrium_live_add() for a user's session: every site, and closed once it ends. */
+void        atrium_live_add_session       (AtriumLive             *live,
+                                           GIOStream              *stream,
+                                           gint64                  session_id,
+                                           const char             *label);
 void        atrium_live_publish           (AtriumLive             *live,
                                            gint64                  site_id,
                                            const char             *key,

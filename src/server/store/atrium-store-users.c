@@ -542,6 +542,21 @@ atrium_store_sessions_end (AtriumDb  *db,
                                   error, 'i', user_id, 'i', except_session_id, 0);
 }
 
+int
+atrium_store_session_valid (AtriumDb  *db,
+                            gint64     session_id,
+                            gint64     now,
+                            GError   **error)
+{
+  gint64 n = atrium_store_count_bound (db, "SELECT count (*) FROM session s"
+                                       " JOIN user u ON u.id = s.user_id WHERE s.id = ?1"
+                                       " AND (s.expires_at IS NULL OR s.expires_at > ?2)"
+                                       " AND u.disabled = 0;", error,
+                                       'i', session_id, 'i', now, 0);
+
+  return n < 0 ? -1 : n > 0;
+}
+
 gint64
 atrium_store_session_end (AtriumDb  *db,
                           gint64     user_id,

@@ -116,6 +116,12 @@ gint64      atrium_store_sessions_end      (AtriumDb     *db,
                                             GError      **error);
 
 /* Ends one session of @user_id: 1, or 0 when it has no such session. */
+/* Whether user session @session_id still exists, has not expired at @now and belongs to
+ * an account that is not disabled; -1 on error. */
+int         atrium_store_session_valid     (AtriumDb     *db,
+                                            gint64        session_id,
+                                            gint64        now,
+                                            GError      **error);
 gint64      atrium_store_session_end       (AtriumDb     *db,
                                             gint64        user_id,
                                             gint64        session_id,
