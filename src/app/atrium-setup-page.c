@@ -216,6 +216,8 @@ admin_refused (AtriumSetupPage *self,
                          "sign in with one of them."));
       gtk_widget_set_visible (self->existing_button, TRUE);
       gtk_widget_set_visible (self->create_button, FALSE);
+      /* No account will be made with it. */
+      gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
       focus = self->existing_button;
     }
   else
@@ -326,6 +328,8 @@ create_clicked (AtriumSetupPage *self)
 static void
 back_clicked (AtriumSetupPage *self)
 {
+  /* Not left behind for whoever sits down next; the name and address may stay. */
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
   gtk_stack_set_visible_child_name (self->steps, "choose");
 }
 
