@@ -191,22 +191,40 @@ atrium_handlers_reply_sessions (AtriumRequest *request,
   AtriumStore *store = atrium_server_get_store (request->server);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(GError) error = NULL;
-  gboolean ok;
+  g_autoptr(GPtrArray) sessions = NULL;
   AtriumDb *db;
 
+  db = atrium_store_read_begin (store);
+  sessions = atrium_store_sessions_list (db, user_id, &error);
+  atrium_store_read_end (store, db);
+  if (sessions == NULL)
+    {
+      atrium_handlers_reply_store_error (request, error, NULL);
+      return;
+    }
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "sessions");
   json_builder_begin_array (builder);
-  db = atrium_store_read_begin (store);
-  ok = atrium_store_sessions_list (db, user_id, request->principal.session_id, builder,
-                                   &error);
-  atrium_store_read_end (store, db);
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      const AtriumSessionInfo *session = g_ptr_array_index (sessions, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_int_value (builder, session->id);
+      atrium_handlers_add_time (builder, "created_at", session->created_at);
+      atrium_handlers_add_time (builder, "last_seen_at", session->last_seen_at);
+      atrium_handlers_add_text (builder, "ip", session->ip);
+      atrium_handlers_add_text (builder, "user_agent", session->user_agent);
+      json_builder_set_member_name (builder, "second_factor");
+      json_builder_add_boolean_value (builder, session->second_factor);
+      json_builder_set_member_name (builder, "current");
+      json_builder_add_boolean_value (builder, session->id == request->principal.session_id);
+      json_builder_end_object (builder);
+    }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
-  if (ok)
-    atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
-  else
-    atrium_handlers_reply_store_error (request, error, NULL);
+  atrium_handlers_reply_builder (request, SOUP_STATUS_OK, builder);
 }
 
 /* An RFC 3339 time in UTC, or null for 0 (never). */

@@ -567,42 +567,23 @@ atrium_store_session_end (AtriumDb  *db,
                                   error, 'i', session_id, 'i', user_id, 0);
 }
 
-static void
-add_time_member (JsonBuilder *builder,
-                 const char  *name,
-                 gint64       unix_seconds)
+void
+atrium_session_info_free (AtriumSessionInfo *info)
 {
-  g_autofree char *text = atrium_time_format_iso8601 (unix_seconds * G_USEC_PER_SEC);
-
-  json_builder_set_member_name (builder, name);
-  if (text != NULL)
-    json_builder_add_string_value (builder, text);
-  else
-    json_builder_add_null_value (builder);
+  if (info == NULL)
+    return;
+  g_free (info->ip);
+  g_free (info->user_agent);
+  g_free (info);
 }
 
-static void
-add_text_member (JsonBuilder  *builder,
-                 const char   *name,
-                 sqlite3_stmt *stmt,
-                 int           column)
+GPtrArray *
+atrium_store_sessions_list (AtriumDb  *db,
+                            gint64     user_id,
+                            GError   **error)
 {
-  const char *text = (const char *) sqlite3_column_text (stmt, column);
-
-  json_builder_set_member_name (builder, name);
-  if (text != NULL)
-    json_builder_add_string_value (builder, text);
-  else
-    json_builder_add_null_value (builder);
-}
-
-gboolean
-atrium_store_sessions_list (AtriumDb     *db,
-                            gint64        user_id,
-                            gint64        current_id,
-                            JsonBuilder  *builder,
-                            GError      **error)
-{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) atrium_session_info_free);
   sqlite3_stmt *stmt = NULL;
   int rc = sqlite3_prepare_v2 (atrium_db_get_handle (db),
                                "SELECT id, created_at, last_seen_at, ip, user_agent,"
@@ -614,26 +595,24 @@ atrium_store_sessions_list (AtriumDb     *db,
       sqlite3_bind_int64 (stmt, 1, user_id);
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         {
-          gint64 id = sqlite3_column_int64 (stmt, 0);
+          AtriumSessionInfo *info = g_new0 (AtriumSessionInfo, 1);
 
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "id");
-          json_builder_add_int_value (builder, id);
-          add_time_member (builder, "created_at", sqlite3_column_int64 (stmt, 1));
-          add_time_member (builder, "last_seen_at", sqlite3_column_int64 (stmt, 2));
-          add_text_member (builder, "ip", stmt, 3);
-          add_text_member (builder, "user_agent", stmt, 4);
-          json_builder_set_member_name (builder, "second_factor");
-          json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 5) != 0);
-          json_builder_set_member_name (builder, "current");
-          json_builder_add_boolean_value (builder, id == current_id);
-          json_builder_end_object (builder);
+          info->id = sqlite3_column_int64 (stmt, 0);
+          info->created_at = sqlite3_column_int64 (stmt, 1);
+          info->last_seen_at = sqlite3_column_int64 (stmt, 2);
+          info->ip = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+          info->user_agent = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+          info->second_factor = sqlite3_column_int (stmt, 5) != 0;
+          g_ptr_array_add (list, info);
         }
     }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
-    return atrium_db_set_error (db, rc, "Cannot read the sessions", error);
-  return TRUE;
+    {
+      atrium_db_set_error (db, rc, "Cannot read the sessions", error);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
 }
 
 gboolean

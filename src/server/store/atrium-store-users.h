@@ -28,6 +28,19 @@ typedef struct
 } AtriumUser;
 
 void        atrium_user_free               (AtriumUser   *user);
+
+/* One session of a user, as an administrator or the user sees it. */
+typedef struct
+{
+  gint64    id;
+  gint64    created_at;     /* unix seconds */
+  gint64    last_seen_at;
+  char     *ip;             /* NULL: unknown */
+  char     *user_agent;     /* NULL: none sent */
+  gboolean  second_factor;
+} AtriumSessionInfo;
+
+void        atrium_session_info_free       (AtriumSessionInfo *info);
 gboolean    atrium_user_needs_second_factor (const AtriumUser *user);
 
 guint       atrium_role_from_string        (const char   *name);
@@ -126,13 +139,9 @@ gint64      atrium_store_session_end       (AtriumDb     *db,
                                             gint64        user_id,
                                             gint64        session_id,
                                             GError      **error);
-/* Appends @user_id's sessions, the last used first, as objects {id, created_at,
- * last_seen_at, ip, user_agent, second_factor, current} to @builder (inside an array);
- * "current" is the session @current_id. */
-gboolean    atrium_store_sessions_list     (AtriumDb     *db,
+/* @user_id's sessions (AtriumSessionInfo), the last used first; NULL on error. */
+GPtrArray  *atrium_store_sessions_list     (AtriumDb     *db,
                                             gint64        user_id,
-                                            gint64        current_id,
-                                            JsonBuilder  *builder,
                                             GError      **error);
 
 gint64      atrium_store_sessions_count    (AtriumDb     *db,
@@ -173,5 +182,6 @@ sqlite3_stmt *atrium_store_prepare         (AtriumDb     *db,
                                             GError      **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumUser, atrium_user_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumSessionInfo, atrium_session_info_free)
 
 G_END_DECLS
