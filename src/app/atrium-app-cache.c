@@ -24,8 +24,9 @@ atrium_kept_free (AtriumKept *kept)
 
 typedef struct
 {
-  char   *path;
-  guint8  key[ATRIUM_DB_KEY_LEN];
+  char        *path;
+  guint8       key[ATRIUM_DB_KEY_LEN];
+  AtriumCache *cache;   /* already open: read only */
 } Load;
 
 static void
@@ -33,6 +34,7 @@ load_free (Load *load)
 {
   memset (load->key, 0, sizeof load->key);
   g_free (load->path);
+  g_clear_object (&load->cache);
   g_free (load);
 }
 
@@ -57,11 +59,17 @@ load_thread (GTask        *task,
 {
   Load *load = task_data;
   g_autoptr(AtriumKept) kept = g_new0 (AtriumKept, 1);
-  g_autofree char *dir = g_path_get_dirname (load->path);
+  g_autofree char *dir = NULL;
   GError *error = NULL;
   gboolean rebuilt = FALSE;
   gint64 sites_at = 0, occupancy_at = 0;
 
+  if (load->cache != NULL)
+    {
+      kept->cache = g_object_ref (load->cache);
+      goto read;
+    }
+  dir = g_path_get_dirname (load->path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved = errno;
@@ -78,6 +86,7 @@ load_thread (GTask        *task,
     }
   if (rebuilt)
     g_message ("The cache %s was made anew", load->path);
+read:
   kept->device = atrium_cache_get_device (kept->cache, NULL, &error);
   kept->device = kept_or_null (kept->device, &error, "registration");
   kept->sites = atrium_cache_get_sites (kept->cache, &sites_at, &error);
@@ -106,6 +115,23 @@ atrium_app_cache_load_async (const char          *path,
 
   load->path = g_strdup (path);
   memcpy (load->key, key, sizeof load->key);
+  g_task_set_source_tag (task, atrium_app_cache_load_async);
+  g_task_set_task_data (task, load, (GDestroyNotify) load_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+void
+atrium_app_cache_read_async (AtriumCache         *cache,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  Load *load = g_new0 (Load, 1);
+
+  g_return_if_fail (ATRIUM_IS_CACHE (cache));
+
+  load->cache = g_object_ref (cache);
   g_task_set_source_tag (task, atrium_app_cache_load_async);
   g_task_set_task_data (task, load, (GDestroyNotify) load_free);
   g_task_run_in_thread (task, load_thread);

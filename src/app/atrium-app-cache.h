@@ -39,6 +39,11 @@ void             atrium_app_cache_load_async   (const char          *path,
                                                   gpointer             user_data);
 AtriumKept *atrium_app_cache_load_finish  (GAsyncResult        *result,
                                                   GError             **error);
+/* The same from a cache already open (one connection: never "database is locked"). */
+void             atrium_app_cache_read_async     (AtriumCache         *cache,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
 /* The same, or NULL after saying why (not when cancelled): @who starts without it. */
 AtriumKept      *atrium_app_cache_loaded         (GAsyncResult        *result,
                                                   const char          *who);

@@ -6,7 +6,9 @@
 #include "atrium-window.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "atrium-admin-page.h"
 #include "atrium-app-cache.h"
@@ -241,6 +243,48 @@ cache_loaded (GObject      *source,
                                                   cache_refresh_due, self);
 }
 
+/* The users' cache written last, or NULL: its public part (sites, occupancy) is what
+ * the login page shows while the server cannot be reached. */
+static char *
+newest_user_cache (AtriumWindow *self)
+{
+  g_autofree char *any = atrium_application_store_path (self->app, TRUE, "cache-user-0.db");
+  g_autofree char *dir = g_path_get_dirname (any);
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+  char *newest = NULL;
+  gint64 newest_time = 0;
+
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      GStatBuf info;
+
+      if (!g_str_has_prefix (name, "cache-user-") || !g_str_has_suffix (name, ".db"))
+        continue;
+      path = g_build_filename (dir, name, NULL);
+      if (g_stat (path, &info) != 0 || !S_ISREG (info.st_mode) ||
+          (gint64) info.st_mtime < newest_time)
+        continue;
+      newest_time = info.st_mtime;
+      g_free (newest);
+      newest = g_steal_pointer (&path);
+    }
+  return newest;
+}
+
+static void
+kept_for_login (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(AtriumKept) kept = atrium_app_cache_loaded (result, "The login page");
+
+  if (kept != NULL)
+    atrium_login_page_set_kept (ATRIUM_WINDOW (user_data)->login_page, kept->sites,
+                                kept->occupancy, kept->fetched_at);
+}
+
 static void
 outbox_key_ready (GObject      *source,
                   GAsyncResult *result,
@@ -261,6 +305,11 @@ outbox_key_ready (GObject      *source,
   user = atrium_application_get_user (self->app);
   if (user == NULL)
     {
+      /* Signed out: the login page may show the public part of the last cache. */
+      cache_path = newest_user_cache (self);
+      if (cache_path != NULL)
+        atrium_app_cache_load_async (cache_path, key, self->store_cancellable, kept_for_login,
+                                     self);
       memset (key, 0, sizeof key);
       return;
     }
@@ -277,21 +326,31 @@ outbox_key_ready (GObject      *source,
   memset (key, 0, sizeof key);
 }
 
-/* The signed-in user's outbox and cache, or none when signed out. */
+/* The signed-in user's outbox and cache; when signed out, the login page's kept
+ * occupancy. */
 static void
-open_outbox (AtriumWindow *self,
-             gboolean      signed_in)
+open_stores (AtriumWindow *self)
 {
+  g_autoptr(AtriumCache) signed_out = NULL;
+
   g_cancellable_cancel (self->store_cancellable);
   g_clear_object (&self->store_cancellable);
   g_clear_handle_id (&self->cache_refresh_id, g_source_remove);
+  if (atrium_application_get_user (self->app) == NULL)
+    signed_out = g_steal_pointer (&self->cache);
   g_clear_object (&self->cache);
   self->data_time = 0;
   atrium_bookings_page_set_outbox (self->bookings_page, NULL);
   atrium_bookings_page_set_cache (self->bookings_page, NULL, NULL);
-  if (!signed_in)
-    return;
+  atrium_login_page_set_kept (self->login_page, NULL, NULL, 0);
   self->store_cancellable = g_cancellable_new ();
+  /* Just signed out: the login page reads the public part of that user's cache through
+   * the connection open, after the wipe of the bookings queued on it. */
+  if (signed_out != NULL)
+    {
+      atrium_app_cache_read_async (signed_out, self->store_cancellable, kept_for_login, self);
+      return;
+    }
   if (self->secrets == NULL)
     self->secrets = atrium_application_new_secrets (self->app);
   atrium_secrets_get_cache_key_async (self->secrets, self->store_cancellable, outbox_key_ready,
@@ -308,7 +367,7 @@ user_changed (AtriumWindow *self)
   if (atrium_application_get_user (app) == NULL)
     {
       gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
-      open_outbox (self, FALSE);
+      open_stores (self);
       if (atrium_application_get_session_expired (app))
         atrium_login_page_reset (self->login_page,
                                  _("Your session has ended. Sign in again to go on: what "
@@ -327,7 +386,7 @@ user_changed (AtriumWindow *self)
   adw_view_stack_page_set_visible (self->today_stack_page, staff);
 
   atrium_bookings_page_set_api (self->bookings_page, atrium_application_get_api (app));
-  open_outbox (self, TRUE);
+  open_stores (self);
   if (staff)
     {
       g_autoptr(GArray) sites = atrium_application_get_role_sites (app, "staff");
