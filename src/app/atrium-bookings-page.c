@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "atrium-app-cache.h"
 #include "atrium-booking-ics.h"
 #include "atrium-booking-times.h"
 #include "atrium-qr.h"
@@ -28,6 +29,7 @@ struct _AtriumBookingsPage
   GPtrArray    *pending;       /* its queued AtriumOutboxItem, as last read */
   gboolean      flushing;
   gboolean      flush_stopped; /* the last send stopped short: wait for the live feed */
+  AtriumCache  *cache;         /* nullable: the user's, where each list read is kept */
   JsonArray    *mine;          /* the last list of "my bookings" */
   GPtrArray    *mine_rows;
   GPtrArray    *result_rows;
@@ -284,21 +286,30 @@ cancel_pending (AtriumBookingsPage *self,
   return FALSE;
 }
 
+/* The outbox's items listed, or NULL after a warning (none when cancelled). */
+static GPtrArray *
+items_finish (GObject      *source,
+              GAsyncResult *result,
+              const char   *what)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *items = atrium_outbox_list_finish (ATRIUM_OUTBOX (source), result, &error);
+
+  if (items == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("The %s cannot be read: %s", what, error->message);
+  return items;
+}
+
 static void
 pending_read (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
   g_autoptr(AtriumBookingsPage) self = user_data;
-  g_autoptr(GError) error = NULL;
-  GPtrArray *items = atrium_outbox_list_finish (ATRIUM_OUTBOX (source), result, &error);
+  GPtrArray *items = items_finish (source, result, "actions kept offline");
 
   if (items == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("The actions kept offline cannot be read: %s", error->message);
-      return;
-    }
+    return;
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   self->pending = items;
   show_mine (self);
@@ -310,6 +321,77 @@ read_pending (AtriumBookingsPage *self)
   if (self->outbox != NULL)
     atrium_outbox_list_async (self->outbox, FALSE, self->cancellable, pending_read,
                               g_object_ref (self));
+}
+
+static void
+refusal_dismissed (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!atrium_outbox_dismiss_failed_finish (ATRIUM_OUTBOX (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("A refused cancellation stays in the outbox: %s", error->message);
+}
+
+/* The name of booking @id in the last list read, or NULL. */
+static const char *
+mine_name (AtriumBookingsPage *self,
+           gint64              id)
+{
+  for (guint i = 0; self->mine != NULL && i < json_array_get_length (self->mine); i++)
+    {
+      JsonObject *booking = json_array_get_object_element (self->mine, i);
+
+      if (booking != NULL && json_object_get_int_member_with_default (booking, "id", 0) == id)
+        return json_object_get_string_member_with_default (booking, "resource_name", NULL);
+    }
+  return NULL;
+}
+
+/* What the server refused of the cancellations sent from the outbox: told once each
+ * (the booking and why), then dropped from the outbox's failed list. */
+static void
+refusals_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(AtriumBookingsPage) self = user_data;
+  g_autoptr(GPtrArray) items = items_finish (source, result, "refused actions");
+
+  if (items == NULL)
+    return;
+  for (guint i = 0; i < items->len; i++)
+    {
+      AtriumOutboxItem *item = g_ptr_array_index (items, i);
+      gint64 id;
+      const char *name;
+      g_autoptr(GError) reason = NULL;
+      g_autofree char *why = NULL;
+      g_autofree char *text = NULL;
+
+      if (item->kind != ATRIUM_OUTBOX_CANCEL)
+        continue;
+      id = json_object_get_int_member_with_default (json_node_get_object (item->request),
+                                                    "booking_id", 0);
+      name = mine_name (self, id);
+      reason = g_error_new_literal (ATRIUM_API_ERROR, item->error_code,
+                                    item->message != NULL ? item->message : "");
+      /* The server's code says more than the status (409) alone. */
+      why = g_strcmp0 (item->server_code, "not_cancellable") == 0
+            ? g_strdup (_("it was checked in, released or ended meanwhile."))
+            : atrium_ui_error_text (reason);
+      if (name != NULL)
+        /* TRANSLATORS: %s: a place (“Seat 12”); then why the server refused */
+        text = g_strdup_printf (_("Your booking of %s was not cancelled: %s"), name, why);
+      else
+        text = g_strdup_printf (_("Booking %" G_GINT64_FORMAT " was not cancelled: %s"),
+                                id, why);
+      atrium_toast (GTK_WIDGET (self), text);
+      atrium_outbox_dismiss_failed_async (ATRIUM_OUTBOX (source), item->id, self->cancellable,
+                                          refusal_dismissed, NULL);
+    }
 }
 
 static void
@@ -330,7 +412,9 @@ flushed (GObject      *source,
       self->flush_stopped = TRUE;
     }
   self->flushing = FALSE;
-  /* Sent or refused: the list says what each became. */
+  /* Sent or refused: the list says what each became, the refusals are told. */
+  atrium_outbox_list_async (ATRIUM_OUTBOX (source), TRUE, self->cancellable, refusals_read,
+                            g_object_ref (self));
   read_pending (self);
   atrium_bookings_page_refresh (self);
 }
@@ -550,6 +634,8 @@ mine_read (GObject      *source,
 
   if (document == NULL)
     return;
+  if (self->cache != NULL)
+    atrium_app_cache_keep (self->cache, ATRIUM_CACHE_MY_BOOKINGS, document);
   mine = json_object_get_array_member (json_node_get_object (document), "bookings");
   g_clear_pointer (&self->mine, json_array_unref);
   self->mine = mine != NULL ? json_array_ref (mine) : json_array_new ();
@@ -747,6 +833,27 @@ atrium_bookings_page_set_outbox (AtriumBookingsPage *self,
   atrium_bookings_page_send_pending (self);
 }
 
+void
+atrium_bookings_page_set_cache (AtriumBookingsPage *self,
+                                AtriumCache        *cache,
+                                JsonNode           *kept)
+{
+  JsonArray *mine;
+
+  g_return_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self));
+  g_return_if_fail (cache == NULL || ATRIUM_IS_CACHE (cache));
+
+  g_set_object (&self->cache, cache);
+  if (self->mine != NULL || kept == NULL || !JSON_NODE_HOLDS_OBJECT (kept))
+    return;
+  /* The server has not answered yet: what it said last. */
+  mine = json_object_get_array_member (json_node_get_object (kept), "bookings");
+  if (mine == NULL)
+    return;
+  self->mine = json_array_ref (mine);
+  show_mine (self);
+}
+
 AtriumOutbox *
 atrium_bookings_page_get_outbox (AtriumBookingsPage *self)
 {
@@ -765,6 +872,9 @@ atrium_bookings_page_set_api (AtriumBookingsPage *self,
   self->cancellable = g_cancellable_new ();
   g_set_object (&self->api, api);
   g_clear_pointer (&self->mine, json_array_unref);
+  g_clear_object (&self->cache);
+  /* Another user's rows never stay while the server is asked for this one's. */
+  clear_rows (self->mine_list, self->mine_rows);
   self->flushing = FALSE;
   clear_rows (self->results_list, self->result_rows);
   gtk_widget_set_visible (GTK_WIDGET (self->results_group), FALSE);
@@ -796,6 +906,7 @@ atrium_bookings_page_dispose (GObject *object)
   g_clear_pointer (&self->chooser_booking, json_object_unref);
   g_clear_object (&self->api);
   g_clear_object (&self->outbox);
+  g_clear_object (&self->cache);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->mine, json_array_unref);
   g_clear_pointer (&self->mine_rows, g_ptr_array_unref);

@@ -4,6 +4,7 @@
 #include <gtk/gtk.h>
 
 #include "atrium-api.h"
+#include "atrium-cache.h"
 #include "atrium-outbox.h"
 
 G_BEGIN_DECLS
@@ -24,6 +25,11 @@ void       atrium_bookings_page_set_api  (AtriumBookingsPage *self,
 void       atrium_bookings_page_set_outbox (AtriumBookingsPage *self,
                                             AtriumOutbox       *outbox);
 AtriumOutbox *atrium_bookings_page_get_outbox (AtriumBookingsPage *self);
+/* Each list of my bookings read is kept in @cache (nullable: none; set after the API);
+ * @kept (nullable), the list kept there before, is shown until the server answers. */
+void       atrium_bookings_page_set_cache (AtriumBookingsPage *self,
+                                           AtriumCache        *cache,
+                                           JsonNode           *kept);
 void       atrium_bookings_page_send_pending (AtriumBookingsPage *self);
 /* Reads my bookings again. */
 void       atrium_bookings_page_refresh  (AtriumBookingsPage *self);

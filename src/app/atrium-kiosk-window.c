@@ -16,7 +16,7 @@
 #include "atrium-chime.h"
 #include "atrium-keyboard.h"
 #include "atrium-keyring.h"
-#include "atrium-kiosk-cache.h"
+#include "atrium-app-cache.h"
 #include "atrium-login-page.h"
 #include "atrium-outbox.h"
 #include "atrium-password.h"
@@ -449,7 +449,7 @@ keys_read (GObject      *source,
   take_keys (self, answer);
   self->keys_from_server = TRUE;
   if (self->cache != NULL)
-    atrium_kiosk_cache_keep (self->cache, ATRIUM_CACHE_KEYS, answer);
+    atrium_app_cache_keep (self->cache, ATRIUM_CACHE_KEYS, answer);
   else
     {
       g_clear_pointer (&self->unkept_keys, json_node_unref);
@@ -520,31 +520,26 @@ cache_loaded (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AtriumKioskKept) kept = atrium_kiosk_cache_load_finish (result, &error);
+  g_autoptr(AtriumKept) kept = atrium_app_cache_loaded (result, "The kiosk");
   AtriumKioskWindow *self;
   AtriumLiveClient *live;
   g_autofree char *setting = NULL;
   gint64 site;
 
   if (kept == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_message ("The kiosk starts without its cache: %s", error->message);
-      return;
-    }
+    return;
   self = user_data;
   self->cache = g_steal_pointer (&kept->cache);
   if (self->unkept_keys != NULL)
-    atrium_kiosk_cache_keep (self->cache, ATRIUM_CACHE_KEYS, self->unkept_keys);
+    atrium_app_cache_keep (self->cache, ATRIUM_CACHE_KEYS, self->unkept_keys);
   g_clear_pointer (&self->unkept_keys, json_node_unref);
   if (!self->keys_from_server && kept->keys != NULL)
     take_keys (self, kept->keys);
 
   live = atrium_application_get_live (self->app);
   if (atrium_live_client_get_state (live) == ATRIUM_LIVE_STATE_LIVE)
-    atrium_kiosk_cache_refresh (self->cache, atrium_application_get_api (self->app),
-                                self->cancellable);
+    atrium_app_cache_refresh (self->cache, atrium_application_get_api (self->app), TRUE,
+                              self->cancellable);
   setting = g_settings_get_string (self->settings, "kiosk-site");
   site = *setting != '\0' ? g_ascii_strtoll (setting, NULL, 10)
          : kept->device != NULL
@@ -554,13 +549,8 @@ cache_loaded (GObject      *source,
   if (site <= 0 || (self->board_site > 0 && self->board_site != site) ||
       kept->sites == NULL || kept->occupancy == NULL)
     return;
-  if (!atrium_live_client_seed (live, kept->occupancy, &error))
-    {
-      /* The server's came first, or the kept one is not fit to show. */
-      if (error != NULL)
-        g_message ("%s", error->message);
-      return;
-    }
+  if (!atrium_kept_seed (kept, live))
+    return;
   self->data_time = kept->fetched_at;
   atrium_occupancy_page_set_sites (self->board, kept->sites);
   if (self->board_site == site)
@@ -589,7 +579,7 @@ key_ready (GObject      *source,
   self = user_data;
   outbox = atrium_application_store_path (self->app, FALSE, "kiosk-outbox.db");
   cache = atrium_application_store_path (self->app, TRUE, "kiosk-cache.db");
-  atrium_kiosk_cache_load_async (cache, key, self->cancellable, cache_loaded, self);
+  atrium_app_cache_load_async (cache, key, self->cancellable, cache_loaded, self);
   atrium_outbox_open_async (outbox, key, self->cancellable, outbox_opened, self);
   memset (key, 0, sizeof key);
 }
@@ -626,8 +616,8 @@ refresh_tick (gpointer user_data)
   AtriumKioskWindow *self = user_data;
 
   if (self->cache != NULL)
-    atrium_kiosk_cache_refresh (self->cache, atrium_application_get_api (self->app),
-                                self->cancellable);
+    atrium_app_cache_refresh (self->cache, atrium_application_get_api (self->app), TRUE,
+                              self->cancellable);
   return G_SOURCE_CONTINUE;
 }
 

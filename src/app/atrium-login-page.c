@@ -43,6 +43,7 @@ struct _AtriumLoginPage
   GtkLabel             *error_label;
   AdwPreferencesGroup  *demo_group;
   GPtrArray            *demo_rows;
+  GtkWidget            *kept_group;   /* nullable: the occupancy kept, shown offline */
 };
 
 G_DEFINE_FINAL_TYPE (AtriumLoginPage, atrium_login_page, GTK_TYPE_WIDGET)
@@ -182,6 +183,9 @@ login_done (GObject      *source,
   if (result == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   set_busy (self, FALSE);
+  if (self->kept_group != NULL)
+    gtk_widget_set_visible (self->kept_group,
+                            g_error_matches (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_OFFLINE));
   if (result == NULL)
     {
       g_autofree char *text = atrium_ui_error_text (error);
@@ -465,6 +469,124 @@ atrium_login_page_set_api (AtriumLoginPage *self,
   self->cancellable = g_cancellable_new ();
   set_busy (self, FALSE);
   g_set_object (&self->api, api);
+}
+
+/* The name of site @id in a GET /sites document, or NULL. */
+static const char *
+site_name (JsonNode *sites,
+           gint64    id)
+{
+  JsonArray *list = json_object_get_array_member (json_node_get_object (sites), "sites");
+
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonObject *site = json_array_get_object_element (list, i);
+
+      if (site != NULL && json_object_get_int_member_with_default (site, "id", 0) == id)
+        return json_object_get_string_member_with_default (site, "name", NULL);
+    }
+  return NULL;
+}
+
+static GtkWidget *
+kept_space_row (const char *site,
+                JsonObject *space)
+{
+  gint64 percent = json_object_get_int_member_with_default (space, "percent", -1);
+  const char *level = json_object_get_string_member_with_default (space, "level", "");
+  g_autofree char *figure = percent >= 0
+                            /* TRANSLATORS: a room's occupancy, then how busy in words */
+                            ? g_strdup_printf (_("%d %% · %s"), (int) percent,
+                                               atrium_ui_level_words (level))
+                            : g_strdup (_("No figure"));
+  g_autofree char *subtitle = site != NULL ? g_strdup_printf ("%s · %s", site, figure)
+                                           : g_strdup (figure);
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                 json_object_get_string_member_with_default (space, "name",
+                                                                             ""));
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  return row;
+}
+
+static void
+kept_probed (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = atrium_api_document_finish (ATRIUM_API (source), result, &error);
+  AtriumLoginPage *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = user_data;
+  if (self->kept_group != NULL)
+    gtk_widget_set_visible (self->kept_group,
+                            g_error_matches (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_OFFLINE));
+}
+
+void
+atrium_login_page_set_kept (AtriumLoginPage *self,
+                            JsonNode        *sites,
+                            JsonNode        *occupancy,
+                            gint64           fetched_at)
+{
+  g_autofree char *age = NULL;
+  JsonArray *list;
+  GtkWidget *group;
+
+  g_return_if_fail (ATRIUM_IS_LOGIN_PAGE (self));
+
+  if (self->kept_group != NULL)
+    gtk_widget_unparent (g_steal_pointer (&self->kept_group));
+  if (occupancy == NULL || !JSON_NODE_HOLDS_OBJECT (occupancy) || sites == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (sites))
+    return;
+  list = json_object_get_array_member (json_node_get_object (occupancy), "sites");
+  if (list == NULL)
+    return;
+  group = adw_preferences_group_new ();
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group),
+                                   _("Occupancy When Last Seen"));
+  age = atrium_ui_offline_text (fetched_at);
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), age);
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *site = json_array_get_object_element (list, i);
+      JsonArray *spaces = site != NULL ? json_object_get_array_member (site, "spaces") : NULL;
+      const char *name = site != NULL
+                         ? site_name (sites, json_object_get_int_member_with_default (site,
+                                                                                      "id", 0))
+                         : NULL;
+
+      for (guint j = 0; spaces != NULL && j < json_array_get_length (spaces); j++)
+        if (json_array_get_object_element (spaces, j) != NULL)
+          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group),
+                                     kept_space_row (name,
+                                                     json_array_get_object_element (spaces,
+                                                                                    j)));
+    }
+  /* Shown only while the server cannot be reached: asked now, and at each sign-in. */
+  gtk_widget_set_visible (group, FALSE);
+  gtk_widget_insert_after (group, gtk_widget_get_parent (GTK_WIDGET (self->demo_group)),
+                           GTK_WIDGET (self->demo_group));
+  self->kept_group = group;
+  if (self->api != NULL)
+    atrium_api_get_document_async (self->api, "/api/v1/occupancy", self->cancellable,
+                                   kept_probed, self);
+}
+
+const char *
+atrium_login_page_get_kept_text (AtriumLoginPage *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_LOGIN_PAGE (self), NULL);
+
+  if (self->kept_group == NULL || !gtk_widget_get_visible (self->kept_group))
+    return NULL;
+  return adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (self->kept_group));
 }
 
 void

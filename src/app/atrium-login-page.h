@@ -24,6 +24,15 @@ void        atrium_login_page_set_api        (AtriumLoginPage *self,
 /* @embedded (nullable): a demo backend whose accounts the page offers. */
 void        atrium_login_page_set_demo       (AtriumLoginPage *self,
                                               AtriumEmbedded  *embedded);
+/* The occupancy kept from an earlier session (GET /sites and GET /occupancy documents,
+ * fetched at @fetched_at, unix seconds), listed under the form while the server cannot
+ * be reached, with its age; NULL documents: none. */
+void        atrium_login_page_set_kept       (AtriumLoginPage *self,
+                                              JsonNode        *sites,
+                                              JsonNode        *occupancy,
+                                              gint64           fetched_at);
+/* For tests: the age said over that list while it shows, else NULL. */
+const char *atrium_login_page_get_kept_text  (AtriumLoginPage *self);
 /* Back to an empty first step, with @message (nullable) shown, e.g. "session expired". */
 void        atrium_login_page_reset          (AtriumLoginPage *self,
                                               const char      *message);

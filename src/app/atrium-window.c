@@ -6,9 +6,12 @@
 #include "atrium-window.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "atrium-admin-page.h"
+#include "atrium-app-cache.h"
 #include "atrium-bookings-page.h"
 #include "atrium-login-page.h"
 #include "atrium-occupancy-page.h"
@@ -29,7 +32,12 @@ struct _AtriumWindow
   gulong          user_id;
   gulong          live_state_id;
   AtriumSecrets  *secrets;
-  GCancellable   *store_cancellable;  /* opening the signed-in user's outbox */
+  GCancellable   *store_cancellable;  /* opening the signed-in user's outbox and cache */
+  AtriumCache    *cache;              /* the signed-in user's (nullable) */
+  guint           cache_refresh_id;
+  char           *last_toast;
+  gint64          data_time;          /* unix seconds: when the data shown was received;
+                                       * 0 while it is live */
 
   AdwToastOverlay *toast_overlay;
   GtkStack       *title_stack;
@@ -58,6 +66,10 @@ struct _AtriumWindow
 
 G_DEFINE_FINAL_TYPE (AtriumWindow, atrium_window, ADW_TYPE_APPLICATION_WINDOW)
 
+/* The sites and the occupancy kept are read again this often while live (my bookings:
+ * at each read of the list). */
+#define ATRIUM_WINDOW_CACHE_REFRESH_S (5 * 60)
+
 void
 atrium_window_toast (AtriumWindow *self,
                      const char   *text)
@@ -65,6 +77,16 @@ atrium_window_toast (AtriumWindow *self,
   g_return_if_fail (ATRIUM_IS_WINDOW (self));
 
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
+}
+
+const char *
+atrium_window_get_last_toast (AtriumWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), NULL);
+
+  return self->last_toast;
 }
 
 void
@@ -107,7 +129,27 @@ show_page (AtriumWindow *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-sessions", main);
 }
 
-/* The banner says when the figures on screen stopped being live. */
+/* The sites and the occupancy into the user's cache, while the server answers. */
+static void
+refresh_cache (AtriumWindow *self)
+{
+  AtriumLiveClient *live = atrium_application_get_live (self->app);
+
+  if (self->cache != NULL && live != NULL &&
+      atrium_live_client_get_state (live) == ATRIUM_LIVE_STATE_LIVE)
+    atrium_app_cache_refresh (self->cache, atrium_application_get_api (self->app), FALSE,
+                              self->store_cancellable);
+}
+
+static gboolean
+cache_refresh_due (gpointer data)
+{
+  refresh_cache (data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The banner says how old the figures on screen are: when they were kept (shown from
+ * the cache), or when the live feed stopped bringing them. */
 static void
 live_state_changed (AtriumWindow *self)
 {
@@ -116,15 +158,30 @@ live_state_changed (AtriumWindow *self)
                                        : ATRIUM_LIVE_STATE_STOPPED;
   gboolean offline = state == ATRIUM_LIVE_STATE_WAITING;
 
-  if (offline && !gtk_revealer_get_reveal_child (self->offline_revealer))
+  if (state == ATRIUM_LIVE_STATE_LIVE)
+    self->data_time = 0;
+  else if (offline && self->data_time == 0)
+    self->data_time = g_get_real_time () / G_USEC_PER_SEC;
+  if (offline)
     {
-      g_autofree char *text = atrium_ui_offline_text (0);
+      g_autofree char *text = atrium_ui_offline_text (self->data_time);
 
       gtk_label_set_text (self->offline_label, text);
     }
   gtk_revealer_set_reveal_child (self->offline_revealer, offline);
   if (state == ATRIUM_LIVE_STATE_LIVE)
-    atrium_bookings_page_send_pending (self->bookings_page);
+    {
+      atrium_bookings_page_send_pending (self->bookings_page);
+      refresh_cache (self);
+    }
+}
+
+gint64
+atrium_window_get_data_time (AtriumWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), 0);
+
+  return self->data_time;
 }
 
 const char *
@@ -153,6 +210,81 @@ outbox_opened (GObject      *source,
   atrium_bookings_page_set_outbox (ATRIUM_WINDOW (user_data)->bookings_page, outbox);
 }
 
+/* What the user's cache kept is shown until (or unless) the server answers. */
+static void
+cache_loaded (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(AtriumKept) kept = atrium_app_cache_loaded (result, "The window");
+  AtriumWindow *self;
+  AtriumLiveClient *live;
+  gboolean seeded;
+
+  if (kept == NULL)
+    return;
+  self = user_data;
+  self->cache = g_steal_pointer (&kept->cache);
+  atrium_bookings_page_set_cache (self->bookings_page, self->cache, kept->my_bookings);
+  live = atrium_application_get_live (self->app);
+  seeded = live != NULL && atrium_kept_seed (kept, live);
+  if (kept->sites != NULL)
+    atrium_occupancy_page_set_sites (self->occupancy_page, kept->sites);
+  if (seeded)
+    self->data_time = kept->fetched_at;
+  /* The feed may have stopped before this window came: its figures are at least as
+   * new as those kept. */
+  else if (kept->fetched_at > 0 && live != NULL &&
+           atrium_live_client_get_state (live) != ATRIUM_LIVE_STATE_LIVE)
+    self->data_time = self->data_time == 0 ? kept->fetched_at
+                                           : MIN (self->data_time, kept->fetched_at);
+  live_state_changed (self);
+  self->cache_refresh_id = g_timeout_add_seconds (ATRIUM_WINDOW_CACHE_REFRESH_S,
+                                                  cache_refresh_due, self);
+}
+
+/* The users' cache written last, or NULL: its public part (sites, occupancy) is what
+ * the login page shows while the server cannot be reached. */
+static char *
+newest_user_cache (AtriumWindow *self)
+{
+  g_autofree char *any = atrium_application_store_path (self->app, TRUE, "cache-user-0.db");
+  g_autofree char *dir = g_path_get_dirname (any);
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+  char *newest = NULL;
+  gint64 newest_time = 0;
+
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      GStatBuf info;
+
+      if (!g_str_has_prefix (name, "cache-user-") || !g_str_has_suffix (name, ".db"))
+        continue;
+      path = g_build_filename (dir, name, NULL);
+      if (g_stat (path, &info) != 0 || !S_ISREG (info.st_mode) ||
+          (gint64) info.st_mtime < newest_time)
+        continue;
+      newest_time = info.st_mtime;
+      g_free (newest);
+      newest = g_steal_pointer (&path);
+    }
+  return newest;
+}
+
+static void
+kept_for_login (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(AtriumKept) kept = atrium_app_cache_loaded (result, "The login page");
+
+  if (kept != NULL)
+    atrium_login_page_set_kept (ATRIUM_WINDOW (user_data)->login_page, kept->sites,
+                                kept->occupancy, kept->fetched_at);
+}
+
 static void
 outbox_key_ready (GObject      *source,
                   GAsyncResult *result,
@@ -162,6 +294,8 @@ outbox_key_ready (GObject      *source,
   JsonObject *user;
   g_autofree char *name = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *cache_name = NULL;
+  g_autofree char *cache_path = NULL;
   guint8 key[ATRIUM_DB_KEY_LEN];
 
   if (!atrium_application_cache_key_finish (source, result, key,
@@ -171,6 +305,11 @@ outbox_key_ready (GObject      *source,
   user = atrium_application_get_user (self->app);
   if (user == NULL)
     {
+      /* Signed out: the login page may show the public part of the last cache. */
+      cache_path = newest_user_cache (self);
+      if (cache_path != NULL)
+        atrium_app_cache_load_async (cache_path, key, self->store_cancellable, kept_for_login,
+                                     self);
       memset (key, 0, sizeof key);
       return;
     }
@@ -179,20 +318,39 @@ outbox_key_ready (GObject      *source,
                           json_object_get_int_member_with_default (user, "id", 0));
   path = atrium_application_store_path (self->app, FALSE, name);
   atrium_outbox_open_async (path, key, self->store_cancellable, outbox_opened, self);
+  /* The same for the data kept to show offline: a user never sees another's. */
+  cache_name = g_strdup_printf ("cache-user-%" G_GINT64_FORMAT ".db",
+                                json_object_get_int_member_with_default (user, "id", 0));
+  cache_path = atrium_application_store_path (self->app, TRUE, cache_name);
+  atrium_app_cache_load_async (cache_path, key, self->store_cancellable, cache_loaded, self);
   memset (key, 0, sizeof key);
 }
 
-/* The signed-in user's outbox for the bookings page, or none when signed out. */
+/* The signed-in user's outbox and cache; when signed out, the login page's kept
+ * occupancy. */
 static void
-open_outbox (AtriumWindow *self,
-             gboolean      signed_in)
+open_stores (AtriumWindow *self)
 {
+  g_autoptr(AtriumCache) signed_out = NULL;
+
   g_cancellable_cancel (self->store_cancellable);
   g_clear_object (&self->store_cancellable);
+  g_clear_handle_id (&self->cache_refresh_id, g_source_remove);
+  if (atrium_application_get_user (self->app) == NULL)
+    signed_out = g_steal_pointer (&self->cache);
+  g_clear_object (&self->cache);
+  self->data_time = 0;
   atrium_bookings_page_set_outbox (self->bookings_page, NULL);
-  if (!signed_in)
-    return;
+  atrium_bookings_page_set_cache (self->bookings_page, NULL, NULL);
+  atrium_login_page_set_kept (self->login_page, NULL, NULL, 0);
   self->store_cancellable = g_cancellable_new ();
+  /* Just signed out: the login page reads the public part of that user's cache through
+   * the connection open, after the wipe of the bookings queued on it. */
+  if (signed_out != NULL)
+    {
+      atrium_app_cache_read_async (signed_out, self->store_cancellable, kept_for_login, self);
+      return;
+    }
   if (self->secrets == NULL)
     self->secrets = atrium_application_new_secrets (self->app);
   atrium_secrets_get_cache_key_async (self->secrets, self->store_cancellable, outbox_key_ready,
@@ -209,7 +367,7 @@ user_changed (AtriumWindow *self)
   if (atrium_application_get_user (app) == NULL)
     {
       gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
-      open_outbox (self, FALSE);
+      open_stores (self);
       atrium_today_page_clear (self->today_page);
       if (atrium_application_get_session_expired (app))
         atrium_login_page_reset (self->login_page,
@@ -223,12 +381,13 @@ user_changed (AtriumWindow *self)
     self->live_state_id = g_signal_connect_object (live, "notify::state",
                                                    G_CALLBACK (live_state_changed), self,
                                                    G_CONNECT_SWAPPED);
+  live_state_changed (self);
   staff = atrium_application_has_role (app, "staff") ||
           atrium_application_has_role (app, "manager");
   adw_view_stack_page_set_visible (self->today_stack_page, staff);
 
   atrium_bookings_page_set_api (self->bookings_page, atrium_application_get_api (app));
-  open_outbox (self, TRUE);
+  open_stores (self);
   if (staff)
     {
       g_autoptr(GArray) sites = atrium_application_get_role_sites (app, "staff");
@@ -328,6 +487,9 @@ sign_out_activated (GtkWidget  *widget,
 {
   AtriumWindow *self = ATRIUM_WINDOW (widget);
 
+  /* Signing out leaves no bookings of this user behind; the public data stays. */
+  if (self->cache != NULL)
+    atrium_app_cache_forget_personal (self->cache);
   atrium_application_sign_out (self->app);
   atrium_login_page_reset (self->login_page, NULL);
 }
@@ -385,6 +547,9 @@ atrium_window_dispose (GObject *object)
     }
   g_cancellable_cancel (self->store_cancellable);
   g_clear_object (&self->store_cancellable);
+  g_clear_handle_id (&self->cache_refresh_id, g_source_remove);
+  g_clear_object (&self->cache);
+  g_clear_pointer (&self->last_toast, g_free);
   g_clear_object (&self->secrets);
   g_clear_object (&self->app);
   gtk_widget_dispose_template (GTK_WIDGET (self), ATRIUM_TYPE_WINDOW);

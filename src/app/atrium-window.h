@@ -18,6 +18,11 @@ void             atrium_window_toast          (AtriumWindow      *self,
 const char      *atrium_window_get_page       (AtriumWindow      *self);
 AtriumLoginPage *atrium_window_get_login_page (AtriumWindow      *self);
 AdwViewStack    *atrium_window_get_view_stack (AtriumWindow      *self);
+/* The text of the last toast shown (for tests), or NULL. */
+const char      *atrium_window_get_last_toast (AtriumWindow      *self);
+/* When the data shown was received (unix seconds), as the offline banner says; 0 while
+ * it is live. */
+gint64           atrium_window_get_data_time  (AtriumWindow      *self);
 /* The offline banner's text while it shows, else NULL. */
 const char      *atrium_window_get_offline_text (AtriumWindow    *self);
 

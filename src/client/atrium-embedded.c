@@ -215,16 +215,25 @@ split_words (char *line)
   return (GStrv) g_ptr_array_free (words, FALSE);
 }
 
-/* Reads back what atrium_demo_load() wrote for a person to see once: the accounts
- * ("  NAME ROLE password PW", then "second factor: URI" and "recovery code: CODE"
- * lines) and the kiosk ("Kiosk N at SITE, token: TOKEN"). */
-static gboolean
-parse_demo_report (AtriumEmbedded  *self,
-                   const char      *report,
-                   GError         **error)
+GArray *
+atrium_demo_accounts_new (void)
 {
-  g_auto(GStrv) lines = g_strsplit (report, "\n", -1);
+  GArray *accounts = g_array_new (FALSE, TRUE, sizeof (AtriumDemoAccount));
 
+  g_array_set_clear_func (accounts, demo_account_clear);
+  return accounts;
+}
+
+void
+atrium_demo_report_read (const char  *report,
+                         GArray      *accounts,
+                         char       **kiosk_token)
+{
+  g_auto(GStrv) lines = NULL;
+
+  g_return_if_fail (report != NULL && accounts != NULL);
+
+  lines = g_strsplit (report, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       const char *line = lines[i];
@@ -233,7 +242,11 @@ parse_demo_report (AtriumEmbedded  *self,
 
       if (g_str_has_prefix (line, "Kiosk ") && (found = strstr (line, ", token: ")) != NULL)
         {
-          self->kiosk_token = g_strdup (found + strlen (", token: "));
+          if (kiosk_token != NULL)
+            {
+              g_free (*kiosk_token);
+              *kiosk_token = g_strdup (found + strlen (", token: "));
+            }
           continue;
         }
       if (!g_str_has_prefix (line, "  "))
@@ -244,12 +257,12 @@ parse_demo_report (AtriumEmbedded  *self,
           AtriumDemoAccount account = { g_strdup (words[0]), g_strdup (words[1]),
                                         g_strdup (words[3]), NULL, NULL };
 
-          g_array_append_val (self->accounts, account);
+          g_array_append_val (accounts, account);
         }
-      else if (self->accounts->len > 0 && g_strv_length (words) == 3)
+      else if (accounts->len > 0 && g_strv_length (words) == 3)
         {
-          AtriumDemoAccount *last = &g_array_index (self->accounts, AtriumDemoAccount,
-                                                    self->accounts->len - 1);
+          AtriumDemoAccount *last = &g_array_index (accounts, AtriumDemoAccount,
+                                                    accounts->len - 1);
 
           if (g_str_equal (words[0], "second") && g_str_equal (words[1], "factor:"))
             {
@@ -267,6 +280,16 @@ parse_demo_report (AtriumEmbedded  *self,
     }
   for (guint i = 0; lines[i] != NULL; i++)
     atrium_secure_zero (lines[i], strlen (lines[i]));
+}
+
+/* Reads back what atrium_demo_load() wrote for a person to see once: the accounts and
+ * the kiosk. */
+static gboolean
+parse_demo_report (AtriumEmbedded  *self,
+                   const char      *report,
+                   GError         **error)
+{
+  atrium_demo_report_read (report, self->accounts, &self->kiosk_token);
   if (self->accounts->len == 0 || self->kiosk_token == NULL)
     {
       g_set_error (error, ATRIUM_EMBEDDED_ERROR, ATRIUM_EMBEDDED_ERROR_SERVER,
@@ -557,8 +580,7 @@ atrium_embedded_init (AtriumEmbedded *self)
 {
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
-  self->accounts = g_array_new (FALSE, TRUE, sizeof (AtriumDemoAccount));
-  g_array_set_clear_func (self->accounts, demo_account_clear);
+  self->accounts = atrium_demo_accounts_new ();
 }
 
 AtriumEmbedded *

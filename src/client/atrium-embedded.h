@@ -69,6 +69,15 @@ const char         *atrium_embedded_get_base_url     (AtriumEmbedded       *self
 const char         *atrium_embedded_get_socket_path  (AtriumEmbedded       *self);
 const char         *atrium_embedded_get_data_dir     (AtriumEmbedded       *self);
 
+/* What `atrium-server demo` (atrium_demo_load()) printed for a person to see once: the
+ * accounts ("  NAME ROLE password PW", then "second factor: URI" and "recovery code:
+ * CODE" lines), appended to @accounts (of atrium_demo_accounts_new()), and the kiosk's
+ * token ("Kiosk N at SITE, token: TOKEN") into @kiosk_token (nullable). */
+GArray             *atrium_demo_accounts_new         (void);
+void                atrium_demo_report_read          (const char           *report,
+                                                      GArray               *accounts,
+                                                      char                **kiosk_token);
+
 /* Demo mode only (else NULL / 0): the accounts and the kiosk's device token. */
 const AtriumDemoAccount *atrium_embedded_get_demo_accounts (AtriumEmbedded *self,
                                                             guint          *n_accounts);

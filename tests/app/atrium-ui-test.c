@@ -14,6 +14,7 @@
 static AtriumApplication *ui_app;
 static char *ui_config_dir;    /* of atrium_ui_test_start_demo_with() */
 static char *ui_credentials;   /* the cache key's, when the test gave none */
+static GArray *ui_accounts;    /* AtriumDemoAccount: of an external demo server */
 
 void
 atrium_ui_test_init (int    *argc,
@@ -198,7 +199,15 @@ atrium_ui_test_demo_account (const char *name)
 {
   AtriumEmbedded *embedded = atrium_application_get_embedded (ui_app);
   guint n = 0;
-  const AtriumDemoAccount *accounts = atrium_embedded_get_demo_accounts (embedded, &n);
+  const AtriumDemoAccount *accounts = NULL;
+
+  if (embedded != NULL)
+    accounts = atrium_embedded_get_demo_accounts (embedded, &n);
+  else if (ui_accounts != NULL)
+    {
+      accounts = (const AtriumDemoAccount *) (gpointer) ui_accounts->data;
+      n = ui_accounts->len;
+    }
 
   for (guint i = 0; i < n; i++)
     if (g_str_equal (accounts[i].name, name))
@@ -364,6 +373,23 @@ backend_ready (gpointer data)
   return atrium_ui_test_on_page ((gpointer) "login");
 }
 
+/* The key of the outboxes and caches as a systemd unit gives it (a credential): the
+ * tests' D-Bus session has no keyring. */
+static void
+give_credentials (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key_path = NULL;
+
+  if (g_getenv ("CREDENTIALS_DIRECTORY") != NULL)
+    return;
+  ui_credentials = g_dir_make_tmp ("atrium-ui-credentials-XXXXXX", &error);
+  g_assert_no_error (error);
+  key_path = g_build_filename (ui_credentials, ATRIUM_SECRETS_CREDENTIAL_NAME, NULL);
+  g_assert_true (atrium_key_file_create (key_path, &error));
+  g_setenv ("CREDENTIALS_DIRECTORY", ui_credentials, TRUE);
+}
+
 static AtriumApplication *
 start_demo (const char *config_file,
             gboolean    kiosk)
@@ -371,18 +397,7 @@ start_demo (const char *config_file,
   g_autoptr(GError) error = NULL;
   AtriumApplication *app = NULL;
 
-  /* The key of the outboxes and caches as a systemd unit gives it (a credential): the
-   * tests' D-Bus session has no keyring. */
-  if (g_getenv ("CREDENTIALS_DIRECTORY") == NULL)
-    {
-      g_autofree char *key_path = NULL;
-
-      ui_credentials = g_dir_make_tmp ("atrium-ui-credentials-XXXXXX", &error);
-      g_assert_no_error (error);
-      key_path = g_build_filename (ui_credentials, ATRIUM_SECRETS_CREDENTIAL_NAME, NULL);
-      g_assert_true (atrium_key_file_create (key_path, &error));
-      g_setenv ("CREDENTIALS_DIRECTORY", ui_credentials, TRUE);
-    }
+  give_credentials ();
   app = atrium_application_new (G_APPLICATION_NON_UNIQUE);
   ui_app = app;
   atrium_application_set_kiosk (app, kiosk);
@@ -415,6 +430,24 @@ atrium_ui_test_start_plain (void)
   g_assert_no_error (error);
   g_application_activate (G_APPLICATION (app));
   atrium_ui_test_apply_style (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  return app;
+}
+
+AtriumApplication *
+atrium_ui_test_start_server (const char *url,
+                             const char *demo_output)
+{
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APPLICATION_ID);
+  AtriumApplication *app;
+
+  g_clear_pointer (&ui_accounts, g_array_unref);
+  ui_accounts = atrium_demo_accounts_new ();
+  atrium_demo_report_read (demo_output, ui_accounts, NULL);
+  g_assert_cmpuint (ui_accounts->len, >, 0);
+  give_credentials ();
+  g_assert_true (g_settings_set_string (settings, "server-url", url));
+  app = atrium_ui_test_start_plain ();
+  atrium_ui_test_spin_until (backend_ready, NULL, 60);
   return app;
 }
 
@@ -456,6 +489,7 @@ atrium_ui_test_quit (AtriumApplication **app)
   atrium_application_disconnect (*app);
   g_clear_object (app);
   ui_app = NULL;
+  g_clear_pointer (&ui_accounts, g_array_unref);
   if (ui_config_dir != NULL)
     {
       g_autofree char *config = g_build_filename (ui_config_dir, "server.conf", NULL);
@@ -654,12 +688,13 @@ atrium_ui_test_own_notifications (void)
 AtriumApi *
 atrium_ui_test_patron_api (AtriumApplication *app)
 {
-  AtriumEmbedded *embedded = atrium_application_get_embedded (app);
   const AtriumDemoAccount *patron = atrium_ui_test_demo_account ("demo-patron");
-  AtriumApi *api = atrium_api_new_for_unix_socket (atrium_embedded_get_socket_path (embedded));
-  g_autoptr(AtriumLoginResult) login = NULL;
   g_autoptr(GError) error = NULL;
+  AtriumApi *api = atrium_application_new_api (app, &error);
+  g_autoptr(AtriumLoginResult) login = NULL;
   GAsyncResult *result = NULL;
+
+  g_assert_no_error (error);
 
   atrium_api_login_async (api, patron->name, patron->password, NULL,
                           atrium_ui_test_took_result, &result);

@@ -46,6 +46,11 @@ AtriumApplication       *atrium_ui_test_start_demo   (const char        *config_
 AtriumApplication       *atrium_ui_test_start_demo_with (const char      *config_text);
 /* `atrium` alone: the first-run page, or the backend the settings remembered. */
 AtriumApplication       *atrium_ui_test_start_plain  (void);
+/* `atrium` on a real server at @url (http:// on loopback), as the settings remember it:
+ * the login page. @demo_output is what `atrium-server demo` printed on its store: its
+ * accounts are atrium_ui_test_demo_account()'s. */
+AtriumApplication       *atrium_ui_test_start_server (const char        *url,
+                                                      const char        *demo_output);
 /* The same as `atrium --kiosk --demo`: the kiosk's window. */
 AtriumApplication       *atrium_ui_test_start_kiosk  (void);
 void                     atrium_ui_test_quit         (AtriumApplication **app);
@@ -115,7 +120,7 @@ typedef struct
 
 GPtrArray               *atrium_ui_test_own_notifications (void);
 
-/* demo-patron's own client (not the window's), signed in to @app's demo backend. */
+/* demo-patron's own client (not the window's), signed in to @app's backend. */
 AtriumApi               *atrium_ui_test_patron_api   (AtriumApplication *app);
 /* The answer of the call under way on @api, whose callback is
  * atrium_ui_test_took_result (@result); fails the test on an error. */

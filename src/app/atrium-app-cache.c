@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "atrium-kiosk"
+#define G_LOG_DOMAIN "atrium-app"
 
 #include "config.h"
 
-#include "atrium-kiosk-cache.h"
+#include "atrium-app-cache.h"
 
 #include <errno.h>
 #include <string.h>
 
 void
-atrium_kiosk_kept_free (AtriumKioskKept *kept)
+atrium_kept_free (AtriumKept *kept)
 {
   if (kept == NULL)
     return;
@@ -18,13 +18,15 @@ atrium_kiosk_kept_free (AtriumKioskKept *kept)
   g_clear_pointer (&kept->sites, json_node_unref);
   g_clear_pointer (&kept->occupancy, json_node_unref);
   g_clear_pointer (&kept->keys, json_node_unref);
+  g_clear_pointer (&kept->my_bookings, json_node_unref);
   g_free (kept);
 }
 
 typedef struct
 {
-  char   *path;
-  guint8  key[ATRIUM_DB_KEY_LEN];
+  char        *path;
+  guint8       key[ATRIUM_DB_KEY_LEN];
+  AtriumCache *cache;   /* already open: read only */
 } Load;
 
 static void
@@ -32,6 +34,7 @@ load_free (Load *load)
 {
   memset (load->key, 0, sizeof load->key);
   g_free (load->path);
+  g_clear_object (&load->cache);
   g_free (load);
 }
 
@@ -43,7 +46,7 @@ kept_or_null (JsonNode    *node,
 {
   if (node == NULL && !g_error_matches (*error, ATRIUM_CACHE_ERROR,
                                         ATRIUM_CACHE_ERROR_NOT_CACHED))
-    g_message ("The kiosk's kept %s cannot be read: %s", what, (*error)->message);
+    g_message ("The kept %s cannot be read: %s", what, (*error)->message);
   g_clear_error (error);
   return node;
 }
@@ -55,12 +58,18 @@ load_thread (GTask        *task,
              GCancellable *cancellable)
 {
   Load *load = task_data;
-  g_autoptr(AtriumKioskKept) kept = g_new0 (AtriumKioskKept, 1);
-  g_autofree char *dir = g_path_get_dirname (load->path);
+  g_autoptr(AtriumKept) kept = g_new0 (AtriumKept, 1);
+  g_autofree char *dir = NULL;
   GError *error = NULL;
   gboolean rebuilt = FALSE;
   gint64 sites_at = 0, occupancy_at = 0;
 
+  if (load->cache != NULL)
+    {
+      kept->cache = g_object_ref (load->cache);
+      goto read;
+    }
+  dir = g_path_get_dirname (load->path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved = errno;
@@ -76,7 +85,8 @@ load_thread (GTask        *task,
       return;
     }
   if (rebuilt)
-    g_message ("The kiosk's cache %s was made anew", load->path);
+    g_message ("The cache %s was made anew", load->path);
+read:
   kept->device = atrium_cache_get_device (kept->cache, NULL, &error);
   kept->device = kept_or_null (kept->device, &error, "registration");
   kept->sites = atrium_cache_get_sites (kept->cache, &sites_at, &error);
@@ -85,16 +95,18 @@ load_thread (GTask        *task,
   kept->occupancy = kept_or_null (kept->occupancy, &error, "occupancy");
   kept->keys = atrium_cache_get_keys (kept->cache, NULL, &error);
   kept->keys = kept_or_null (kept->keys, &error, "check-in keys");
+  kept->my_bookings = atrium_cache_get_my_bookings (kept->cache, &kept->my_bookings_at, &error);
+  kept->my_bookings = kept_or_null (kept->my_bookings, &error, "bookings");
   kept->fetched_at = MIN (sites_at, occupancy_at);
-  g_task_return_pointer (task, g_steal_pointer (&kept), (GDestroyNotify) atrium_kiosk_kept_free);
+  g_task_return_pointer (task, g_steal_pointer (&kept), (GDestroyNotify) atrium_kept_free);
 }
 
 void
-atrium_kiosk_cache_load_async (const char          *path,
-                               const guint8         key[ATRIUM_DB_KEY_LEN],
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
+atrium_app_cache_load_async (const char          *path,
+                             const guint8         key[ATRIUM_DB_KEY_LEN],
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   Load *load = g_new0 (Load, 1);
@@ -103,18 +115,65 @@ atrium_kiosk_cache_load_async (const char          *path,
 
   load->path = g_strdup (path);
   memcpy (load->key, key, sizeof load->key);
-  g_task_set_source_tag (task, atrium_kiosk_cache_load_async);
+  g_task_set_source_tag (task, atrium_app_cache_load_async);
   g_task_set_task_data (task, load, (GDestroyNotify) load_free);
   g_task_run_in_thread (task, load_thread);
 }
 
-AtriumKioskKept *
-atrium_kiosk_cache_load_finish (GAsyncResult  *result,
-                                GError       **error)
+void
+atrium_app_cache_read_async (AtriumCache         *cache,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  Load *load = g_new0 (Load, 1);
+
+  g_return_if_fail (ATRIUM_IS_CACHE (cache));
+
+  load->cache = g_object_ref (cache);
+  g_task_set_source_tag (task, atrium_app_cache_load_async);
+  g_task_set_task_data (task, load, (GDestroyNotify) load_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+AtriumKept *
+atrium_app_cache_load_finish (GAsyncResult  *result,
+                              GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+AtriumKept *
+atrium_app_cache_loaded (GAsyncResult *result,
+                         const char   *who)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumKept *kept = atrium_app_cache_load_finish (result, &error);
+
+  if (kept == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("%s starts without its cache: %s", who, error->message);
+  return kept;
+}
+
+gboolean
+atrium_kept_seed (AtriumKept       *kept,
+                  AtriumLiveClient *live)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (kept != NULL && ATRIUM_IS_LIVE_CLIENT (live), FALSE);
+
+  if (kept->occupancy == NULL)
+    return FALSE;
+  if (atrium_live_client_seed (live, kept->occupancy, &error))
+    return TRUE;
+  /* The server's came first (no error), or the kept one is not fit to show. */
+  if (error != NULL)
+    g_message ("%s", error->message);
+  return FALSE;
 }
 
 /* ---- keeping what the server answers ------------------------------------------------ */
@@ -127,7 +186,7 @@ kept (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!atrium_cache_put_finish (ATRIUM_CACHE (source), result, &error))
-    g_message ("The kiosk could not keep the server's %s: %s", (const char *) user_data,
+    g_message ("The server's %s could not be kept: %s", (const char *) user_data,
                error->message);
 }
 
@@ -144,15 +203,17 @@ kind_name (AtriumCacheKind kind)
       return "occupancy";
     case ATRIUM_CACHE_KEYS:
       return "check-in keys";
+    case ATRIUM_CACHE_MY_BOOKINGS:
+      return "bookings";
     default:
       return "data";
     }
 }
 
 void
-atrium_kiosk_cache_keep (AtriumCache     *cache,
-                         AtriumCacheKind  kind,
-                         JsonNode        *document)
+atrium_app_cache_keep (AtriumCache     *cache,
+                       AtriumCacheKind  kind,
+                       JsonNode        *document)
 {
   g_return_if_fail (ATRIUM_IS_CACHE (cache) && document != NULL);
 
@@ -177,17 +238,18 @@ fetched (GObject      *source,
                                                            &error);
 
   if (answer != NULL)
-    atrium_kiosk_cache_keep (refresh->cache, refresh->kind, answer);
+    atrium_app_cache_keep (refresh->cache, refresh->kind, answer);
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_debug ("The kiosk's %s stay as kept: %s", kind_name (refresh->kind), error->message);
+    g_debug ("The kept %s stay as they were: %s", kind_name (refresh->kind), error->message);
   g_object_unref (refresh->cache);
   g_free (refresh);
 }
 
 void
-atrium_kiosk_cache_refresh (AtriumCache  *cache,
-                            AtriumApi    *api,
-                            GCancellable *cancellable)
+atrium_app_cache_refresh (AtriumCache  *cache,
+                          AtriumApi    *api,
+                          gboolean      device,
+                          GCancellable *cancellable)
 {
   static const struct
   {
@@ -201,7 +263,7 @@ atrium_kiosk_cache_refresh (AtriumCache  *cache,
 
   g_return_if_fail (ATRIUM_IS_CACHE (cache) && ATRIUM_IS_API (api));
 
-  for (guint i = 0; i < G_N_ELEMENTS (documents); i++)
+  for (guint i = device ? 0 : 1; i < G_N_ELEMENTS (documents); i++)
     {
       Refresh *refresh = g_new0 (Refresh, 1);
 
@@ -209,4 +271,42 @@ atrium_kiosk_cache_refresh (AtriumCache  *cache,
       refresh->kind = documents[i].kind;
       atrium_api_get_document_async (api, documents[i].path, cancellable, fetched, refresh);
     }
+}
+
+static void
+forgotten (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_warning ("The signed-out user's bookings stay in %s: %s",
+               atrium_cache_get_path (ATRIUM_CACHE (source)), error->message);
+}
+
+static void
+forget_thread (GTask        *task,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (atrium_cache_forget_personal (ATRIUM_CACHE (source), &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+atrium_app_cache_forget_personal (AtriumCache *cache)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (ATRIUM_IS_CACHE (cache));
+
+  task = g_task_new (cache, NULL, forgotten, NULL);
+  g_task_set_source_tag (task, atrium_app_cache_forget_personal);
+  g_task_run_in_thread (task, forget_thread);
 }
