@@ -737,6 +737,7 @@ atrium_application_store_path (AtriumApplication *self,
                                const char        *name)
 {
   g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
 
   g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), NULL);
 
@@ -745,10 +746,36 @@ atrium_application_store_path (AtriumApplication *self,
   else
     dir = g_build_filename (cache ? g_get_user_cache_dir () : g_get_user_data_dir (),
                             "atrium", NULL);
-  /* A new account has no data directory yet. */
+  path = g_build_filename (dir, name, NULL);
+  g_free (dir);
+  /* A new account has no data directory yet (and @name may hold one more). */
+  dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     g_warning ("Cannot make %s: %s", dir, g_strerror (errno));
-  return g_build_filename (dir, name, NULL);
+  return g_steal_pointer (&path);
+}
+
+char *
+atrium_application_user_store_path (AtriumApplication *self,
+                                    gboolean           cache,
+                                    const char        *name)
+{
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *digest = NULL;
+  g_autofree char *server_name = NULL;
+
+  g_return_val_if_fail (ATRIUM_IS_APPLICATION (self), NULL);
+
+  /* The embedded backend's data directory is its own already. */
+  if (self->embedded != NULL)
+    return atrium_application_store_path (self, cache, name);
+  settings = g_settings_new (BASE_APPLICATION_ID);
+  url = self->server != NULL ? g_strdup (self->server)
+                             : g_settings_get_string (settings, "server-url");
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, url, -1);
+  server_name = g_strdup_printf ("server-%.16s%c%s", digest, G_DIR_SEPARATOR, name);
+  return atrium_application_store_path (self, cache, server_name);
 }
 
 AtriumLiveClient *

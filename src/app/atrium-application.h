@@ -75,6 +75,11 @@ gboolean           atrium_application_cache_key_finish (GObject      *source,
 char              *atrium_application_store_path    (AtriumApplication *self,
                                                      gboolean           cache,
                                                      const char        *name);
+/* The same for a user's own store (outbox, cache): with a remote server, in a directory
+ * of that server's, so that what was queued for one is never sent to another. */
+char              *atrium_application_user_store_path (AtriumApplication *self,
+                                                       gboolean           cache,
+                                                       const char        *name);
 AtriumLiveClient  *atrium_application_get_live      (AtriumApplication *self);
 /* The user's occupancy alerts, watching the live feed's spaces; NULL on a kiosk. */
 AtriumAlerts      *atrium_application_get_alerts    (AtriumApplication *self);

@@ -25,6 +25,7 @@ struct _AtriumBookingsPage
 
   AtriumApi    *api;
   GCancellable *cancellable;
+  GCancellable *outbox_cancellable;   /* what runs on the outbox: ends with it */
   AtriumOutbox *outbox;        /* nullable: what was done offline, until sent */
   GPtrArray    *pending;       /* its queued AtriumOutboxItem, as last read */
   gboolean      flushing;
@@ -319,7 +320,7 @@ static void
 read_pending (AtriumBookingsPage *self)
 {
   if (self->outbox != NULL)
-    atrium_outbox_list_async (self->outbox, FALSE, self->cancellable, pending_read,
+    atrium_outbox_list_async (self->outbox, FALSE, self->outbox_cancellable, pending_read,
                               g_object_ref (self));
 }
 
@@ -386,11 +387,16 @@ refusals_read (GObject      *source,
         /* TRANSLATORS: %s: a place (“Seat 12”); then why the server refused */
         text = g_strdup_printf (_("Your booking of %s was not cancelled: %s"), name, why);
       else
-        text = g_strdup_printf (_("Booking %" G_GINT64_FORMAT " was not cancelled: %s"),
-                                id, why);
+        {
+          /* A number, as text: gettext cannot read a format macro inside a string. */
+          g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
+          /* TRANSLATORS: %s: a booking's number; then why the server refused */
+          text = g_strdup_printf (_("Booking %s was not cancelled: %s"), number, why);
+        }
       atrium_toast (GTK_WIDGET (self), text);
-      atrium_outbox_dismiss_failed_async (ATRIUM_OUTBOX (source), item->id, self->cancellable,
-                                          refusal_dismissed, NULL);
+      atrium_outbox_dismiss_failed_async (ATRIUM_OUTBOX (source), item->id,
+                                          self->outbox_cancellable, refusal_dismissed, NULL);
     }
 }
 
@@ -413,7 +419,7 @@ flushed (GObject      *source,
     }
   self->flushing = FALSE;
   /* Sent or refused: the list says what each became, the refusals are told. */
-  atrium_outbox_list_async (ATRIUM_OUTBOX (source), TRUE, self->cancellable, refusals_read,
+  atrium_outbox_list_async (ATRIUM_OUTBOX (source), TRUE, self->outbox_cancellable, refusals_read,
                             g_object_ref (self));
   read_pending (self);
   atrium_bookings_page_refresh (self);
@@ -426,7 +432,7 @@ send_pending (AtriumBookingsPage *self)
       atrium_outbox_get_queued (self->outbox) == 0)
     return;
   self->flushing = TRUE;
-  atrium_outbox_flush_async (self->outbox, self->api, self->cancellable, flushed,
+  atrium_outbox_flush_async (self->outbox, self->api, self->outbox_cancellable, flushed,
                              g_object_ref (self));
 }
 
@@ -495,8 +501,8 @@ cancelled (GObject      *source,
       g_error_matches (error, ATRIUM_API_ERROR, ATRIUM_API_ERROR_OFFLINE) && id > 0)
     {
       /* No answer: kept, and sent when the server is back. */
-      atrium_outbox_enqueue_cancel_async (self->outbox, id, self->cancellable, cancel_kept,
-                                          g_object_ref (self));
+      atrium_outbox_enqueue_cancel_async (self->outbox, id, self->outbox_cancellable,
+                                          cancel_kept, g_object_ref (self));
       return;
     }
   if (answer == NULL)
@@ -826,6 +832,11 @@ atrium_bookings_page_set_outbox (AtriumBookingsPage *self,
   g_return_if_fail (ATRIUM_IS_BOOKINGS_PAGE (self));
   g_return_if_fail (outbox == NULL || ATRIUM_IS_OUTBOX (outbox));
 
+  /* A send under way for the user who signed out stops here: it never goes on with the
+   * next user's session. */
+  g_cancellable_cancel (self->outbox_cancellable);
+  g_clear_object (&self->outbox_cancellable);
+  self->outbox_cancellable = g_cancellable_new ();
   g_set_object (&self->outbox, outbox);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   self->flushing = FALSE;
@@ -902,6 +913,8 @@ atrium_bookings_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->outbox_cancellable);
+  g_clear_object (&self->outbox_cancellable);
   atrium_widget_close_chooser (&self->chooser, self);
   g_clear_pointer (&self->chooser_booking, json_object_unref);
   g_clear_object (&self->api);
@@ -956,6 +969,7 @@ atrium_bookings_page_init (AtriumBookingsPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  self->outbox_cancellable = g_cancellable_new ();
   self->mine_rows = g_ptr_array_new ();
   self->result_rows = g_ptr_array_new ();
   atrium_booking_times_fill (self->day_row, self->start_row, self->length_row);

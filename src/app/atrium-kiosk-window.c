@@ -581,7 +581,7 @@ key_ready (GObject      *source,
   cache = atrium_application_store_path (self->app, TRUE, "kiosk-cache.db");
   atrium_app_cache_load_async (cache, key, self->cancellable, cache_loaded, self);
   atrium_outbox_open_async (outbox, key, self->cancellable, outbox_opened, self);
-  memset (key, 0, sizeof key);
+  atrium_secure_zero (key, sizeof key);
 }
 
 static void

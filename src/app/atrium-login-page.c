@@ -8,6 +8,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "atrium-random.h"
 #include "atrium-totp.h"
 #include "atrium-ui-text.h"
 #include "atrium-widget.h"
@@ -116,7 +117,7 @@ update_demo_code (gpointer user_data)
     return G_SOURCE_CONTINUE;
   text = g_strdup_printf (_("Demo: the authenticator of this account shows %06u now."),
                           atrium_totp_code (key, key_len, g_get_real_time () / G_USEC_PER_SEC));
-  memset (key, 0, key_len);
+  atrium_secure_zero (key, key_len);
   gtk_label_set_text (self->demo_code_label, text);
   gtk_widget_set_visible (GTK_WIDGET (self->demo_code_label), TRUE);
   return G_SOURCE_CONTINUE;

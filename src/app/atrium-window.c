@@ -15,6 +15,7 @@
 #include "atrium-bookings-page.h"
 #include "atrium-login-page.h"
 #include "atrium-occupancy-page.h"
+#include "atrium-random.h"
 #include "atrium-resources-page.h"
 #include "atrium-sessions-window.h"
 #include "atrium-setup-page.h"
@@ -248,7 +249,7 @@ cache_loaded (GObject      *source,
 static char *
 newest_user_cache (AtriumWindow *self)
 {
-  g_autofree char *any = atrium_application_store_path (self->app, TRUE, "cache-user-0.db");
+  g_autofree char *any = atrium_application_user_store_path (self->app, TRUE, "cache-user-0.db");
   g_autofree char *dir = g_path_get_dirname (any);
   g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
   const char *name;
@@ -310,20 +311,20 @@ outbox_key_ready (GObject      *source,
       if (cache_path != NULL)
         atrium_app_cache_load_async (cache_path, key, self->store_cancellable, kept_for_login,
                                      self);
-      memset (key, 0, sizeof key);
+      atrium_secure_zero (key, sizeof key);
       return;
     }
   /* One per user of this computer's account: another's pending actions are not shown. */
   name = g_strdup_printf ("outbox-user-%" G_GINT64_FORMAT ".db",
                           json_object_get_int_member_with_default (user, "id", 0));
-  path = atrium_application_store_path (self->app, FALSE, name);
+  path = atrium_application_user_store_path (self->app, FALSE, name);
   atrium_outbox_open_async (path, key, self->store_cancellable, outbox_opened, self);
   /* The same for the data kept to show offline: a user never sees another's. */
   cache_name = g_strdup_printf ("cache-user-%" G_GINT64_FORMAT ".db",
                                 json_object_get_int_member_with_default (user, "id", 0));
-  cache_path = atrium_application_store_path (self->app, TRUE, cache_name);
+  cache_path = atrium_application_user_store_path (self->app, TRUE, cache_name);
   atrium_app_cache_load_async (cache_path, key, self->store_cancellable, cache_loaded, self);
-  memset (key, 0, sizeof key);
+  atrium_secure_zero (key, sizeof key);
 }
 
 /* The signed-in user's outbox and cache; when signed out, the login page's kept
@@ -351,8 +352,10 @@ open_stores (AtriumWindow *self)
       atrium_app_cache_read_async (signed_out, self->store_cancellable, kept_for_login, self);
       return;
     }
-  if (self->secrets == NULL)
-    self->secrets = atrium_application_new_secrets (self->app);
+  /* Asked again each time: the backend may have changed since ("Change Where the Data
+   * Is…"), and with it where a key file is kept. */
+  g_clear_object (&self->secrets);
+  self->secrets = atrium_application_new_secrets (self->app);
   atrium_secrets_get_cache_key_async (self->secrets, self->store_cancellable, outbox_key_ready,
                                       self);
 }

@@ -16,6 +16,8 @@
 
 #include "atrium-application.h"
 #include "atrium-embedded.h"
+#include "atrium-key-file.h"
+#include "atrium-keyring.h"
 #include "atrium-setup-page.h"
 #include "atrium-totp.h"
 #include "atrium-ui-test.h"
@@ -364,6 +366,21 @@ main (int   argc,
       g_setenv ("ATRIUM_TEST_FIRST_RUN_HOME", data_home, TRUE);
     }
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  /* The outboxes' and caches' key as a systemd unit gives it, the same for the next
+   * start: the tests' D-Bus session has no keyring. */
+  {
+    g_autofree char *credentials = g_build_filename (data_home, "credentials", NULL);
+    g_autofree char *key_path = g_build_filename (credentials, ATRIUM_SECRETS_CREDENTIAL_NAME,
+                                                  NULL);
+
+    if (!g_file_test (key_path, G_FILE_TEST_EXISTS))
+      {
+        g_assert_cmpint (g_mkdir_with_parents (credentials, 0700), ==, 0);
+        g_assert_true (atrium_key_file_create (key_path, &error));
+        g_assert_no_error (error);
+      }
+    g_setenv ("CREDENTIALS_DIRECTORY", credentials, TRUE);
+  }
   /* Settings that outlive the process, for the next start: GLib's key file backend. */
   {
     g_autofree char *config_home = g_build_filename (data_home, "config", NULL);

@@ -136,7 +136,7 @@ open_user_cache (gint64   user_id,
   g_autoptr(AtriumSecrets) secrets = atrium_secrets_new (NULL, 0);
   g_autoptr(GError) error = NULL;
   g_autofree char *name = g_strdup_printf ("cache-user-%" G_GINT64_FORMAT ".db", user_id);
-  g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "atrium", name, NULL);
+  g_autofree char *path = atrium_application_user_store_path (the_app, TRUE, name);
   GAsyncResult *result = NULL;
   guint8 key[ATRIUM_DB_KEY_LEN];
   gboolean rebuilt = TRUE;
@@ -235,6 +235,19 @@ test_cache (void)
   gint64 used, later;
 
   the_app = atrium_ui_test_start_server (url, demo_output);
+  /* A user's stores are the server's: what was queued for one is never sent to another
+   * (the same user id there is somebody else). */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (BASE_APPLICATION_ID);
+    g_autofree char *here = atrium_application_user_store_path (the_app, FALSE, "o.db");
+    g_autofree char *there = NULL;
+
+    g_assert_true (g_settings_set_string (settings, "server-url", "https://other.example"));
+    there = atrium_application_user_store_path (the_app, FALSE, "o.db");
+    g_assert_true (g_settings_set_string (settings, "server-url", url));
+    g_assert_cmpstr (here, !=, there);
+    g_assert_true (g_str_has_suffix (here, G_DIR_SEPARATOR_S "o.db"));
+  }
   used = atrium_ui_test_patron_books (the_app, 0);
   later = atrium_ui_test_patron_books (the_app, 60);
   atrium_ui_test_sign_in ("demo-patron", FALSE);
